@@ -1,0 +1,55 @@
+"""``links``: fetch this partner's link IDs and map them back to local record keys."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hublink.agent.config import AgentConfig
+from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
+from hublink.agent.readers import read_source
+from hublink.agent.transport import CoordinatorClient, read_token
+
+__all__ = ["LinksSummary", "fetch_links"]
+
+
+@dataclass
+class LinksSummary:
+    """Counts from writing the link file."""
+
+    written: int
+    without_link: int
+    distinct_link_ids: int
+    match_run: str
+
+
+def fetch_links(config: AgentConfig, out: Path) -> LinksSummary:
+    """Given the configuration and an output path, writes ``record_key,link_id`` for every
+    current source record that has a link ID and returns counts; the file is replaced
+    atomically."""
+    client = CoordinatorClient(config.coordinator_url, read_token(config.token_file),
+                               timeout=config.timeout,
+                               retries=config.retries)
+    document = client.links()
+    by_pseudonym = {pseudonym: link_id for pseudonym, link_id in document["links"]}
+    key = load_or_create_pseudonym_key(config.state_dir)
+    frame = read_source(config)
+    record_keys = dict.fromkeys(str(value).strip() for value in frame[config.record_key])
+    record_keys.pop("", None)
+    rows = []
+    for record_key in record_keys:
+        link_id = by_pseudonym.get(pseudonymise(key, record_key))
+        if link_id is not None:
+            rows.append((record_key, link_id))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".partial")
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_key", "link_id"])
+        writer.writerows(rows)
+    os.replace(temporary, out)
+    return LinksSummary(written=len(rows), without_link=len(record_keys) - len(rows),
+                        distinct_link_ids=len({link_id for _, link_id in rows}),
+                        match_run=str(document.get("match_run", "")))

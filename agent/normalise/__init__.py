@@ -1,0 +1,86 @@
+"""A partner's raw identifiers to the features the linkage schema encodes into a CLK.
+
+Every feature is an upper-case ASCII string and "" when missing (clkhash then sets no bits
+for it). Problems with one record never raise: the bad part is encoded as missing and the
+problem is returned by kind and field, never with the value, so values cannot reach a log.
+The rules for each identifier are in the docstrings of ``names``, ``dates``, ``sex`` and
+``address``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from hublink.agent.normalise.address import normalise_city, normalise_street, normalise_zip
+from hublink.agent.normalise.dates import normalise_birth_date
+from hublink.agent.normalise.names import normalise_names
+from hublink.agent.normalise.sex import normalise_sex
+from hublink.agent.normalise.text import cell_text
+
+__all__ = ["FEATURE_NAMES", "NormalisedRecord", "RawIdentifiers", "RecordProblem",
+           "normalise_record"]
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "given_name", "family_name", "name_tokens", "middle_initial",
+    "birth_year", "birth_month", "birth_day", "birth_day_month",
+    "sex", "street", "city", "zip",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawIdentifiers:
+    """One record's identifier cells as read (None when empty). ``address`` is the
+    configured address columns joined by a space. Cells that are not text (a date from an
+    .xlsx reader, a number) are accepted as well."""
+
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    dob: str | None = None
+    sex: str | None = None
+    address: str | None = None
+    city: str | None = None
+    zip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    """What was wrong with one identifier of one record: a stable ``kind`` (for example
+    "unparseable_date") and the ``field`` it concerns (for example "dob"), never the value."""
+
+    kind: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedRecord:
+    """The record's features in FEATURE_NAMES order and its problems."""
+
+    features: tuple[str, ...]
+    problems: tuple[RecordProblem, ...]
+
+
+def normalise_record(raw: RawIdentifiers, dob_format: str | None,
+                     today: date | None = None) -> NormalisedRecord:
+    """Given one record's raw identifiers, the strptime format of its date of birth (None:
+    ISO dates) and today's date (default: the system date), returns its features and
+    problems; never raises for a bad value."""
+    given, family, name_tokens, middle_initial, name_problems = normalise_names(
+        cell_text(raw.first_name), cell_text(raw.middle_name), cell_text(raw.last_name),
+        cell_text(raw.full_name))
+    problems = [RecordProblem(kind, field) for kind, field in name_problems]
+    year, month, day, day_month, date_problem = normalise_birth_date(
+        raw.dob, dob_format, today or date.today())
+    if date_problem:
+        problems.append(RecordProblem(date_problem, "dob"))
+    sex, sex_problem = normalise_sex(raw.sex)
+    if sex_problem:
+        problems.append(RecordProblem(sex_problem, "sex"))
+    zip_code, zip_problem = normalise_zip(raw.zip)
+    if zip_problem:
+        problems.append(RecordProblem(zip_problem, "zip"))
+    features = (given, family, name_tokens, middle_initial, year, month, day, day_month,
+                sex, normalise_street(raw.address), normalise_city(raw.city), zip_code)
+    return NormalisedRecord(features=features, problems=tuple(problems))

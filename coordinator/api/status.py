@@ -1,0 +1,23 @@
+"""``GET /api/v1/status`` (the calling partner's view) and ``GET /api/v1/health``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g
+
+from hublink.coordinator.api.auth import partner_required
+from hublink.coordinator.status import partner_status
+
+blueprint = Blueprint("status", __name__, url_prefix="/api/v1")
+
+
+@blueprint.get("/health")
+def health():
+    """Returns ``{"status": "ok"}`` once the app is up; no authentication."""
+    return {"status": "ok"}
+
+
+@blueprint.get("/status")
+@partner_required
+def get_status():
+    """Returns the partner's last upload and the last match run, as counts and times."""
+    return partner_status(current_app.extensions["hublink_home"], g.partner)

@@ -1,0 +1,141 @@
+"""``hublink-coordinator``: command wiring only; the work lives in the modules it calls.
+
+Exit codes: 0 success, 1 refused or failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hublink.coordinator.home import CoordinatorHome, resolve_home
+from hublink.shared.errors import HublinkError
+
+
+def _edge(command: Callable[..., None]) -> Callable[..., None]:
+    """Turns domain errors into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except HublinkError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _home(context: click.Context) -> CoordinatorHome:
+    return CoordinatorHome(context.obj["home"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="State folder (default: $HUBLINK_HOME or ./hublink-home).")
+@click.pass_context
+def main(context: click.Context, home: Path | None) -> None:
+    """Hub coordinator: receives encodings, matches, serves link IDs and outputs."""
+    context.ensure_object(dict)
+    context.obj["home"] = resolve_home(home)
+
+
+@main.command()
+@click.option("--link-scope", type=click.Choice(["partner", "hub"]), default="partner",
+              show_default=True,
+              help="partner: each partner sees its own pseudonymous link IDs; hub: all share one.")
+@click.pass_context
+@_edge
+def init(context: click.Context, link_scope: str) -> None:
+    """Create the database and the linkage project."""
+    from hublink.coordinator.registry import init_project
+    home = _home(context)
+    init_project(home.database, link_scope)
+    click.echo(f"initialised {home.path} (link scope: {link_scope})")
+
+
+@main.group()
+def partner() -> None:
+    """Manage partners."""
+
+
+@partner.command("add")
+@click.argument("name")
+@click.pass_context
+@_edge
+def partner_add(context: click.Context, name: str) -> None:
+    """Register partner NAME and print its API token once, as the last line."""
+    from hublink.coordinator.registry import add_partner
+    _, token = add_partner(_home(context.find_root()).database, name)
+    click.echo(f"partner {name!r} registered; its API token (shown only now):")
+    click.echo(token)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.pass_context
+@_edge
+def serve(context: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API."""
+    from werkzeug.serving import run_simple
+
+    from hublink.coordinator.app import create_app
+    from hublink.coordinator.registry import get_project
+    app = create_app({"HOME": str(context.obj["home"])})
+    get_project(app.extensions["hublink_home"].database)
+    click.echo(f"serving {context.obj['home']} on http://{host}:{port}")
+    run_simple(host, port, app, threaded=True)
+
+
+@main.command()
+@click.option("--threshold", type=float, default=None, help="Dice threshold (default: tuned).")
+@click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
+              help="Address of a Dask scheduler; default: local threads.")
+@click.pass_context
+@_edge
+def match(context: click.Context, threshold: float | None, scheduler: str | None) -> None:
+    """Link all current uploads across and within partners; wait for the result."""
+    from hublink.coordinator.jobs.match_run import run_match
+    from hublink.coordinator.matching import MatchSettings
+    settings = MatchSettings() if threshold is None else MatchSettings(threshold=threshold)
+    client = None
+    if scheduler:
+        from dask.distributed import Client
+        client = Client(scheduler)
+    summary = run_match(_home(context), settings, client=client)
+    click.echo(f"matched {summary.record_count} records into {summary.entity_count} entities "
+               f"in {summary.seconds:.1f} seconds (run {summary.run_id})")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+@_edge
+def export(context: click.Context, out: Path) -> None:
+    """Write the linked de-identified dataset: link_id,partner,<attributes>."""
+    from hublink.coordinator.outputs.export import export_linked_dataset
+    rows = export_linked_dataset(_home(context), out)
+    click.echo(f"wrote {rows} rows to {out}")
+
+
+@main.command()
+@click.pass_context
+@_edge
+def status(context: click.Context) -> None:
+    """Show partners, the last upload of each, and the last match."""
+    from hublink.coordinator.status import hub_status
+    state = hub_status(_home(context))
+    click.echo(f"link scope: {state['link_scope']}; schema: {state['schema_id'] or '-'}")
+    for item in state["partners"]:
+        click.echo(f"  {item['name']:<32} records {item['records']:>8}  "
+                   f"last upload {item['last_upload'] or 'never'}")
+    run = state["last_match"]
+    click.echo("last match: never" if run is None else
+               f"last match: run {run['id']} {run['status']} at {run['finished_at']}: "
+               f"{run['records']} records, {run['entities']} entities, {run['seconds']}s")

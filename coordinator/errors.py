@@ -1,0 +1,23 @@
+"""Coordinator-side domain errors; the API maps each ``code`` to an HTTP status."""
+
+from __future__ import annotations
+
+from hublink.shared.errors import HublinkError
+
+__all__ = ["NotInitialised", "Unauthorised", "NotFound", "Conflict"]
+
+
+class NotInitialised(HublinkError):
+    code = "not_initialised"
+
+
+class Unauthorised(HublinkError):
+    code = "unauthorised"
+
+
+class NotFound(HublinkError):
+    code = "not_found"
+
+
+class Conflict(HublinkError):
+    code = "conflict"

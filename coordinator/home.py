@@ -1,0 +1,45 @@
+"""The coordinator's home folder: where its database, blobs and keys live."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from hublink.coordinator.storage import BlobStore, Database
+
+__all__ = ["CoordinatorHome", "resolve_home"]
+
+
+def resolve_home(home: str | Path | None) -> Path:
+    """Given ``--home`` (or None), returns the home folder: the option, ``HUBLINK_HOME``,
+    or ``./hublink-home``."""
+    return Path(home or os.environ.get("HUBLINK_HOME") or "hublink-home").resolve()
+
+
+@dataclass
+class CoordinatorHome:
+    """Opened home: database (``HUBLINK_DATABASE_URL`` or SQLite inside), blobs and keys."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        url = os.environ.get("HUBLINK_DATABASE_URL") or f"sqlite:///{self.path / 'hublink.db'}"
+        self.database = Database(url)
+        self.blobs = BlobStore(self.path / "blobs")
+
+    def link_scope_key(self) -> bytes:
+        """Returns the key that derives partner-scoped link IDs, creating it on first use."""
+        path = self.path / "keys" / "link-scope.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+        return bytes.fromhex(path.read_text().strip())

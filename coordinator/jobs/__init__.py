@@ -1,0 +1,1 @@
+"""Coordinator jobs: match runs."""

@@ -1,0 +1,152 @@
+"""Candidate blocks: which records get compared, so comparisons grow far slower than n².
+
+Two strategies. *All pairs* puts every record in one block: exact, used for small matches.
+*LSH* samples bits of the CLKs (bit-sampling locality-sensitive hashing for Hamming distance):
+``tables`` independent tables, each keying a record by ``bits_per_table`` sampled bit positions.
+Records sharing a key in any table are compared. Similar CLKs agree on most bits, so they share a
+key in at least one table with high probability; unrelated CLKs (about 55% bit agreement) rarely do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Literal
+
+import numpy as np
+
+from hublink.coordinator.matching.records import ClkMatrix, InvalidMatchInput
+
+__all__ = ["BlockingSettings", "TableBlocks", "choose_strategy", "iterate_blocks", "sample_bit_positions"]
+
+Strategy = Literal["auto", "all_pairs", "lsh"]
+
+
+@dataclass(frozen=True)
+class BlockingSettings:
+    """How records are put into candidate blocks.
+
+    Defaults were measured on 50,000 synthetic clkhash CLKs (``linkage-v1`` schema, typo-perturbed
+    copies as true matches): 0.05% of true-match pairs with Dice ≥ 0.75 share no block, at 10.8% of
+    the all-pairs comparisons. Unrelated look-alike pairs just above the threshold are missed more
+    often (about 1% of all pairs ≥ 0.80): bit sampling cannot tell them from true matches.
+    """
+
+    tables: int = 40
+    bits_per_table: int = 10
+    seed: int = 20240611
+    max_block_size: int = 10_000
+    """Blocks larger than this are split by further sampled bits (recall falls a little there)."""
+    all_pairs_limit: int = 30_000
+    """With ``strategy="auto"``, at most this many records in total are compared all against all."""
+    strategy: Strategy = "auto"
+
+    def problems(self) -> list[str]:
+        """Returns every reason these settings are unusable (empty when they are fine)."""
+        found = []
+        if self.tables < 1:
+            found.append(f"blocking tables must be at least 1 (got {self.tables})")
+        if not 1 <= self.bits_per_table <= 48:
+            found.append(f"blocking bits_per_table must be 1 to 48 (got {self.bits_per_table})")
+        if self.max_block_size < 2:
+            found.append(f"blocking max_block_size must be at least 2 (got {self.max_block_size})")
+        if self.all_pairs_limit < 0:
+            found.append(f"blocking all_pairs_limit must not be negative (got {self.all_pairs_limit})")
+        if self.strategy not in ("auto", "all_pairs", "lsh"):
+            found.append(f"blocking strategy must be auto, all_pairs or lsh (got {self.strategy!r})")
+        return found
+
+
+@dataclass
+class TableBlocks:
+    """The blocks of one table: arrays of ascending global row indices, each of two or more records."""
+
+    blocks: list[np.ndarray]
+    split_blocks: int = 0
+    """How many over-large blocks were split by extra bits in this table."""
+    oversized_blocks: list[int] = field(default_factory=list)
+    """Sizes of blocks still above the cap after every extra bit (identical CLKs): compared whole."""
+
+
+def choose_strategy(record_count: int, settings: BlockingSettings) -> Literal["all_pairs", "lsh"]:
+    """Given the total number of records and settings, returns the strategy to use."""
+    if settings.strategy != "auto":
+        return settings.strategy
+    return "all_pairs" if record_count <= settings.all_pairs_limit else "lsh"
+
+
+def sample_bit_positions(clk_bits: int, settings: BlockingSettings) -> np.ndarray:
+    """Given the CLK length in bits and settings, returns a (tables, clk_bits) matrix of bit positions.
+
+    Row ``t`` is a seeded random permutation of all bit positions: its first ``bits_per_table``
+    entries key table ``t`` and the rest, in order, split over-large blocks. Same seed, same result.
+    Raises :class:`InvalidMatchInput` when a table needs more bits than a CLK has.
+    """
+    if settings.bits_per_table > clk_bits:
+        raise InvalidMatchInput(
+            f"blocking needs {settings.bits_per_table} bits per table but CLKs have {clk_bits} bits"
+        )
+    generator = np.random.default_rng(settings.seed)
+    return np.stack([generator.permutation(clk_bits) for _ in range(settings.tables)])
+
+
+def _keys(rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Given CLK rows (big-endian bit order) and at most 64 bit positions, returns each row's key.
+
+    The key is those bits read as one integer; built bit by bit so memory stays one integer per row.
+    """
+    keys = np.zeros(rows.shape[0], dtype=np.uint64)
+    for place, position in enumerate(positions):
+        bit = (rows[:, position // 8] >> np.uint8(7 - position % 8)) & np.uint8(1)
+        keys |= bit.astype(np.uint64) << np.uint64(place)
+    return keys
+
+
+def _group(members: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
+    """Given row indices and their keys, returns the groups of two or more rows sharing a key."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    return [np.sort(members[order[start:start + size]])
+            for start, size in zip(starts, sizes) if size >= 2]
+
+
+def _table_blocks(matrix: ClkMatrix, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
+    """Given one table's bit positions, returns its blocks, splitting any above the cap by more bits."""
+    all_rows = np.arange(matrix.record_count, dtype=np.int64)
+    key_bits = positions[:settings.bits_per_table]
+    pending = [(block, settings.bits_per_table) for block in _group(all_rows, _keys(matrix.rows, key_bits))]
+    result = TableBlocks(blocks=[])
+    while pending:
+        block, used = pending.pop()
+        if len(block) <= settings.max_block_size:
+            result.blocks.append(block)
+            continue
+        if used >= len(positions):
+            result.oversized_blocks.append(len(block))
+            result.blocks.append(block)
+            continue
+        extra = positions[used:used + 8]
+        result.split_blocks += 1
+        pending.extend((part, used + len(extra))
+                       for part in _group(block, _keys(matrix.rows[block], extra)))
+    result.blocks.sort(key=lambda block: int(block[0]))
+    return result
+
+
+def iterate_blocks(matrix: ClkMatrix, settings: BlockingSettings) -> Iterator[TableBlocks]:
+    """Given packed CLKs and settings, yields the blocks table by table (one table for all pairs).
+
+    Tables come one at a time so a caller can compare and discard them, keeping memory bounded.
+    Raises :class:`InvalidMatchInput` when the settings are unusable.
+    """
+    problems = settings.problems()
+    if problems:
+        raise InvalidMatchInput("the blocking settings are invalid", details=problems)
+    if matrix.record_count < 2:
+        return
+    if choose_strategy(matrix.record_count, settings) == "all_pairs":
+        yield TableBlocks(blocks=[np.arange(matrix.record_count, dtype=np.int64)])
+        return
+    for positions in sample_bit_positions(matrix.rows.shape[1] * 8, settings):
+        yield _table_blocks(matrix, positions, settings)

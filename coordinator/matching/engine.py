@@ -1,0 +1,110 @@
+"""The matching engine: blocking, comparing and solving every partner's records in one run."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy, iterate_blocks
+from hublink.coordinator.matching.compare import find_candidate_pairs
+from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
+from hublink.coordinator.matching.solve import Groups, solve_groups
+
+__all__ = ["MatchSettings", "MatchResult", "match_partners"]
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How records are matched.
+
+    ``threshold``: the Dice similarity at or above which two records are a candidate pair.
+    ``merge_threshold``: the share of candidate pairs between two groups the solver needs to merge them.
+    """
+
+    threshold: float = 0.80
+    merge_threshold: float = 0.5
+    blocking: BlockingSettings = field(default_factory=BlockingSettings)
+
+    def problems(self) -> list[str]:
+        """Returns every reason these settings are unusable (empty when they are fine)."""
+        found = []
+        if not 0 < self.threshold <= 1:
+            found.append(f"threshold must be in (0, 1] (got {self.threshold})")
+        if not 0 <= self.merge_threshold <= 1:
+            found.append(f"merge_threshold must be in [0, 1] (got {self.merge_threshold})")
+        return found + self.blocking.problems()
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The entities of one match run, and counts that describe the run.
+
+    ``groups`` covers every record exactly once as (dataset_index, record_index), singletons
+    included. Similarity scores are deliberately absent: they never leave the coordinator's engine.
+    """
+
+    groups: Groups
+    record_count: int
+    entity_count: int
+    comparisons: int
+    candidate_pairs: int
+    strategy: str
+    split_blocks: int
+    stage_seconds: dict[str, float]
+
+
+def match_partners(
+    datasets: Sequence[PartnerClks],
+    settings: MatchSettings = MatchSettings(),
+    client: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> MatchResult:
+    """Given every partner's CLKs, settings, an optional ``dask.distributed.Client`` and an optional
+    progress callback, returns the entities across and within partners.
+
+    Without a client the comparisons run on Dask's local threaded scheduler. Raises
+    :class:`InvalidMatchInput`, listing every problem, when the settings or datasets are unusable.
+    """
+    problems = settings.problems()
+    if problems:
+        raise InvalidMatchInput("the match settings are invalid", details=problems)
+    report = progress or (lambda message: None)
+    matrix = pack_datasets(datasets)
+    strategy = choose_strategy(matrix.record_count, settings.blocking)
+    report(f"matching {matrix.record_count:,} records of {len(datasets)} datasets ({strategy})")
+
+    blocking_seconds = 0.0
+    split_blocks = 0
+
+    def timed_tables():
+        nonlocal blocking_seconds, split_blocks
+        tables = iterate_blocks(matrix, settings.blocking)
+        while True:
+            started = time.perf_counter()
+            table = next(tables, None)
+            blocking_seconds += time.perf_counter() - started
+            if table is None:
+                return
+            split_blocks += table.split_blocks
+            yield table
+
+    started = time.perf_counter()
+    comparison = find_candidate_pairs(matrix, settings.threshold, timed_tables(), client=client, progress=report)
+    comparing_seconds = time.perf_counter() - started - blocking_seconds
+    report(f"{comparison.candidate_count:,} candidate pairs from {comparison.comparisons:,} comparisons")
+
+    started = time.perf_counter()
+    groups = solve_groups(comparison.candidates, matrix.record_counts, settings.merge_threshold)
+    solving_seconds = time.perf_counter() - started
+    report(f"{len(groups):,} entities")
+    return MatchResult(
+        groups=groups,
+        record_count=matrix.record_count,
+        entity_count=len(groups),
+        comparisons=comparison.comparisons,
+        candidate_pairs=comparison.candidate_count,
+        strategy=strategy,
+        split_blocks=split_blocks,
+        stage_seconds={"blocking": blocking_seconds, "comparing": comparing_seconds, "solving": solving_seconds},
+    )

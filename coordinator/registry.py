@@ -1,0 +1,89 @@
+"""The project, its partners and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import select
+
+from hublink.coordinator.errors import Conflict, NotInitialised, Unauthorised
+from hublink.coordinator.storage import Database, record_event
+from hublink.coordinator.storage.models import ApiToken, Partner, Project
+
+__all__ = ["LINK_SCOPES", "init_project", "get_project", "add_partner", "authenticate_partner",
+           "hash_token"]
+
+LINK_SCOPES = ("partner", "hub")
+_PARTNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
+
+
+def hash_token(token: str) -> str:
+    """Returns the SHA-256 hex of a token: tokens are stored only this way."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def init_project(database: Database, link_scope: str = "partner") -> Project:
+    """Creates the schema and the project; returns it; raises Conflict when it already
+    exists with another link scope."""
+    if link_scope not in LINK_SCOPES:
+        raise Conflict(f"link scope must be one of {', '.join(LINK_SCOPES)}")
+    database.create_schema()
+    with database.session() as session:
+        project = session.get(Project, 1)
+        if project is None:
+            project = Project(id=1, link_scope=link_scope)
+            session.add(project)
+        elif project.link_scope != link_scope:
+            raise Conflict(f"the project already exists with link scope {project.link_scope!r}")
+    record_event(database, "operator", "project_init", link_scope=link_scope)
+    return project
+
+
+def get_project(database: Database) -> Project:
+    """Returns the project; raises NotInitialised before ``init``."""
+    try:
+        with database.session() as session:
+            project = session.get(Project, 1)
+    except Exception as error:  # no tables yet
+        raise NotInitialised("the coordinator is not initialised: run "
+                             "`hublink-coordinator init`") from error
+    if project is None:
+        raise NotInitialised("the coordinator is not initialised: run `hublink-coordinator init`")
+    return project
+
+
+def add_partner(database: Database, name: str) -> tuple[Partner, str]:
+    """Registers a partner; returns it and its new API token (shown once, stored hashed)."""
+    get_project(database)
+    if not _PARTNER_NAME.match(name):
+        raise Conflict("partner names are 1-80 letters, digits, spaces, dots, dashes or "
+                       "underscores")
+    token = "hlp_" + secrets.token_urlsafe(32)
+    with database.session() as session:
+        if session.scalars(select(Partner).where(Partner.name == name)).first():
+            raise Conflict(f"partner {name!r} already exists")
+        partner = Partner(name=name)
+        session.add(partner)
+        session.flush()
+        session.add(ApiToken(token_hash=hash_token(token), role="partner", partner_id=partner.id))
+    record_event(database, "operator", "token_issue", partner=name, role="partner")
+    return partner, token
+
+
+def authenticate_partner(database: Database, token: str | None) -> Partner:
+    """Given a bearer token, returns its partner; raises Unauthorised otherwise."""
+    if not token:
+        raise Unauthorised("an API token is required (Authorization: Bearer ...)")
+    with database.session() as session:
+        row = session.execute(
+            select(ApiToken, Partner).join(Partner, ApiToken.partner_id == Partner.id)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.role == "partner",
+                   ApiToken.revoked_at.is_(None))).first()
+    if row is None:
+        record_event(database, "anonymous", "auth_failed")
+        raise Unauthorised("the API token is not valid")
+    return row.Partner
+
+

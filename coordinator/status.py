@@ -1,0 +1,58 @@
+"""What the coordinator holds: per partner and for the whole hub (counts and times only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.registry import get_project
+from hublink.coordinator.storage.models import MatchRun, Partner, Upload
+
+__all__ = ["partner_status", "hub_status"]
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _run_summary(run: MatchRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {"id": run.id, "status": run.status, "started_at": _time(run.started_at),
+            "finished_at": _time(run.finished_at), "records": run.record_count,
+            "entities": run.entity_count, "seconds": round(run.seconds, 2)}
+
+
+def _last_run(session) -> MatchRun | None:  # type: ignore[no-untyped-def]
+    return session.scalars(select(MatchRun).order_by(MatchRun.id.desc()).limit(1)).first()
+
+
+def partner_status(home: CoordinatorHome, partner: Partner) -> dict[str, Any]:
+    """Returns the partner's current upload and the last match run."""
+    with home.database.session() as session:
+        upload = session.scalars(select(Upload).where(Upload.partner_id == partner.id,
+                                                      Upload.is_current.is_(True))).first()
+        return {
+            "partner": partner.name,
+            "upload": None if upload is None else {
+                "id": upload.id, "received_at": _time(upload.received_at),
+                "records": upload.record_count},
+            "last_match": _run_summary(_last_run(session)),
+        }
+
+
+def hub_status(home: CoordinatorHome) -> dict[str, Any]:
+    """Returns the project, every partner with its last upload, and the last match run."""
+    project = get_project(home.database)
+    with home.database.session() as session:
+        partners = []
+        for partner in session.scalars(select(Partner).order_by(Partner.name)):
+            upload = session.scalars(select(Upload).where(Upload.partner_id == partner.id,
+                                                          Upload.is_current.is_(True))).first()
+            partners.append({"name": partner.name,
+                             "last_upload": _time(upload.received_at) if upload else None,
+                             "records": upload.record_count if upload else 0})
+        return {"link_scope": project.link_scope, "schema_id": project.schema_id,
+                "partners": partners, "last_match": _run_summary(_last_run(session))}

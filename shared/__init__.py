@@ -1,0 +1,16 @@
+"""The contract between agent and coordinator: wire formats, linkage schema, errors.
+
+No I/O beyond reading bundled schema files, and no imports of the agent or coordinator.
+"""
+
+from hublink.shared.errors import (ConfigError, FingerprintMismatch, HublinkError, InvalidPackage,
+                                   SourceError)
+from hublink.shared.linkage_schema import (CURRENT_SCHEMA_ID, LinkageSchema, load_linkage_schema,
+                                           schema_fingerprint)
+from hublink.shared.upload_package import UPLOAD_FORMAT, UploadPackage
+
+__all__ = [
+    "CURRENT_SCHEMA_ID", "ConfigError", "FingerprintMismatch", "HublinkError", "InvalidPackage",
+    "LinkageSchema", "SourceError", "UPLOAD_FORMAT", "UploadPackage", "load_linkage_schema",
+    "schema_fingerprint",
+]

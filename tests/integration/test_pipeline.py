@@ -1,0 +1,174 @@
+"""End to end over real HTTP: two agents, one coordinator process, and the invariants."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def source_rows(running_hub, name):
+    with open(running_hub.sources[name], newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def identifier_values(running_hub) -> set[str]:
+    """Every name, date, address and record-key value in the sources, 3+ characters."""
+    values = set()
+    for setup in running_hub.agents:
+        partner = next(p for p in running_hub.dataset.partners if p.name == setup.name)
+        columns = [partner.record_key] + [
+            column for key, value in partner.identifiers.items() if key != "dob_format"
+            for column in (value if isinstance(value, list) else [value])]
+        for row in source_rows(running_hub, setup.name):
+            for column in columns:
+                text = (row[column] or "").strip()
+                if len(text) >= 3 and not text.isdigit():
+                    values.add(text.upper())
+                if column == partner.record_key and text:
+                    values.add(text.upper())
+    return values
+
+
+def test_every_record_gets_a_random_link_id(running_hub):
+    for setup in running_hub.agents:
+        links = running_hub.links(setup)
+        keys = {row[next(p for p in running_hub.dataset.partners if p.name == setup.name).record_key]
+                for row in source_rows(running_hub, setup.name)}
+        assert set(links) == keys
+        assert all(UUID4.match(link_id) for link_id in links.values())
+
+
+def test_partner_scoped_ids_differ_between_partners(running_hub):
+    first, second = (set(running_hub.links(setup).values()) for setup in running_hub.agents)
+    assert not first & second
+
+
+def test_upload_bodies_hold_no_identifier(running_hub):
+    uploads = [e for e in running_hub.proxy.exchanges if e.path == "/api/v1/uploads"]
+    assert len(uploads) >= 2
+    values = identifier_values(running_hub)
+    assert len(values) > 500
+    for exchange in uploads:
+        body = json.loads(exchange.request_body)
+        clks = base64.b64decode(body.pop("clks"))
+        assert len(clks) == body["record_count"] * body["clk_bytes"]
+        text = json.dumps(body).upper()
+        leaked = [value for value in values if value in text]
+        assert leaked == [], f"{len(leaked)} identifier values in an upload"
+
+
+def test_secret_is_never_sent(running_hub):
+    secret_text = running_hub.hub.secret_file.read_text().strip()
+    secret = bytes.fromhex(secret_text)
+    for exchange in running_hub.proxy.exchanges:
+        sent = exchange.request_body + json.dumps(exchange.request_headers).encode()
+        assert secret_text.encode() not in sent.lower()
+        assert secret not in sent
+        assert base64.b64encode(secret) not in sent
+
+
+def test_no_response_returns_encodings_or_scores(running_hub):
+    encoded = []
+    for exchange in running_hub.proxy.exchanges:
+        if exchange.path == "/api/v1/uploads":
+            body = json.loads(exchange.request_body)
+            raw = base64.b64decode(body["clks"])
+            encoded += [raw[i:i + 128] for i in range(0, len(raw), 128)]
+    app_routes = {"/api/v1/links", "/api/v1/status", "/api/v1/health"}
+    for setup in running_hub.agents:
+        running_hub.links(setup)
+    seen = {e.path for e in running_hub.proxy.exchanges}
+    assert app_routes - {"/api/v1/health", "/api/v1/status"} <= seen
+    for exchange in running_hub.proxy.exchanges:
+        response = exchange.response_body
+        lowered = response.lower()
+        assert b"clk" not in lowered and b"similarit" not in lowered and b"score" not in lowered
+        for clk in encoded[:200]:
+            assert base64.b64encode(clk)[:40] not in response
+            assert clk.hex()[:40].encode() not in lowered
+
+
+def test_coordinator_log_holds_no_identifier(running_hub):
+    log = (running_hub.hub.root / "coordinator.log").read_text().upper()
+    assert "POST /API/V1/UPLOADS" in log
+    assert [value for value in identifier_values(running_hub) if value in log] == []
+
+
+def test_match_twice_gives_the_same_ids(running_hub):
+    before = {setup.name: running_hub.links(setup) for setup in running_hub.agents}
+    output = running_hub.hub.coordinator("match").stdout
+    assert re.search(r"matched \d+ records into \d+ entities in [\d.]+ seconds", output)
+    after = {setup.name: running_hub.links(setup) for setup in running_hub.agents}
+    assert before == after
+
+
+def test_resync_with_a_few_changes_keeps_unaffected_ids(running_hub, tmp_path):
+    setup = running_hub.agents[0]
+    partner = next(p for p in running_hub.dataset.partners if p.name == setup.name)
+    before = running_hub.links(setup)
+    source = running_hub.sources[setup.name]
+    backup = tmp_path / "backup.csv"
+    shutil.copy(source, backup)
+    rows = source_rows(running_hub, setup.name)
+    fieldnames = list(rows[0])
+    removed = {rows[0][partner.record_key], rows[1][partner.record_key]}
+    changed = rows[2][partner.record_key]
+    name_column = partner.identifiers.get("first_name") or partner.identifiers["full_name"]
+    rows[2][name_column] = "Zebulon Quixote"
+    kept_rows = rows[2:]
+    try:
+        with open(source, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fieldnames)
+            writer.writeheader()
+            writer.writerows(kept_rows)
+        running_hub.hub.agent(setup, "sync")
+        running_hub.hub.coordinator("match")
+        after = running_hub.links(setup)
+        assert removed.isdisjoint(after)
+        unaffected = set(before) - removed - {changed}
+        moved = [key for key in unaffected if before[key] != after[key]]
+        assert moved == []
+    finally:
+        shutil.copy(backup, source)
+        running_hub.hub.agent(setup, "sync")
+        running_hub.hub.coordinator("match")
+
+
+def test_export_has_one_row_per_record_with_hub_wide_ids(running_hub, tmp_path):
+    out = tmp_path / "linked.csv"
+    running_hub.hub.coordinator("export", "--out", str(out))
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    records = sum(len(source_rows(running_hub, setup.name)) for setup in running_hub.agents)
+    partners = {setup.name for setup in running_hub.agents}
+    assert len(rows) <= records and len(rows) >= records * 0.97  # repeated record keys are skipped
+    assert {row["partner"] for row in rows} == partners
+    by_link = {}
+    for row in rows:
+        by_link.setdefault(row["link_id"], set()).add(row["partner"])
+    assert any(len(found) == 2 for found in by_link.values()), "hub-wide IDs join partners"
+    assert "race_ethnicity" in rows[0]
+
+
+def test_status_lists_partners_and_last_match(running_hub):
+    output = running_hub.hub.coordinator("status").stdout
+    for setup in running_hub.agents:
+        assert setup.name in output
+    assert "succeeded" in output
+
+
+def test_coordinator_environment_does_not_need_clkhash():
+    code = ("import sys; import hublink.coordinator.cli, hublink.coordinator.app, "
+            "hublink.coordinator.jobs.match_run; "
+            "sys.exit(1 if any(m.startswith('clkhash') for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
