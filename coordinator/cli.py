@@ -94,16 +94,21 @@ def serve(context: click.Context, host: str, port: int) -> None:
 
 
 @main.command()
-@click.option("--threshold", type=float, default=None, help="Dice threshold (default: tuned).")
+@click.option("--threshold", type=float, default=None,
+              help="Dice threshold for links across partners (default: calibrated, see docs).")
+@click.option("--within-threshold", type=float, default=None,
+              help="Dice threshold for duplicates within one partner (default: calibrated).")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
               help="Address of a Dask scheduler; default: local threads.")
 @click.pass_context
 @_edge
-def match(context: click.Context, threshold: float | None, scheduler: str | None) -> None:
+def match(context: click.Context, threshold: float | None, within_threshold: float | None,
+          scheduler: str | None) -> None:
     """Link all current uploads across and within partners; wait for the result."""
     from hublink.coordinator.jobs.match_run import run_match
     from hublink.coordinator.matching import MatchSettings
-    settings = MatchSettings() if threshold is None else MatchSettings(threshold=threshold)
+    chosen = {"threshold": threshold, "within_threshold": within_threshold}
+    settings = MatchSettings(**{key: value for key, value in chosen.items() if value is not None})
     client = None
     if scheduler:
         from dask.distributed import Client

@@ -11,18 +11,26 @@ from hublink.coordinator.matching.compare import find_candidate_pairs
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.solve import Groups, solve_groups
 
-__all__ = ["MatchSettings", "MatchResult", "match_partners"]
+__all__ = ["MatchSettings", "MatchResult", "match_partners", "DEFAULT_THRESHOLD",
+           "DEFAULT_WITHIN_THRESHOLD"]
+
+DEFAULT_THRESHOLD = 0.72
+DEFAULT_WITHIN_THRESHOLD = 0.80
 
 
 @dataclass(frozen=True)
 class MatchSettings:
     """How records are matched.
 
-    ``threshold``: the Dice similarity at or above which two records are a candidate pair.
+    ``threshold``: the Dice similarity at or above which records of two partners may link.
+    ``within_threshold``: the same for two records of one partner (duplicates); higher, because
+    a partner's own look-alikes (twins, siblings at one address) are common and rarely duplicates.
     ``merge_threshold``: the share of candidate pairs between two groups the solver needs to merge them.
+    Defaults are calibrated on the synthetic youth data: see docs/linkage-schema.md.
     """
 
-    threshold: float = 0.80
+    threshold: float = DEFAULT_THRESHOLD
+    within_threshold: float = DEFAULT_WITHIN_THRESHOLD
     merge_threshold: float = 0.5
     blocking: BlockingSettings = field(default_factory=BlockingSettings)
 
@@ -31,6 +39,8 @@ class MatchSettings:
         found = []
         if not 0 < self.threshold <= 1:
             found.append(f"threshold must be in (0, 1] (got {self.threshold})")
+        if not 0 < self.within_threshold <= 1:
+            found.append(f"within_threshold must be in (0, 1] (got {self.within_threshold})")
         if not 0 <= self.merge_threshold <= 1:
             found.append(f"merge_threshold must be in [0, 1] (got {self.merge_threshold})")
         return found + self.blocking.problems()
@@ -90,12 +100,13 @@ def match_partners(
             yield table
 
     started = time.perf_counter()
-    comparison = find_candidate_pairs(matrix, settings.threshold, timed_tables(), client=client, progress=report)
+    comparison = find_candidate_pairs(matrix, min(settings.threshold, settings.within_threshold), timed_tables(), client=client, progress=report)
     comparing_seconds = time.perf_counter() - started - blocking_seconds
     report(f"{comparison.candidate_count:,} candidate pairs from {comparison.comparisons:,} comparisons")
 
     started = time.perf_counter()
-    groups = solve_groups(comparison.candidates, matrix.record_counts, settings.merge_threshold)
+    groups = solve_groups(comparison.candidates, matrix.record_counts, settings.merge_threshold,
+                          threshold=settings.threshold, within_threshold=settings.within_threshold)
     solving_seconds = time.perf_counter() - started
     report(f"{len(groups):,} entities")
     return MatchResult(
