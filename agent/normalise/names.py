@@ -183,5 +183,5 @@ def normalise_names(first_name: str | None, middle_name: str | None, last_name: 
     if not middle:
         middle = extra_given
     name_tokens = " ".join(sorted(set(given + extra_given + family)))
-    return (given[0] if given else "", " ".join(family), name_tokens,
+    return (given[0] if given else "", family[0] if family else "", name_tokens,
             middle[0][0] if middle else "", tuple(problems))
