@@ -31,8 +31,8 @@ class BlockingSettings:
     often (about 1% of all pairs ≥ 0.80): bit sampling cannot tell them from true matches.
     """
 
-    tables: int = 40
-    bits_per_table: int = 10
+    tables: int = 80
+    bits_per_table: int = 14
     seed: int = 20240611
     max_block_size: int = 10_000
     """Blocks larger than this are split by further sampled bits (recall falls a little there)."""

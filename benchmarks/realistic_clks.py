@@ -1,0 +1,115 @@
+"""Realistic CLKs for the matching benchmarks: synthetic youth, encoded exactly as the agent does.
+
+The synthetic generator writes its six partner files; each is read, normalised and encoded with
+the agent's own code (``read_source`` -> ``prepare_source`` -> ``encode_rows``) under the
+``linkage-v1`` schema and a fixed benchmark secret. With ``split_into`` the records of the
+partners are dealt out to that many datasets (see :func:`split_partners`), to model a hub of
+80+ small partners. Encoded CLKs are cached under ``cache_dir`` (keyed by youth, seed and the
+schema fingerprint), because encoding 250k records takes minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import tempfile
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hublink.agent.config import AgentConfig
+from hublink.agent.encode import encode_rows
+from hublink.agent.prepare import prepare_source
+from hublink.agent.readers import read_source
+from hublink.coordinator.matching import PartnerClks
+from hublink.shared.linkage_schema import load_linkage_schema
+from hublink.synthetic import generate_dataset
+
+BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
+CLK_BYTES = 128
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "hublink-benchmark-clks"
+
+
+@dataclass(frozen=True)
+class RealisticClks:
+    """Partner datasets of packed CLKs and the true person of every record, dataset by dataset."""
+
+    names: list[str]
+    clks: list[bytes]
+    persons: list[np.ndarray]
+    """``persons[d][r]`` is the true person (an integer id) of record ``r`` of dataset ``d``."""
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(persons) for persons in self.persons)
+
+    def partner_clks(self) -> list[PartnerClks]:
+        return [PartnerClks(index + 1, clks, CLK_BYTES) for index, clks in enumerate(self.clks)]
+
+    def truth(self) -> dict[Hashable, int]:
+        """Returns (dataset, record) -> true person, for :func:`demo.evaluation.pairwise_quality`."""
+        return {(dataset, record): int(person)
+                for dataset, persons in enumerate(self.persons) for record, person in enumerate(persons)}
+
+
+def _encode_partners(youth: int, seed: int) -> RealisticClks:
+    schema = load_linkage_schema()
+    with tempfile.TemporaryDirectory(prefix="hublink-benchmark-") as folder:
+        root = Path(folder)
+        dataset = generate_dataset(root / "sources", youth=youth, seed=seed)
+        person_ids: dict[str, int] = {}
+        names, clks, persons = [], [], []
+        for partner in dataset.partners:
+            config = AgentConfig(config_path=root / "agent.toml", coordinator_url="", token_file=root,
+                                 timeout=1, retries=0, secret_file=root, source_path=partner.path,
+                                 record_key=partner.record_key, sheet=None, encoding="utf-8-sig",
+                                 identifiers=dict(partner.identifiers), attributes={}, state_dir=root)
+            prepared = prepare_source(config, read_source(config))
+            names.append(partner.name)
+            clks.append(encode_rows(prepared.rows, schema, BENCHMARK_SECRET))
+            persons.append(np.array([person_ids.setdefault(dataset.truth[(partner.name, key)].person_id,
+                                                           len(person_ids))
+                                     for key in prepared.record_keys], dtype=np.int64))
+    return RealisticClks(names, clks, persons)
+
+
+def load_realistic_clks(youth: int, seed: int = 11, cache_dir: Path = DEFAULT_CACHE) -> RealisticClks:
+    """Given a youth count and seed, returns the six synthetic partners' CLKs (cached on disk)."""
+    fingerprint = hashlib.sha256(load_linkage_schema().raw).hexdigest()[:12]
+    path = cache_dir / f"youth{youth}-seed{seed}-{fingerprint}.pickle"
+    if path.exists():
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    result = _encode_partners(youth, seed)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as handle:
+        pickle.dump(result, handle)
+    partial.replace(path)
+    return result
+
+
+def split_partners(clks: RealisticClks, datasets: int, seed: int = 7) -> RealisticClks:
+    """Given the partners' CLKs, returns them dealt out to ``datasets`` datasets.
+
+    Each partner keeps a share of the datasets in proportion to its record count (at least one);
+    every record of a partner goes to one of that partner's datasets, chosen at random. Records of
+    one partner thus stay within the same family of datasets, like a program's several sites.
+    """
+    generator = np.random.default_rng(seed)
+    counts = np.array([len(persons) for persons in clks.persons])
+    shares = np.maximum(1, np.floor(counts / counts.sum() * datasets).astype(int))
+    while shares.sum() < datasets:
+        shares[np.argmax(counts / shares)] += 1
+    names, packed, persons = [], [], []
+    for name, partner_clks, partner_persons, share in zip(clks.names, clks.clks, clks.persons, shares):
+        rows = np.frombuffer(partner_clks, dtype=np.uint8).reshape(-1, CLK_BYTES)
+        assignment = generator.integers(0, share, size=len(rows))
+        for part in range(share):
+            chosen = np.flatnonzero(assignment == part)
+            names.append(f"{name}-{part + 1}")
+            packed.append(rows[chosen].tobytes())
+            persons.append(partner_persons[chosen])
+    return RealisticClks(names, packed, persons)
