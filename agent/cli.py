@@ -99,7 +99,7 @@ def check(context: click.Context) -> int:
     frame = read_source(config)
     text, problems = check_report(config, frame, prepare_source(config, frame))
     click.echo(text)
-    click.echo(f"\n{problems} problems found" if problems else "\nno problems found")
+    click.echo(f"\n{problems} problem(s) found" if problems else "\nno problems found")
     return EXIT_BAD_DATA if problems else EXIT_OK
 
 

@@ -22,12 +22,13 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _overlap_table(members: dict[str, set[str]]) -> list[str]:
-    names = sorted(members)
+def _overlap_table(linked: dict[str, set[str]], true: dict[str, set[str]]) -> list[str]:
+    names = sorted(true)
     width = max(len(name) for name in names)
-    lines = []
+    lines = [f"  {'partners':<{2 * width + 3}} {'linked':>7} {'true':>7}"]
     for first, second in itertools.combinations(names, 2):
-        lines.append(f"  {first:<{width}} & {second:<{width}} {len(members[first] & members[second]):>6}")
+        lines.append(f"  {first:<{width}} & {second:<{width}} "
+                     f"{len(linked[first] & linked[second]):>7} {len(true[first] & true[second]):>7}")
     return lines
 
 
@@ -73,10 +74,8 @@ def main() -> None:
     true = len({row["person_id"] for row in truth})
     print(f"\nunduplicated youth: {linked} linked vs {true} true "
           f"({100.0 * (linked - true) / true:+.1f}%), from {len(exported)} records")
-    print("partner overlap (youth at both), linked:")
-    print("\n".join(_overlap_table(linked_members)))
-    print("partner overlap, true:")
-    print("\n".join(_overlap_table(true_members)))
+    print("partner overlap (youth at both partners):")
+    print("\n".join(_overlap_table(linked_members, true_members)))
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s; files under {root}")
 
 
