@@ -27,4 +27,4 @@ clean:
 	rm -rf $(VENV) demo-home
 
 docs: $(STAMP)
-	COLUMNS=100 $(BIN)/python -m docs.generate
+	$(BIN)/python -m docs.generate

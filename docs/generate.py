@@ -13,12 +13,14 @@ from hublink.coordinator.cli import main as coordinator_main
 DOCS = Path(__file__).resolve().parent
 
 
-def _command_help(command: click.Command, path: list[str]) -> list[str]:
-    context = click.Context(command, info_name=" ".join(path))
+def _command_help(command: click.Command, path: list[str],
+                  parent: click.Context | None = None) -> list[str]:
+    context = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100,
+                            max_content_width=100, **command.context_settings)
     lines = [f"## `{' '.join(path)}`", "", "```", command.get_help(context), "```", ""]
     if isinstance(command, click.Group):
         for name in command.list_commands(context):
-            lines += _command_help(command.get_command(context, name), [*path, name])
+            lines += _command_help(command.get_command(context, name), [*path, name], context)
     return lines
 
 

@@ -10,6 +10,7 @@ from hublink.coordinator.matching.blocking import BlockingSettings, choose_strat
 from hublink.coordinator.matching.compare import find_candidate_pairs
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.solve import Groups, solve_groups
+from hublink.coordinator.matching.workers import default_processes
 
 __all__ = ["MatchSettings", "MatchResult", "match_partners", "DEFAULT_THRESHOLD",
            "DEFAULT_WITHIN_THRESHOLD"]
@@ -73,7 +74,8 @@ def match_partners(
     """Given every partner's CLKs, settings, an optional ``dask.distributed.Client`` and an optional
     progress callback, returns the entities across and within partners.
 
-    Without a client the comparisons run on Dask's local threaded scheduler. Raises
+    Without a client the comparisons run on one worker process per core (matches of
+    ``workers.PROCESSES_FROM`` records or more) or on Dask's local threaded scheduler. Raises
     :class:`InvalidMatchInput`, listing every problem, when the settings or datasets are unusable.
     """
     problems = settings.problems()
@@ -100,7 +102,9 @@ def match_partners(
             yield table
 
     started = time.perf_counter()
-    comparison = find_candidate_pairs(matrix, min(settings.threshold, settings.within_threshold), timed_tables(), client=client, progress=report)
+    processes = default_processes(matrix.record_count) if client is None else 0
+    comparison = find_candidate_pairs(matrix, min(settings.threshold, settings.within_threshold), timed_tables(),
+                                      client=client, progress=report, processes=processes)
     comparing_seconds = time.perf_counter() - started - blocking_seconds
     report(f"{comparison.candidate_count:,} candidate pairs from {comparison.comparisons:,} comparisons")
 
