@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,15 +35,20 @@ def main() -> None:
     parser.add_argument("--youth", type=int, default=180_000)
     parser.add_argument("--partners", type=int, default=84)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--blocking", help="TABLESxBITS instead of the default LSH settings (exploration)")
     arguments = parser.parse_args()
 
     data = split_partners(load_realistic_clks(arguments.youth, arguments.seed), arguments.partners)
     datasets = data.partner_clks()
     settings = MatchSettings()
+    if arguments.blocking:
+        tables, bits = (int(part) for part in arguments.blocking.split("x"))
+        settings = MatchSettings(blocking=replace(settings.blocking, tables=tables, bits_per_table=bits))
     n = data.record_count
     sizes = [len(persons) for persons in data.persons]
     print(f"{n:,} records in {len(datasets)} datasets (sizes {min(sizes):,} to {max(sizes):,}); "
-          f"{os.cpu_count()} cores; blocking {settings.blocking.tables}x{settings.blocking.bits_per_table}")
+          f"{os.cpu_count()} cores; blocking {settings.blocking.tables}x{settings.blocking.bits_per_table}"
+          f"{' (not the default)' if arguments.blocking else ''}")
 
     started = time.perf_counter()
     result = match_partners(datasets, settings)

@@ -106,11 +106,10 @@ def _group(members: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
     order = np.lexsort((members, keys))
     sorted_keys, sorted_members = keys[order], members[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    shared = sizes >= 2
-    # one split of the sorted rows instead of a sort per group: LSH tables hold 10^4-10^5 groups
-    groups = np.split(sorted_members, starts[1:])
-    return [group for group, keep in zip(groups, shared) if keep]
+    ends = np.r_[starts[1:], len(order)]
+    shared = ends - starts >= 2
+    # slices of one sorted array, made only for shared keys: most keys of a table hold one row
+    return [sorted_members[start:end] for start, end in zip(starts[shared].tolist(), ends[shared].tolist())]
 
 
 def _table_blocks(matrix: ClkMatrix, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:

@@ -32,10 +32,9 @@ def default_processes(record_count: int) -> int:
 
 def _attach(name: str, shape: tuple[int, ...], dtype: str) -> None:
     global _worker_rows, _worker_memory
-    # The parent owns and unlinks the segment; a worker only maps it.
+    # The parent owns and unlinks the segment; a worker only maps it (spawned workers share the
+    # parent's resource tracker, so the segment is tracked once, by name).
     _worker_memory = shared_memory.SharedMemory(name=name)
-    from multiprocessing import resource_tracker
-    resource_tracker.unregister(_worker_memory._name, "shared_memory")  # type: ignore[attr-defined]
     _worker_rows = np.ndarray(shape, dtype=np.dtype(dtype), buffer=_worker_memory.buf)
     _worker_rows.flags.writeable = False
 
