@@ -1,8 +1,18 @@
-"""``sync``: read, normalise, encode and upload the partner's current record set."""
+"""``sync``: bring the coordinator's copy of this partner's records up to date.
+
+Read and normalise the source, compare each record's digest with what the coordinator holds
+(local state), then send only added, changed and deleted records (``--full``, a new linkage
+secret, changed attributes or no earlier sync: everything) in numbered chunks of one sync,
+and commit. A killed sync resumes on the next run: the same plan reuses the same sync id and
+sends only the chunks the coordinator lacks.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,55 +21,113 @@ from hublink.agent.encode import encode_rows
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise, read_linkage_secret
 from hublink.agent.prepare import PreparedSource, prepare_source
 from hublink.agent.readers import read_source
-from hublink.agent.transport import CoordinatorClient, read_token
+from hublink.agent.state import PendingSync, SyncState, now
+from hublink.agent.transport import CoordinatorClient, CoordinatorRefused, read_token
 from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema, schema_fingerprint
-from hublink.shared.upload_package import UploadPackage
+from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
 
-__all__ = ["SyncSummary", "load_prepared", "build_package", "run_sync"]
+__all__ = ["SyncSummary", "SyncPlan", "load_prepared", "plan_sync", "run_sync"]
 
 
 @dataclass
 class SyncSummary:
     """What a sync did: counts and seconds per stage, never identifier values."""
 
+    outcome: str = "synced"
+    mode: str = ""
+    sync_id: str = ""
     rows_read: int = 0
-    records_sent: int = 0
-    upload_id: str = ""
+    records: int = 0
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    resumed_chunks: int = 0
     problem_counts: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """Returns the summary as lines for the terminal and the log."""
         stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.stage_seconds.items())
-        lines = [f"synced {self.records_sent} records of {self.rows_read} rows "
-                 f"(upload {self.upload_id}); {stages}"]
+        if self.outcome == "unchanged":
+            head = f"no changes: the coordinator already holds these {self.records} records"
+        else:
+            head = (f"synced {self.records} records ({self.mode}: {self.added} added, "
+                    f"{self.changed} changed, {self.deleted} deleted) from {self.rows_read} rows")
+            if self.resumed_chunks:
+                head += f"; resumed, {self.resumed_chunks} chunks were already there"
+        lines = [f"{head}; {stages}"]
         if self.problem_counts:
             lines.append("record-level problems (encoded as missing or skipped): "
                          + ", ".join(f"{k}: {v}" for k, v in self.problem_counts.items()))
         return lines
 
 
+@dataclass(frozen=True)
+class SyncPlan:
+    """What to send: record positions to upsert and pseudonyms to delete, in chunk order."""
+
+    mode: str
+    base_sync_id: str | None
+    upserts: tuple[int, ...]
+    deletes: tuple[str, ...]
+    digest: str
+    added: int
+    changed: int
+
+    @property
+    def empty(self) -> bool:
+        return self.mode == "delta" and not self.upserts and not self.deletes
+
+    def chunks(self, size: int) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
+        """Returns (upsert positions, delete pseudonyms) per chunk of ``size`` records; at
+        least one chunk."""
+        items: list[tuple[str, int | str]] = ([("upsert", i) for i in self.upserts]
+                                              + [("delete", p) for p in self.deletes])
+        chunks = []
+        for start in range(0, max(len(items), 1), size):
+            part = items[start:start + size]
+            chunks.append((tuple(v for k, v in part if k == "upsert"),
+                           tuple(v for k, v in part if k == "delete")))
+        return chunks
+
+
+def record_digest(fingerprint: str, features: tuple[str, ...],
+                  attributes: tuple[str | None, ...]) -> str:
+    """Returns a digest that changes whenever what would be sent for a record changes."""
+    content = json.dumps([fingerprint, list(features), list(attributes)])
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def plan_sync(state: SyncState, pseudonyms: list[str], digests: list[str], fingerprint: str,
+              attribute_names: tuple[str, ...], full: bool) -> SyncPlan:
+    """Given the current records and the state, returns the plan: a delta against the last
+    committed sync, or a full sync when asked, on a new secret, new attributes or first run."""
+    sent = state.sent_digests()
+    full = (full or state.last_sync_id is None or state.fingerprint != fingerprint
+            or state.attribute_names != attribute_names)
+    order = sorted(range(len(pseudonyms)), key=pseudonyms.__getitem__)
+    if full:
+        upserts = tuple(order)
+        deletes: tuple[str, ...] = ()
+        added, changed = len(upserts), 0
+    else:
+        upserts = tuple(i for i in order if sent.get(pseudonyms[i]) != digests[i])
+        changed = sum(1 for i in upserts if pseudonyms[i] in sent)
+        added = len(upserts) - changed
+        deletes = tuple(sorted(set(sent) - set(pseudonyms)))
+    mode = "full" if full else "delta"
+    base = None if full else state.last_sync_id
+    content = json.dumps([mode, base, fingerprint, list(attribute_names),
+                          [(pseudonyms[i], digests[i]) for i in upserts], list(deletes)])
+    return SyncPlan(mode=mode, base_sync_id=base, upserts=upserts, deletes=deletes,
+                    digest=hashlib.sha256(content.encode()).hexdigest(), added=added,
+                    changed=changed)
+
+
 def load_prepared(config: AgentConfig) -> PreparedSource:
     """Given the configuration, returns the prepared source; raises SourceError on
     structural problems."""
     return prepare_source(config, read_source(config))
-
-
-def build_package(config: AgentConfig, prepared: PreparedSource, schema: LinkageSchema,
-                  secret: bytes, progress: Callable[[int], None] | None = None) -> UploadPackage:
-    """Given prepared records and the linkage secret, returns the validated upload package."""
-    pseudonym_key = load_or_create_pseudonym_key(config.state_dir)
-    package = UploadPackage(
-        schema_id=schema.schema_id,
-        fingerprint=schema_fingerprint(schema, secret),
-        clk_bytes=schema.clk_bytes,
-        pseudonyms=[pseudonymise(pseudonym_key, key) for key in prepared.record_keys],
-        clks=encode_rows(prepared.rows, schema, secret, progress=progress),
-        attributes=prepared.attributes,
-        agent_version=_agent_version(),
-    )
-    package.validate()
-    return package
 
 
 def _agent_version() -> str:
@@ -70,26 +138,95 @@ def _agent_version() -> str:
         return "hublink-agent"
 
 
-def run_sync(config: AgentConfig, progress: Callable[[int], None] | None = None) -> SyncSummary:
-    """Given the configuration, uploads the current record set and returns the summary;
+def _send(client: CoordinatorClient, state: SyncState, plan: SyncPlan, chunk_records: int,
+          prepared: PreparedSource,
+          pseudonyms: list[str], schema: LinkageSchema, secret: bytes, fingerprint: str,
+          summary: SyncSummary, progress: Callable[[int], None] | None) -> dict:
+    """Opens (or resumes) the plan's sync, sends the missing chunks and commits."""
+    pending = state.pending()
+    sync_id = pending.sync_id if pending and pending.plan_digest == plan.digest else str(uuid.uuid4())
+    state.set_pending(PendingSync(sync_id=sync_id, plan_digest=plan.digest))
+    names = tuple(prepared.attributes)
+    opened = client.open_sync(SyncStart(
+        sync_id=sync_id, mode=plan.mode, base_sync_id=plan.base_sync_id, schema_id=schema.schema_id,
+        fingerprint=fingerprint, clk_bytes=schema.clk_bytes, attribute_names=names,
+        agent_version=_agent_version()))
+    chunks = plan.chunks(chunk_records)
+    if opened["status"] != "committed":
+        received = set(opened["received_chunks"])
+        summary.resumed_chunks = len(received & set(range(len(chunks))))
+        missing = [n for n in range(len(chunks)) if n not in received]
+        positions = [i for n in missing for i in chunks[n][0]]
+        clks = encode_rows([prepared.rows[i] for i in positions], schema, secret, progress=progress)
+        offset = 0
+        for number in missing:
+            upserts, deletes = chunks[number]
+            size = len(upserts) * schema.clk_bytes
+            client.put_chunk(sync_id, number, SyncChunk(
+                pseudonyms=[pseudonyms[i] for i in upserts], clks=clks[offset:offset + size],
+                attributes={name: [prepared.attributes[name][i] for i in upserts] for name in names},
+                deletes=list(deletes)))
+            offset += size
+    receipt = client.commit_sync(sync_id, SyncCommit(chunk_count=len(chunks),
+                                                     record_count=len(pseudonyms)))
+    summary.sync_id = sync_id
+    return receipt
+
+
+def run_sync(config: AgentConfig, full: bool = False,
+             progress: Callable[[int], None] | None = None) -> SyncSummary:
+    """Given the configuration, brings the coordinator up to date and returns the summary;
     raises ConfigError, SourceError, CoordinatorUnreachable or CoordinatorRefused."""
     summary = SyncSummary()
     secret = read_linkage_secret(config.secret_file)
     token = read_token(config.token_file)
     schema = load_linkage_schema()
-    started = time.perf_counter()
+    fingerprint = schema_fingerprint(schema, secret)
+    started_at, started = now(), time.perf_counter()
     prepared = load_prepared(config)
+    summary.rows_read, summary.problem_counts = prepared.row_count, prepared.problem_counts()
+    key = load_or_create_pseudonym_key(config.state_dir)
+    pseudonyms = [pseudonymise(key, record_key) for record_key in prepared.record_keys]
+    names = tuple(prepared.attributes)
+    digests = [record_digest(fingerprint, prepared.rows[i],
+                             tuple(prepared.attributes[name][i] for name in names))
+               for i in range(len(pseudonyms))]
     summary.stage_seconds["read"] = time.perf_counter() - started
-    started = time.perf_counter()
-    package = build_package(config, prepared, schema, secret, progress)
-    summary.stage_seconds["encode"] = time.perf_counter() - started
-    started = time.perf_counter()
+    summary.records = len(pseudonyms)
     client = CoordinatorClient(config.coordinator_url, token, timeout=config.timeout,
                                retries=config.retries)
-    receipt = client.upload(package)
-    summary.stage_seconds["upload"] = time.perf_counter() - started
-    summary.rows_read = prepared.row_count
-    summary.records_sent = int(receipt.get("record_count", package.record_count))
-    summary.upload_id = str(receipt.get("upload_id", ""))
-    summary.problem_counts = prepared.problem_counts()
+    plan: SyncPlan | None = None
+    with SyncState(config.state_dir) as state:
+        try:
+            plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full)
+            if plan.empty:
+                summary.outcome, summary.mode = "unchanged", "delta"
+                state.add_history(started_at, "unchanged", mode="delta", records=len(pseudonyms),
+                                  problems=summary.problem_counts)
+                return summary
+            started = time.perf_counter()
+            try:
+                receipt = _send(client, state, plan, config.chunk_records, prepared, pseudonyms,
+                                schema, secret, fingerprint, summary, progress)
+            except CoordinatorRefused as error:
+                if plan.mode != "delta" or error.status != 409:
+                    raise
+                # The coordinator's copy is not what this agent last committed (a restore, a
+                # lost commit answer after a source change): resend everything.
+                plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full=True)
+                receipt = _send(client, state, plan, config.chunk_records, prepared, pseudonyms,
+                                schema, secret, fingerprint, summary, progress)
+            summary.stage_seconds["send"] = time.perf_counter() - started
+            state.record_commit(summary.sync_id, fingerprint, names, dict(zip(pseudonyms, digests)))
+        except Exception as error:
+            state.add_history(started_at, "failed", mode=plan.mode if plan else None,
+                              message=type(error).__name__, problems=summary.problem_counts)
+            raise
+        summary.mode = plan.mode
+        summary.added = receipt.get("added", plan.added)
+        summary.changed = receipt.get("changed", plan.changed)
+        summary.deleted = receipt.get("deleted", len(plan.deletes))
+        state.add_history(started_at, "synced", mode=plan.mode, sync_id=summary.sync_id,
+                          records=len(pseudonyms), added=summary.added, changed=summary.changed,
+                          deleted=summary.deleted, problems=summary.problem_counts)
     return summary

@@ -2,7 +2,8 @@
 
 Connection errors and 5xx answers are retried with exponential backoff (urllib3's Retry);
 a 4xx answer is final and reported with the coordinator's own error code and message.
-Uploads are whole-snapshot replacements, so retrying one is safe.
+Every sync call is idempotent (the agent names the sync; chunks are numbered), so retrying
+any of them is safe.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from hublink.shared.errors import ConfigError, HublinkError
-from hublink.shared.upload_package import UploadPackage
+from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
 
 __all__ = ["CoordinatorClient", "CoordinatorUnreachable", "CoordinatorRefused", "read_token"]
 
@@ -89,9 +90,17 @@ class CoordinatorClient:
                 error_code=error.get("code", "http_error"), details=error.get("details"))
         return response.json()
 
-    def upload(self, package: UploadPackage) -> dict[str, Any]:
-        """Given a package, returns the coordinator's receipt; raises on refusal."""
-        return self._request("POST", "/api/v1/uploads", json=package.to_wire())
+    def open_sync(self, start: SyncStart) -> dict[str, Any]:
+        """Opens (or re-opens) a sync; returns its state with the chunks already received."""
+        return self._request("POST", "/api/v1/syncs", json=start.to_wire())
+
+    def put_chunk(self, sync_id: str, number: int, chunk: SyncChunk) -> dict[str, Any]:
+        """Sends chunk ``number`` of a sync."""
+        return self._request("PUT", f"/api/v1/syncs/{sync_id}/chunks/{number}", json=chunk.to_wire())
+
+    def commit_sync(self, sync_id: str, commit: SyncCommit) -> dict[str, Any]:
+        """Commits a sync; returns its receipt (the same one if it was already committed)."""
+        return self._request("POST", f"/api/v1/syncs/{sync_id}/commit", json=commit.to_wire())
 
     def links(self) -> dict[str, Any]:
         """Returns this partner's link file: ``{"links": [[pseudonym, link_id], ...], ...}``."""

@@ -76,6 +76,19 @@ def partner_add(context: click.Context, name: str) -> None:
     click.echo(token)
 
 
+@main.command("rotate-key")
+@click.option("--fingerprint", required=True,
+              help="The new secret's fingerprint, from the key custodian's `hublink-agent fingerprint`.")
+@click.pass_context
+@_edge
+def rotate_key(context: click.Context, fingerprint: str) -> None:
+    """Accept syncs under a new linkage secret; matching resumes once every partner re-synced."""
+    from hublink.coordinator.registry import announce_key_rotation
+    announce_key_rotation(_home(context).database, fingerprint.strip().lower())
+    click.echo("key rotation announced: each partner's next sync re-encodes everything under the "
+               "new secret; `match` refuses mixed secrets until all have synced")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=int)
@@ -104,7 +117,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
 @_edge
 def match(context: click.Context, threshold: float | None, within_threshold: float | None,
           scheduler: str | None) -> None:
-    """Link all current uploads across and within partners; wait for the result."""
+    """Link every partner's current records, across and within partners; wait for the result."""
     from hublink.coordinator.jobs.match_run import run_match
     from hublink.coordinator.matching import MatchSettings
     chosen = {"threshold": threshold, "within_threshold": within_threshold}
@@ -133,13 +146,13 @@ def export(context: click.Context, out: Path) -> None:
 @click.pass_context
 @_edge
 def status(context: click.Context) -> None:
-    """Show partners, the last upload of each, and the last match."""
+    """Show partners, the last sync of each, and the last match."""
     from hublink.coordinator.status import hub_status
     state = hub_status(_home(context))
     click.echo(f"link scope: {state['link_scope']}; schema: {state['schema_id'] or '-'}")
     for item in state["partners"]:
         click.echo(f"  {item['name']:<32} records {item['records']:>8}  "
-                   f"last upload {item['last_upload'] or 'never'}")
+                   f"last sync {item['last_sync'] or 'never'}")
     run = state["last_match"]
     click.echo("last match: never" if run is None else
                f"last match: run {run['id']} {run['status']} at {run['finished_at']}: "

@@ -1,4 +1,4 @@
-"""The coordinator's home folder: where its database, blobs and keys live."""
+"""The coordinator's home folder: where its database, chunk spool and keys live."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from hublink.coordinator.storage import BlobStore, Database
+from hublink.coordinator.storage import ChunkSpool, Database
 
 __all__ = ["CoordinatorHome", "resolve_home"]
 
@@ -20,7 +20,7 @@ def resolve_home(home: str | Path | None) -> Path:
 
 @dataclass
 class CoordinatorHome:
-    """Opened home: database (``HUBLINK_DATABASE_URL`` or SQLite inside), blobs and keys."""
+    """Opened home: database (``HUBLINK_DATABASE_URL`` or SQLite inside), spool and keys."""
 
     path: Path
 
@@ -28,7 +28,7 @@ class CoordinatorHome:
         self.path.mkdir(parents=True, exist_ok=True)
         url = os.environ.get("HUBLINK_DATABASE_URL") or f"sqlite:///{self.path / 'hublink.db'}"
         self.database = Database(url)
-        self.blobs = BlobStore(self.path / "blobs")
+        self.spool = ChunkSpool(self.path / "spool")
 
     def link_scope_key(self) -> bytes:
         """Returns the key that derives partner-scoped link IDs, creating it on first use."""

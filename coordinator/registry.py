@@ -13,7 +13,7 @@ from hublink.coordinator.storage import Database, record_event
 from hublink.coordinator.storage.models import ApiToken, Partner, Project
 
 __all__ = ["LINK_SCOPES", "init_project", "get_project", "add_partner", "authenticate_partner",
-           "hash_token"]
+           "hash_token", "announce_key_rotation"]
 
 LINK_SCOPES = ("partner", "hub")
 _PARTNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
@@ -87,3 +87,18 @@ def authenticate_partner(database: Database, token: str | None) -> Partner:
     return row.Partner
 
 
+
+
+def announce_key_rotation(database: Database, fingerprint: str) -> None:
+    """Accepts syncs under a new linkage secret, identified by its fingerprint (from the key
+    custodian's `hublink-agent fingerprint`); the new secret becomes the project's once every
+    partner has synced under it. Raises Conflict for a malformed or current fingerprint."""
+    if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        raise Conflict("a fingerprint is 64 lower-case hexadecimal characters")
+    get_project(database)
+    with database.session() as session:
+        project = session.get(Project, 1)
+        if project.fingerprint == fingerprint:
+            raise Conflict("that fingerprint is already the project's")
+        project.next_fingerprint = fingerprint
+    record_event(database, "operator", "key_rotation_announced")

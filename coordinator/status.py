@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import get_project
-from hublink.coordinator.storage.models import MatchRun, Partner, Upload
+from hublink.coordinator.storage.models import MatchRun, Partner
+from hublink.coordinator.syncs import last_committed_sync
 
 __all__ = ["partner_status", "hub_status"]
 
@@ -30,29 +31,28 @@ def _last_run(session) -> MatchRun | None:  # type: ignore[no-untyped-def]
 
 
 def partner_status(home: CoordinatorHome, partner: Partner) -> dict[str, Any]:
-    """Returns the partner's current upload and the last match run."""
+    """Returns the partner's last committed sync and the last match run."""
     with home.database.session() as session:
-        upload = session.scalars(select(Upload).where(Upload.partner_id == partner.id,
-                                                      Upload.is_current.is_(True))).first()
+        sync = last_committed_sync(session, partner.id)
         return {
             "partner": partner.name,
-            "upload": None if upload is None else {
-                "id": upload.id, "received_at": _time(upload.received_at),
-                "records": upload.record_count},
+            "last_sync": None if sync is None else {
+                "id": sync.id, "mode": sync.mode, "committed_at": _time(sync.committed_at),
+                "records": sync.record_count, "added": sync.added, "changed": sync.changed,
+                "deleted": sync.deleted},
             "last_match": _run_summary(_last_run(session)),
         }
 
 
 def hub_status(home: CoordinatorHome) -> dict[str, Any]:
-    """Returns the project, every partner with its last upload, and the last match run."""
+    """Returns the project, every partner with its last sync, and the last match run."""
     project = get_project(home.database)
     with home.database.session() as session:
         partners = []
         for partner in session.scalars(select(Partner).order_by(Partner.name)):
-            upload = session.scalars(select(Upload).where(Upload.partner_id == partner.id,
-                                                          Upload.is_current.is_(True))).first()
+            sync = last_committed_sync(session, partner.id)
             partners.append({"name": partner.name,
-                             "last_upload": _time(upload.received_at) if upload else None,
-                             "records": upload.record_count if upload else 0})
+                             "last_sync": _time(sync.committed_at) if sync else None,
+                             "records": sync.record_count if sync else 0})
         return {"link_scope": project.link_scope, "schema_id": project.schema_id,
                 "partners": partners, "last_match": _run_summary(_last_run(session))}

@@ -7,10 +7,10 @@ from hublink.shared.errors import (ConfigError, FingerprintMismatch, HublinkErro
                                    SourceError)
 from hublink.shared.linkage_schema import (CURRENT_SCHEMA_ID, LinkageSchema, load_linkage_schema,
                                            schema_fingerprint)
-from hublink.shared.upload_package import UPLOAD_FORMAT, UploadPackage
+from hublink.shared.sync_protocol import SYNC_FORMAT, SyncChunk, SyncCommit, SyncStart
 
 __all__ = [
     "CURRENT_SCHEMA_ID", "ConfigError", "FingerprintMismatch", "HublinkError", "InvalidPackage",
-    "LinkageSchema", "SourceError", "UPLOAD_FORMAT", "UploadPackage", "load_linkage_schema",
-    "schema_fingerprint",
+    "LinkageSchema", "SYNC_FORMAT", "SourceError", "SyncChunk", "SyncCommit", "SyncStart",
+    "load_linkage_schema", "schema_fingerprint",
 ]

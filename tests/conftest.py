@@ -1,8 +1,10 @@
-"""Fixture ladder: home -> app -> client, plus helpers that make valid packages."""
+"""Fixture ladder: home -> app -> client, plus helpers that make valid sync messages."""
 
 from __future__ import annotations
 
+import random
 import secrets
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,22 +15,28 @@ from hublink.coordinator.app import create_app, home_of
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import add_partner, init_project
 from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
-from hublink.shared.upload_package import UploadPackage
+from hublink.shared.sync_protocol import SyncChunk, SyncStart
 
 SECRET = bytes.fromhex("11" * 32)
+SCHEMA = load_linkage_schema()
 
 
-def make_package(records: int = 3, *, secret: bytes = SECRET, seed: int = 0,
-                 attributes: dict[str, list[str | None]] | None = None) -> UploadPackage:
-    """Returns a valid package of random CLKs for ``records`` records."""
-    schema = load_linkage_schema()
-    generator = secrets.SystemRandom(seed)
-    return UploadPackage(
-        schema_id=schema.schema_id, fingerprint=schema_fingerprint(schema, secret),
-        clk_bytes=schema.clk_bytes,
-        pseudonyms=[secrets.token_hex(32) for _ in range(records)],
-        clks=bytes(generator.getrandbits(8) for _ in range(records * schema.clk_bytes)),
-        attributes=attributes if attributes is not None else {"program": ["camp"] * records})
+def make_start(mode: str = "full", base: str | None = None, *, secret: bytes = SECRET,
+               attribute_names: tuple[str, ...] = ("program",)) -> SyncStart:
+    """Returns the opening message of a new sync."""
+    return SyncStart(sync_id=str(uuid.uuid4()), mode=mode, base_sync_id=base,
+                     schema_id=SCHEMA.schema_id, fingerprint=schema_fingerprint(SCHEMA, secret),
+                     clk_bytes=SCHEMA.clk_bytes, attribute_names=attribute_names)
+
+
+def make_chunk(records: int = 3, *, seed: int = 0, deletes: list[str] | None = None,
+               pseudonyms: list[str] | None = None, program: str = "camp") -> SyncChunk:
+    """Returns a chunk of ``records`` random CLKs (or of the given pseudonyms)."""
+    generator = random.Random(seed)
+    pseudonyms = pseudonyms or [secrets.token_hex(32) for _ in range(records)]
+    return SyncChunk(pseudonyms=pseudonyms,
+                     clks=bytes(generator.getrandbits(8) for _ in range(len(pseudonyms) * SCHEMA.clk_bytes)),
+                     attributes={"program": [program] * len(pseudonyms)}, deletes=deletes or [])
 
 
 @pytest.fixture

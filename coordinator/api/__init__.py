@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hublink.coordinator.api import links, status, uploads
+from hublink.coordinator.api import links, status, syncs
 from hublink.coordinator.api.errors import register_error_handlers
 
 __all__ = ["register_api"]
 
-BLUEPRINTS = (uploads.blueprint, links.blueprint, status.blueprint)
+BLUEPRINTS = (syncs.blueprint, links.blueprint, status.blueprint)
 
 
 def register_api(app: Flask) -> None:

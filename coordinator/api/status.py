@@ -19,5 +19,5 @@ def health():
 @blueprint.get("/status")
 @partner_required
 def get_status():
-    """Returns the partner's last upload and the last match run, as counts and times."""
+    """Returns the partner's last sync and the last match run, as counts and times."""
     return partner_status(current_app.extensions["hublink_home"], g.partner)

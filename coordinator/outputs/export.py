@@ -11,29 +11,24 @@ from sqlalchemy import select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.models import Link, Partner, Upload, UploadRecord
+from hublink.coordinator.storage.models import Link, Partner, RecordAttributes, Sync
 
 __all__ = ["export_linked_dataset"]
 
 
 def export_linked_dataset(home: CoordinatorHome, out: Path, actor: str = "operator") -> int:
     """Writes the de-identified linked dataset with hub-wide link IDs; returns the row count.
-    Records uploaded after the last match run have no link ID yet and are left out."""
+    Records synced after the last match run have no link ID yet and are left out."""
     with home.database.session() as session:
-        uploads = session.execute(select(Upload, Partner.name)
-                                  .join(Partner, Upload.partner_id == Partner.id)
-                                  .where(Upload.is_current.is_(True))).all()
-        names = sorted({name for upload, _ in uploads for name in upload.attribute_names})
-        links = {(partner_id, pseudonym): link_id for partner_id, pseudonym, link_id in
-                 session.execute(select(Link.partner_id, Link.pseudonym, Link.link_id))}
-        rows = []
-        for upload, partner_name in uploads:
-            for record in session.scalars(select(UploadRecord)
-                                          .where(UploadRecord.upload_id == upload.id)):
-                link_id = links.get((upload.partner_id, record.pseudonym))
-                if link_id is not None:
-                    rows.append([link_id, partner_name]
-                                + [record.attributes.get(name) or "" for name in names])
+        names = sorted({name for (names,) in session.execute(
+            select(Sync.attribute_names).where(Sync.status == "committed")) for name in names})
+        records = session.execute(
+            select(Link.link_id, Partner.name, RecordAttributes.attributes)
+            .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
+                  & (RecordAttributes.pseudonym == Link.pseudonym))
+            .join(Partner, Partner.id == Link.partner_id))
+        rows = [[link_id, partner_name] + [attributes.get(name) or "" for name in names]
+                for link_id, partner_name, attributes in records]
     random.SystemRandom().shuffle(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".partial")

@@ -19,7 +19,7 @@ _shuffle = random.SystemRandom().shuffle
 
 def partner_link_file(home: CoordinatorHome, partner: Partner) -> dict:
     """Returns ``{"format", "scope", "match_run", "links": [[pseudonym, link_id], ...]}`` for
-    every record of the partner's last matched upload, shuffled."""
+    every record of the partner as of the last match run, shuffled."""
     project = get_project(home.database)
     with home.database.session() as session:
         rows = session.execute(select(Link.pseudonym, Link.link_id, Link.match_run_id)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String,
-                        Text)
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Project", "Partner", "ApiToken", "Upload", "UploadRecord", "MatchRun",
-           "Link", "AuditEvent", "utc_now"]
+__all__ = ["Base", "Project", "Partner", "ApiToken", "Sync", "SyncChunk", "Encoding",
+           "RecordAttributes", "MatchRun", "Link", "AuditEvent", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -28,6 +27,9 @@ class Project(Base):
     link_scope: Mapped[str] = mapped_column(String(16))
     schema_id: Mapped[str | None] = mapped_column(String(40))
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Announced by the operator during a key rotation; becomes ``fingerprint`` once every
+    # partner has synced under it.
+    next_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
@@ -50,30 +52,53 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Upload(Base):
-    """One accepted package: metadata here, CLKs in the blob store, records below."""
+class Sync(Base):
+    """One sync of a partner's records: open while chunks arrive, committed all at once."""
 
-    __tablename__ = "uploads"
+    __tablename__ = "syncs"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    record_count: Mapped[int] = mapped_column(Integer)
-    clk_bytes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(8))
+    base_sync_id: Mapped[str | None] = mapped_column(String(36))
     schema_id: Mapped[str] = mapped_column(String(40))
     fingerprint: Mapped[str] = mapped_column(String(64))
+    clk_bytes: Mapped[int] = mapped_column(Integer)
     attribute_names: Mapped[list] = mapped_column(JSON)
     agent_version: Mapped[str] = mapped_column(String(40), default="")
-    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class UploadRecord(Base):
-    """A record's pseudonym and de-identified attributes; its CLK is at ``position``."""
+class SyncChunk(Base):
+    """A chunk received for an open sync; its content waits in the spool until the commit."""
 
-    __tablename__ = "upload_records"
-    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pseudonym: Mapped[str] = mapped_column(String(64))
+    __tablename__ = "sync_chunks"
+    sync_id: Mapped[str] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upserts: Mapped[int] = mapped_column(Integer)
+    deletes: Mapped[int] = mapped_column(Integer)
+
+
+class Encoding(Base):
+    """A current record's CLK. Kept apart from its attributes: no single query role needs both."""
+
+    __tablename__ = "encodings"
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clk: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RecordAttributes(Base):
+    """A current record's de-identified attributes."""
+
+    __tablename__ = "record_attributes"
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
     attributes: Mapped[dict] = mapped_column(JSON)
 
 
@@ -87,7 +112,7 @@ class MatchRun(Base):
     entity_count: Mapped[int] = mapped_column(Integer, default=0)
     comparisons: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(default=0.0)
-    upload_ids: Mapped[list] = mapped_column(JSON, default=list)
+    sync_ids: Mapped[list] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -114,4 +139,3 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-Index("ix_uploads_current", Upload.partner_id, Upload.is_current)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,8 +22,13 @@ class Exchange:
 
 @dataclass
 class RecordingProxy:
+    """Forwards to ``target``; ``interfere(method, path)`` may answer "drop" to cut the
+    connection without an answer (a network failure) or "hold" to wait until ``release``."""
+
     target: str
     exchanges: list[Exchange] = field(default_factory=list)
+    interfere: Callable[[str, str], str | None] = lambda method, path: None
+    released: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> "RecordingProxy":
         proxy = self
@@ -31,6 +37,13 @@ class RecordingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                action = proxy.interfere(self.command, self.path)
+                if action == "hold":
+                    proxy.released.wait(60)
+                if action == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 answer = requests.request(self.command, proxy.target + self.path, data=body,
                                           headers=headers, timeout=120)

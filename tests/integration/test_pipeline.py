@@ -63,19 +63,24 @@ def test_partner_scoped_ids_differ_between_partners(running_hub):
     assert not first & second
 
 
+def sent_bodies(running_hub) -> list[dict]:
+    """Returns every request body an agent sent to the coordinator, decoded."""
+    return [json.loads(e.request_body) for e in running_hub.proxy.exchanges if e.request_body]
+
+
 def test_upload_bodies_hold_no_identifier(running_hub):
-    uploads = [e for e in running_hub.proxy.exchanges if e.path == "/api/v1/uploads"]
-    assert len(uploads) >= 2
+    uploads = [e for e in running_hub.proxy.exchanges if "/chunks/" in e.path]
+    assert len(uploads) >= 2 and len(sent_bodies(running_hub)) > len(uploads)
     values, keys = identifier_values(running_hub)
     assert len(values) > 500 and len(keys) > 250
     distinctive = {value for value in values if len(value) >= 8}
-    for exchange in uploads:
-        body = json.loads(exchange.request_body)
-        clks = base64.b64decode(body.pop("clks"))
-        assert len(clks) == body["record_count"] * body["clk_bytes"]
+    for body in sent_bodies(running_hub):
+        if "clks" in body:
+            clks = base64.b64decode(body.pop("clks"))
+            assert len(clks) == len(body["pseudonyms"]) * 128
         strings = json_strings(body)
         assert strings & (values | keys) == set()
-        body.pop("attributes")  # declared attribute values: checked whole above
+        body.pop("attributes", None)  # declared attribute values: checked whole above
         text = json.dumps(body).upper()
         assert [value for value in distinctive if value in text] == []
 
@@ -93,7 +98,7 @@ def test_secret_is_never_sent(running_hub):
 def test_no_response_returns_encodings_or_scores(running_hub):
     encoded = []
     for exchange in running_hub.proxy.exchanges:
-        if exchange.path == "/api/v1/uploads":
+        if "/chunks/" in exchange.path:
             body = json.loads(exchange.request_body)
             raw = base64.b64decode(body["clks"])
             encoded += [raw[i:i + 128] for i in range(0, len(raw), 128)]
@@ -113,7 +118,7 @@ def test_no_response_returns_encodings_or_scores(running_hub):
 
 def test_coordinator_log_holds_no_identifier(running_hub):
     log = (running_hub.hub.root / "coordinator.log").read_text().upper()
-    assert "POST /API/V1/UPLOADS" in log
+    assert "PUT /API/V1/SYNCS/" in log
     values, keys = identifier_values(running_hub)
     words = set(re.findall(r"[A-Z0-9'\-]+", log))
     assert words & (values | keys) == set()

@@ -1,0 +1,161 @@
+"""The agent's local state: what the coordinator holds, the pending sync, and sync history.
+
+A small SQLite file in the state folder, on the partner's own machine. Every change happens
+in one exclusive transaction, so a killed agent leaves either the old state or the new one.
+It holds record pseudonyms and digests (never identifiers in the clear) and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SyncState", "HistoryEntry", "PendingSync", "now"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sent (pseudonym TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+    outcome TEXT NOT NULL, mode TEXT, sync_id TEXT, records INTEGER, added INTEGER,
+    changed INTEGER, deleted INTEGER, problems TEXT, message TEXT);
+"""
+
+
+def now() -> str:
+    """Returns the current UTC time as ISO 8601 text."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class PendingSync:
+    """A sync that was opened but not known to be committed."""
+
+    sync_id: str
+    plan_digest: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    started_at: str
+    finished_at: str
+    outcome: str
+    mode: str | None
+    sync_id: str | None
+    records: int | None
+    added: int | None
+    changed: int | None
+    deleted: int | None
+    problems: dict[str, int]
+    message: str | None
+
+
+class SyncState:
+    """The state file of one agent."""
+
+    def __init__(self, state_dir: Path) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.path = state_dir / "state.sqlite"
+        self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.connection.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Yields the connection inside an exclusive transaction."""
+        self.connection.execute("BEGIN EXCLUSIVE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def _meta(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self._meta("fingerprint")
+
+    @property
+    def last_sync_id(self) -> str | None:
+        return self._meta("last_sync_id")
+
+    @property
+    def attribute_names(self) -> tuple[str, ...] | None:
+        value = self._meta("attribute_names")
+        return tuple(json.loads(value)) if value is not None else None
+
+    def sent_digests(self) -> dict[str, str]:
+        """Returns pseudonym -> digest of every record the coordinator holds."""
+        return dict(self.connection.execute("SELECT pseudonym, digest FROM sent"))
+
+    def pending(self) -> PendingSync | None:
+        value = self._meta("pending")
+        return PendingSync(**json.loads(value)) if value else None
+
+    def set_pending(self, pending: PendingSync | None) -> None:
+        with self.transaction() as connection:
+            if pending is None:
+                connection.execute("DELETE FROM meta WHERE key = 'pending'")
+            else:
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('pending', ?)",
+                                   (json.dumps(pending.__dict__),))
+
+    def record_commit(self, sync_id: str, fingerprint: str, attribute_names: tuple[str, ...],
+                      digests: dict[str, str]) -> None:
+        """Given a committed sync and the digests of every current record, makes them the
+        state, in one transaction."""
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM sent")
+            connection.executemany("INSERT INTO sent VALUES (?, ?)", digests.items())
+            connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+                ("fingerprint", fingerprint), ("last_sync_id", sync_id),
+                ("attribute_names", json.dumps(list(attribute_names)))])
+            connection.execute("DELETE FROM meta WHERE key = 'pending'")
+
+    def add_history(self, started_at: str, outcome: str, **fields: Any) -> None:
+        """Appends one sync attempt's outcome (counts and messages, no identifiers)."""
+        problems = json.dumps(fields.pop("problems", {}))
+        columns = ("mode", "sync_id", "records", "added", "changed", "deleted", "message")
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT INTO history (started_at, finished_at, outcome, problems, "
+                + ", ".join(columns) + ") VALUES (?, ?, ?, ?, " + ", ".join("?" * len(columns)) + ")",
+                (started_at, now(), outcome, problems, *(fields.get(c) for c in columns)))
+            connection.execute("DELETE FROM history WHERE id <= (SELECT MAX(id) FROM history) - 1000")
+
+    def _history(self, where: str = "") -> HistoryEntry | None:
+        row = self.connection.execute(
+            "SELECT started_at, finished_at, outcome, mode, sync_id, records, added, changed, "
+            f"deleted, problems, message FROM history {where} ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return HistoryEntry(*row[:9], problems=json.loads(row[9] or "{}"), message=row[10])
+
+    def last_history(self) -> HistoryEntry | None:
+        """Returns the last sync attempt, whatever its outcome."""
+        return self._history()
+
+    def last_success(self) -> HistoryEntry | None:
+        """Returns the last sync that ended with the coordinator up to date."""
+        return self._history("WHERE outcome IN ('synced', 'unchanged')")
+
+    def __enter__(self) -> "SyncState":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+

@@ -1,0 +1,40 @@
+"""``status``: the last sync's time, counts and outcome, from the local state."""
+
+from __future__ import annotations
+
+from hublink.agent.config import AgentConfig
+from hublink.agent.state import HistoryEntry, SyncState
+
+__all__ = ["describe_status"]
+
+
+def _entry_line(label: str, entry: HistoryEntry) -> str:
+    line = f"{label}: {entry.outcome} at {entry.finished_at}"
+    if entry.outcome == "failed":
+        return line + f" ({entry.message})"
+    if entry.outcome == "unchanged":
+        return line + f"; {entry.records} records, nothing to send"
+    return (line + f"; {entry.mode} sync of {entry.records} records: {entry.added} added, "
+            f"{entry.changed} changed, {entry.deleted} deleted")
+
+
+def describe_status(config: AgentConfig) -> list[str]:
+    """Returns lines describing the last sync attempt and, if it failed, the last success."""
+    if not (config.state_dir / "state.sqlite").exists():
+        return ["no sync has run yet"]
+    with SyncState(config.state_dir) as state:
+        last, success = state.last_history(), state.last_success()
+        held = len(state.sent_digests())
+        pending = state.pending()
+    if last is None:
+        return ["no sync has run yet"]
+    lines = [_entry_line("last sync", last)]
+    if last.outcome == "failed" and success is not None:
+        lines.append(_entry_line("last successful sync", success))
+    if last.problems:
+        lines.append("record-level problems: "
+                     + ", ".join(f"{kind}: {count}" for kind, count in last.problems.items()))
+    lines.append(f"the coordinator holds {held} records of this partner")
+    if pending is not None:
+        lines.append("a sync was interrupted; the next `sync` resumes it")
+    return lines

@@ -1,0 +1,228 @@
+"""Receive syncs: open, take chunks, commit in one transaction; every step idempotent.
+
+A refused step changes nothing. Chunks wait in the spool until the commit; the commit checks
+that every chunk arrived and that the partner ends with exactly the record count the agent
+announced, then replaces (full) or updates (delta) the partner's records at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from hublink.coordinator.errors import Conflict, NotFound
+from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.registry import get_project
+from hublink.coordinator.storage import record_event
+from hublink.coordinator.storage.models import (Encoding, Partner, Project, RecordAttributes, Sync,
+                                                SyncChunk, utc_now)
+from hublink.shared.errors import FingerprintMismatch, InvalidPackage
+from hublink.shared.linkage_schema import load_linkage_schema
+from hublink.shared.sync_protocol import SyncChunk as WireChunk
+from hublink.shared.sync_protocol import SyncCommit, SyncStart
+
+__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync", "last_committed_sync"]
+
+_INSERT_BATCH = 5_000
+
+
+def _check_schema(start: SyncStart) -> None:
+    try:
+        schema = load_linkage_schema(start.schema_id)
+    except (FileNotFoundError, ValueError):
+        raise InvalidPackage(f"unknown linkage schema {start.schema_id!r}: update the agent "
+                             "or ask the hub which schema it uses") from None
+    if start.clk_bytes != schema.clk_bytes:
+        raise InvalidPackage(f"schema {schema.schema_id} makes {schema.clk_bytes}-byte CLKs, "
+                             f"the sync announces {start.clk_bytes}")
+
+
+def _check_fingerprint(project: Project, start: SyncStart) -> None:
+    if project.fingerprint in (None, start.fingerprint):
+        return
+    if project.next_fingerprint == start.fingerprint:
+        if start.mode != "full":
+            raise Conflict("during a key rotation the first sync under the new secret must be full")
+        return
+    raise FingerprintMismatch(
+        "this sync was encoded with a different linkage schema or secret than the project's: "
+        "check linkage.secret_file holds the hub's current secret")
+
+
+def last_committed_sync(session: Session, partner_id: int) -> Sync | None:
+    """Returns the partner's most recent committed sync, or None."""
+    return session.scalars(select(Sync).where(Sync.partner_id == partner_id,
+                                              Sync.status == "committed")
+                           .order_by(Sync.committed_at.desc()).limit(1)).first()
+
+
+def _owned_sync(session: Session, partner: Partner, sync_id: str) -> Sync:
+    sync = session.get(Sync, sync_id)
+    if sync is None or sync.partner_id != partner.id:
+        raise NotFound(f"sync {sync_id} does not exist for this partner")
+    return sync
+
+
+def sync_state(home: CoordinatorHome, partner: Partner, sync_id: str) -> dict[str, Any]:
+    """Returns the sync's status and the numbers of the chunks received so far."""
+    with home.database.session() as session:
+        sync = _owned_sync(session, partner, sync_id)
+        chunks = session.scalars(select(SyncChunk.number).where(SyncChunk.sync_id == sync_id)
+                                 .order_by(SyncChunk.number)).all()
+        return {"sync_id": sync.id, "mode": sync.mode, "status": sync.status,
+                "received_chunks": list(chunks), "record_count": sync.record_count,
+                "added": sync.added, "changed": sync.changed, "deleted": sync.deleted}
+
+
+def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart) -> dict[str, Any]:
+    """Opens the sync (or returns the open one of that id); raises InvalidPackage,
+    FingerprintMismatch or Conflict (a stale delta base, an id reused differently)."""
+    get_project(home.database)
+    _check_schema(start)
+    with home.database.session() as session:
+        project = session.get(Project, 1)
+        _check_fingerprint(project, start)
+        existing = session.get(Sync, start.sync_id)
+        if existing is not None:
+            same = (existing.partner_id, existing.mode, existing.base_sync_id, existing.fingerprint,
+                    tuple(existing.attribute_names)) == (partner.id, start.mode, start.base_sync_id,
+                                                         start.fingerprint, start.attribute_names)
+            if not same:
+                raise Conflict(f"sync {start.sync_id} already exists with other settings")
+        else:
+            if start.mode == "delta":
+                base = last_committed_sync(session, partner.id)
+                if base is None or base.id != start.base_sync_id:
+                    raise Conflict("the delta's base is not this partner's last committed sync: "
+                                   "send a full sync", details=["stale_base"])
+                if tuple(base.attribute_names) != start.attribute_names:
+                    raise Conflict("the attributes changed since the last sync: send a full sync",
+                                   details=["attributes_changed"])
+            session.add(Sync(id=start.sync_id, partner_id=partner.id, mode=start.mode,
+                             base_sync_id=start.base_sync_id, schema_id=start.schema_id,
+                             fingerprint=start.fingerprint, clk_bytes=start.clk_bytes,
+                             attribute_names=list(start.attribute_names),
+                             agent_version=start.agent_version))
+    return sync_state(home, partner, start.sync_id)
+
+
+def _start_of(sync: Sync) -> SyncStart:
+    return SyncStart(sync_id=sync.id, mode=sync.mode, base_sync_id=sync.base_sync_id,
+                     schema_id=sync.schema_id, fingerprint=sync.fingerprint,
+                     clk_bytes=sync.clk_bytes, attribute_names=tuple(sync.attribute_names))
+
+
+def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number: int,
+                  body: object) -> dict[str, Any]:
+    """Validates and spools chunk ``number`` (a resent chunk replaces the earlier copy);
+    raises InvalidPackage, NotFound or Conflict (sync already committed)."""
+    with home.database.session() as session:
+        sync = _owned_sync(session, partner, sync_id)
+        if sync.status != "open":
+            raise Conflict(f"sync {sync_id} is already {sync.status}")
+        start = _start_of(sync)
+    if not 0 <= number < 1_000_000:
+        raise InvalidPackage("chunk numbers run from 0")
+    chunk = WireChunk.from_wire(body, start)
+    home.spool.write(sync_id, number, json.dumps(chunk.to_wire()).encode())
+    with home.database.session() as session:
+        row = session.get(SyncChunk, (sync_id, number))
+        if row is None:
+            session.add(SyncChunk(sync_id=sync_id, number=number, upserts=len(chunk.pseudonyms),
+                                  deletes=len(chunk.deletes)))
+        else:
+            row.upserts, row.deletes = len(chunk.pseudonyms), len(chunk.deletes)
+    return {"sync_id": sync_id, "chunk": number, "upserts": len(chunk.pseudonyms),
+            "deletes": len(chunk.deletes)}
+
+
+def _apply_chunk(session: Session, partner_id: int, chunk: WireChunk, names: list[str],
+                 clk_bytes: int, delta: bool) -> tuple[int, int, int]:
+    """Applies one chunk; returns (added, changed, deleted)."""
+    added = changed = deleted = 0
+    if delta and (chunk.pseudonyms or chunk.deletes):
+        touched = chunk.pseudonyms + chunk.deletes
+        existing = set()
+        for start in range(0, len(touched), _INSERT_BATCH):
+            existing.update(session.scalars(select(Encoding.pseudonym).where(
+                Encoding.partner_id == partner_id,
+                Encoding.pseudonym.in_(touched[start:start + _INSERT_BATCH]))))
+        changed = sum(1 for p in chunk.pseudonyms if p in existing)
+        added = len(chunk.pseudonyms) - changed
+        deleted = sum(1 for p in chunk.deletes if p in existing)
+        for model in (Encoding, RecordAttributes):
+            for start in range(0, len(touched), _INSERT_BATCH):
+                session.execute(delete(model).where(
+                    model.partner_id == partner_id,
+                    model.pseudonym.in_(touched[start:start + _INSERT_BATCH])))
+    else:
+        added = len(chunk.pseudonyms)
+    for start in range(0, len(chunk.pseudonyms), _INSERT_BATCH):
+        stop = min(start + _INSERT_BATCH, len(chunk.pseudonyms))
+        positions = range(start, stop)
+        session.execute(Encoding.__table__.insert(), [
+            {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
+             "clk": chunk.clks[i * clk_bytes:(i + 1) * clk_bytes]} for i in positions])
+        session.execute(RecordAttributes.__table__.insert(), [
+            {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
+             "attributes": {name: chunk.attributes[name][i] for name in names}} for i in positions])
+    return added, changed, deleted
+
+
+def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
+                commit: SyncCommit) -> dict[str, Any]:
+    """Applies every chunk of the sync in one transaction and returns the receipt; a repeated
+    commit returns the same receipt. Raises Conflict when chunks are missing, the base is stale
+    or the resulting record count differs from the agent's; then nothing changes."""
+    with home.database.session() as session:
+        sync = _owned_sync(session, partner, sync_id)
+        if sync.status == "committed":
+            return sync_state(home, partner, sync_id)
+        received = set(session.scalars(select(SyncChunk.number).where(SyncChunk.sync_id == sync_id)))
+    missing = sorted(set(range(commit.chunk_count)) - received)
+    extra = sorted(received - set(range(commit.chunk_count)))
+    if missing or extra:
+        raise Conflict("the sync's chunks are incomplete: send the missing chunks, then commit",
+                       details=[f"missing chunk {n}" for n in missing[:20]]
+                       + [f"unexpected chunk {n}" for n in extra[:20]])
+    with home.database.session() as session:
+        session.get(Partner, partner.id, with_for_update=True)
+        sync = session.get(Sync, sync_id)
+        if sync.mode == "delta":
+            base = last_committed_sync(session, partner.id)
+            if base is None or base.id != sync.base_sync_id:
+                raise Conflict("another sync was committed since this delta began: send a full sync",
+                               details=["stale_base"])
+        else:
+            before = session.scalar(select(func.count()).select_from(Encoding)
+                                    .where(Encoding.partner_id == partner.id))
+            for model in (Encoding, RecordAttributes):
+                session.execute(delete(model).where(model.partner_id == partner.id))
+        totals = [0, 0, 0]
+        for number in range(commit.chunk_count):
+            chunk = WireChunk.from_wire(json.loads(home.spool.read(sync_id, number)), _start_of(sync))
+            counts = _apply_chunk(session, partner.id, chunk, list(sync.attribute_names),
+                                  sync.clk_bytes, sync.mode == "delta")
+            totals = [total + count for total, count in zip(totals, counts)]
+        record_count = session.scalar(select(func.count()).select_from(Encoding)
+                                      .where(Encoding.partner_id == partner.id))
+        if record_count != commit.record_count:
+            raise Conflict(f"after this sync the coordinator would hold {record_count} records, "
+                           f"the agent has {commit.record_count}: send a full sync",
+                           details=["count_mismatch"])
+        if sync.mode == "full":  # a full sync replaces: everything before goes, everything sent comes
+            totals = [record_count, 0, before]
+        project = session.get(Project, 1, with_for_update=True)
+        if project.fingerprint is None:
+            project.schema_id, project.fingerprint = sync.schema_id, sync.fingerprint
+        sync.status, sync.committed_at, sync.record_count = "committed", utc_now(), record_count
+        sync.added, sync.changed, sync.deleted = totals
+    home.spool.discard(sync_id)
+    record_event(home.database, f"partner:{partner.name}", "sync_commit", sync_id=sync_id,
+                 mode=sync.mode, records=record_count, added=totals[0], changed=totals[1],
+                 deleted=totals[2])
+    return sync_state(home, partner, sync_id)

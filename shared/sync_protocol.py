@@ -1,0 +1,186 @@
+"""The sync protocol: how an agent brings the coordinator's copy of its records up to date.
+
+A sync is opened (``SyncStart``), filled with numbered chunks (``SyncChunk``: upserts and
+deletes) and committed (``SyncCommit``). The agent names the sync with a random UUID, so every
+step is idempotent and a killed sync can be resumed: chunks already received are not resent,
+and a repeated commit returns the first commit's receipt. Nothing of a sync is visible until
+its commit, which applies every chunk in one transaction or none at all.
+
+A ``full`` sync replaces the partner's record set; a ``delta`` sync applies changes on top of
+the partner's last committed sync (``base_sync_id``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH, validate_attribute_name
+from hublink.shared.errors import InvalidPackage
+
+__all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "SyncStart", "SyncChunk",
+           "SyncCommit"]
+
+SYNC_FORMAT = "hublink.sync/1"
+SYNC_MODES = ("full", "delta")
+MAX_CHUNK_RECORDS = 20_000
+_PSEUDONYM = re.compile(r"^[0-9a-f]{64}$")
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_SCHEMA_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,39}$")
+
+
+def _uuid(value: object, name: str, problems: list[str]) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        problems.append(f"{name} must be a UUID")
+        return ""
+
+
+def _require_object(body: object, what: str) -> dict:
+    if not isinstance(body, dict):
+        raise InvalidPackage(f"the {what} body must be a JSON object")
+    return body
+
+
+@dataclass(frozen=True)
+class SyncStart:
+    """Opens a sync: who encodes how, and on top of what."""
+
+    sync_id: str
+    mode: str
+    base_sync_id: str | None
+    schema_id: str
+    fingerprint: str
+    clk_bytes: int
+    attribute_names: tuple[str, ...] = ()
+    agent_version: str = ""
+
+    def to_wire(self) -> dict:
+        return {"format": SYNC_FORMAT, "sync_id": self.sync_id, "mode": self.mode,
+                "base_sync_id": self.base_sync_id, "schema_id": self.schema_id,
+                "fingerprint": self.fingerprint, "clk_bytes": self.clk_bytes,
+                "attribute_names": list(self.attribute_names), "agent_version": self.agent_version}
+
+    @classmethod
+    def from_wire(cls, body: object) -> "SyncStart":
+        """Given a decoded JSON body, returns the start; raises InvalidPackage listing every
+        problem."""
+        body = _require_object(body, "sync start")
+        problems: list[str] = []
+        if body.get("format") != SYNC_FORMAT:
+            problems.append(f"format must be {SYNC_FORMAT!r}")
+        sync_id = _uuid(body.get("sync_id"), "sync_id", problems)
+        mode = body.get("mode")
+        if mode not in SYNC_MODES:
+            problems.append(f"mode must be one of {', '.join(SYNC_MODES)}")
+        base = body.get("base_sync_id")
+        if mode == "delta":
+            base = _uuid(base, "base_sync_id (required for a delta sync)", problems)
+        elif base is not None:
+            problems.append("base_sync_id is only for a delta sync")
+        if not _SCHEMA_ID.match(str(body.get("schema_id", ""))):
+            problems.append("schema_id is missing or malformed")
+        if not _FINGERPRINT.match(str(body.get("fingerprint", ""))):
+            problems.append("fingerprint must be 64 lower-case hex characters")
+        clk_bytes = body.get("clk_bytes")
+        if not isinstance(clk_bytes, int) or isinstance(clk_bytes, bool) or not 8 <= clk_bytes <= 1024:
+            problems.append("clk_bytes must be a whole number from 8 to 1024")
+        names = body.get("attribute_names", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            problems.append("attribute_names must be a list of names")
+            names = []
+        for name in names:
+            try:
+                validate_attribute_name(name)
+            except InvalidPackage as error:
+                problems.append(error.message)
+        if len(set(names)) != len(names):
+            problems.append("attribute_names repeat")
+        if problems:
+            raise InvalidPackage("the sync start is invalid", details=problems)
+        return cls(sync_id=sync_id, mode=mode, base_sync_id=base or None,
+                   schema_id=body["schema_id"], fingerprint=body["fingerprint"],
+                   clk_bytes=clk_bytes, attribute_names=tuple(names),
+                   agent_version=str(body.get("agent_version", ""))[:40])
+
+
+@dataclass
+class SyncChunk:
+    """One numbered part of a sync: records to add or replace, and pseudonyms to delete."""
+
+    pseudonyms: list[str] = field(default_factory=list)
+    clks: bytes = b""
+    attributes: dict[str, list[str | None]] = field(default_factory=dict)
+    deletes: list[str] = field(default_factory=list)
+
+    def to_wire(self) -> dict:
+        return {"format": SYNC_FORMAT, "pseudonyms": self.pseudonyms,
+                "clks": base64.b64encode(self.clks).decode("ascii"),
+                "attributes": self.attributes, "deletes": self.deletes}
+
+    @classmethod
+    def from_wire(cls, body: object, start: SyncStart) -> "SyncChunk":
+        """Given a decoded JSON body and the sync it belongs to, returns the chunk; raises
+        InvalidPackage listing every problem."""
+        body = _require_object(body, "chunk")
+        problems: list[str] = []
+        pseudonyms, deletes = body.get("pseudonyms", []), body.get("deletes", [])
+        attributes = body.get("attributes", {})
+        for name, values in (("pseudonyms", pseudonyms), ("deletes", deletes)):
+            if not isinstance(values, list) or not all(isinstance(v, str) and _PSEUDONYM.match(v)
+                                                       for v in values):
+                problems.append(f"{name} must be a list of 64-hex-digit pseudonyms")
+        if problems:
+            raise InvalidPackage("the chunk is invalid", details=problems)
+        if len(pseudonyms) + len(deletes) > MAX_CHUNK_RECORDS:
+            problems.append(f"a chunk holds at most {MAX_CHUNK_RECORDS} records")
+        if len(set(pseudonyms) | set(deletes)) != len(pseudonyms) + len(deletes):
+            problems.append("a pseudonym appears twice in the chunk")
+        try:
+            clks = base64.b64decode(body.get("clks", ""), validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            problems.append("clks must be standard base64")
+            clks = b""
+        if len(clks) != start.clk_bytes * len(pseudonyms):
+            problems.append(f"clks hold {len(clks)} bytes, expected {start.clk_bytes} for each "
+                            f"of {len(pseudonyms)} records")
+        if not isinstance(attributes, dict) or set(attributes) != set(start.attribute_names):
+            problems.append("attributes must hold exactly the attribute_names of the sync: "
+                            + ", ".join(start.attribute_names))
+        else:
+            for name, values in attributes.items():
+                if not isinstance(values, list) or len(values) != len(pseudonyms):
+                    problems.append(f"attribute {name!r} needs one value per record")
+                elif not all(v is None or (isinstance(v, str) and len(v) <= MAX_ATTRIBUTE_VALUE_LENGTH)
+                             for v in values):
+                    problems.append(f"attribute {name!r} values must be null or strings of at most "
+                                    f"{MAX_ATTRIBUTE_VALUE_LENGTH} characters")
+        if start.mode == "full" and deletes:
+            problems.append("a full sync replaces the record set: it has no deletes")
+        if problems:
+            raise InvalidPackage("the chunk is invalid", details=problems)
+        return cls(pseudonyms=pseudonyms, clks=clks, attributes=attributes, deletes=deletes)
+
+
+@dataclass(frozen=True)
+class SyncCommit:
+    """Closes a sync: how many chunks were sent and how many records the partner now has."""
+
+    chunk_count: int
+    record_count: int
+
+    def to_wire(self) -> dict:
+        return {"format": SYNC_FORMAT, "chunk_count": self.chunk_count,
+                "record_count": self.record_count}
+
+    @classmethod
+    def from_wire(cls, body: object) -> "SyncCommit":
+        body = _require_object(body, "commit")
+        values = [body.get("chunk_count"), body.get("record_count")]
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+            raise InvalidPackage("chunk_count and record_count must be whole numbers")
+        return cls(chunk_count=values[0], record_count=values[1])
