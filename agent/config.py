@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hublink.agent.logs import DEFAULT_LOG_FILE_NAME, LEVELS
 from hublink.agent.settings import IDENTIFIER_KEYS, SETTINGS, Setting
-from hublink.shared.attributes import RESERVED_ATTRIBUTE_NAMES, ATTRIBUTE_NAME_PATTERN
+from hublink.agent.deidentify import attribute_columns, parse_attribute_specs, parse_date
 from hublink.shared.errors import ConfigError
 
 __all__ = ["AgentConfig", "load_config"]
@@ -23,14 +26,28 @@ class AgentConfig:
     token_file: Path
     timeout: float
     retries: int
+    chunk_records: int
     secret_file: Path
-    source_path: Path
+    source_path: Path | None
     record_key: str
     sheet: str | None
     encoding: str
     identifiers: dict[str, Any]
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)  # as declared; see deidentify
     state_dir: Path = Path(".hublink-agent")
+    source_url: str | None = None
+    password_env: str | None = None
+    source_query: str | None = None
+    source_table: str | None = None
+    chunk_rows: int = 50_000
+    log_file: Path | None = None
+    log_level: str = "INFO"
+    log_max_bytes: int = 5_000_000
+    log_backups: int = 5
+    opt_out_file: Path | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    age_reference_date: date | None = None
 
     @property
     def source_columns(self) -> list[str]:
@@ -40,8 +57,16 @@ class AgentConfig:
             if key == "dob_format":
                 continue
             columns += value if isinstance(value, list) else [value]
-        columns += list(self.attributes.values())
+        columns += attribute_columns(self.attributes)
         return list(dict.fromkeys(columns))
+
+    @property
+    def source_name(self) -> str:
+        """Returns how messages name the source: the file's name, or the database table, or
+        "database query"; never the URL, which may hold a password."""
+        if self.source_url:
+            return f"database table {self.source_table}" if self.source_table else "database query"
+        return self.source_path.name if self.source_path else "source"
 
 
 def _check_kind(setting: Setting, value: Any) -> str | None:
@@ -59,6 +84,8 @@ def _check_kind(setting: Setting, value: Any) -> str | None:
         return "must be a column name or a list of column names"
     if setting.kind == "table":
         return None if isinstance(value, dict) else "must be a table"
+    if setting.kind == "date":
+        return None if parse_date(value) else "must be a date such as 2026-07-01"
     return None
 
 
@@ -85,7 +112,7 @@ def _collect(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                 problems.append(f"{section}.{key} is not a known setting")
         for key, setting in settings.items():
             if key not in content:
-                if setting.required:
+                if setting.required and not (setting.unless and setting.unless in content):
                     problems.append(f"{setting.dotted} is required: {setting.help}")
                 values[setting.dotted] = setting.default
                 continue
@@ -94,6 +121,32 @@ def _collect(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                 problems.append(f"{setting.dotted} {problem}")
             values[setting.dotted] = content[key]
     return values
+
+
+def _check_source(values: dict[str, Any], problems: list[str]) -> None:
+    url = values.get("source.url")
+    if url and values.get("source.path"):
+        problems.append("source: use either path (a file) or url (a database), not both")
+    if isinstance(url, str) and url.strip() and "://" not in url:
+        problems.append("source.url must be an SQLAlchemy URL, for example "
+                        '"postgresql://hublink@db.example.org/students"')
+    if url and not values.get("source.query") and not values.get("source.table"):
+        problems.append("source.url needs source.query or source.table")
+    if values.get("source.query") and values.get("source.table"):
+        problems.append("source: use either query or table, not both")
+    for key in ("query", "table", "password_env"):
+        if values.get(f"source.{key}") and not url:
+            problems.append(f"source.{key} is used only with source.url")
+    encoding = values.get("source.encoding")
+    if isinstance(encoding, str) and encoding.strip() and encoding != "auto":
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            problems.append(f"source.encoding {encoding!r} is not a known encoding "
+                            '(use "auto", "utf-8" or "cp1252")')
+    chunk_rows = values.get("source.chunk_rows")
+    if isinstance(chunk_rows, int) and not isinstance(chunk_rows, bool) and chunk_rows < 1:
+        problems.append("source.chunk_rows must be at least 1")
 
 
 def _check_identifiers(identifiers: dict[str, Any], attributes: dict[str, Any],
@@ -105,18 +158,16 @@ def _check_identifiers(identifiers: dict[str, Any], attributes: dict[str, Any],
         problems.append("identifiers: use either full_name or first_name/last_name, not both")
     if identifiers.get("dob") and not identifiers.get("dob_format"):
         problems.append('identifiers.dob_format is required with dob (for example "%m/%d/%Y")')
-    identifying = {record_key} | {
-        column for key, value in identifiers.items() if key != "dob_format"
-        for column in (value if isinstance(value, list) else [value])}
-    for name, column in attributes.items():
-        if not ATTRIBUTE_NAME_PATTERN.match(name) or name in RESERVED_ATTRIBUTE_NAMES:
-            problems.append(f"attributes.{name}: names are lower-case letters, digits and "
-                            "underscores (not link_id or partner)")
-        if not isinstance(column, str) or not column:
-            problems.append(f"attributes.{name} must name a source column")
-        elif column in identifying:
-            problems.append(f"attributes.{name} names column {column!r}, which is an identifier "
-                            "or the record key: it would leave the building in the clear")
+    problems += parse_attribute_specs(attributes, identifiers, record_key)[1]
+
+
+def _check_age_range(values: dict[str, Any], identifiers: dict[str, Any],
+                     problems: list[str]) -> None:
+    low, high = values.get("checks.min_age"), values.get("checks.max_age")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        problems.append("checks.min_age must not be larger than checks.max_age")
+    if (low is not None or high is not None) and not identifiers.get("dob"):
+        problems.append("checks.min_age and checks.max_age need identifiers.dob")
 
 
 def load_config(path: str | Path) -> AgentConfig:
@@ -132,10 +183,15 @@ def load_config(path: str | Path) -> AgentConfig:
         raise ConfigError(f"configuration file {config_path} is not valid TOML: {error}") from None
     problems: list[str] = []
     values = _collect(document, problems)
+    _check_source(values, problems)
+    level = values.get("logging.level")
+    if not (isinstance(level, str) and level.upper() in LEVELS):
+        problems.append(f"logging.level must be one of {', '.join(LEVELS)}")
     identifiers = {key: values[f"identifiers.{key}"] for key in IDENTIFIER_KEYS
                    if values.get(f"identifiers.{key}")}
     attributes = values.get("attributes") or {}
     _check_identifiers(identifiers, attributes, values.get("source.record_key"), problems)
+    _check_age_range(values, identifiers, problems)
     if problems:
         raise ConfigError(f"{config_path.name} has {len(problems)} problem(s)", details=problems)
 
@@ -150,12 +206,27 @@ def load_config(path: str | Path) -> AgentConfig:
         token_file=resolve("coordinator.token_file"),
         timeout=float(values["coordinator.timeout"]),
         retries=int(values["coordinator.retries"]),
+        chunk_records=max(1, min(int(values["coordinator.chunk_records"]), 20_000)),
         secret_file=resolve("linkage.secret_file"),
-        source_path=resolve("source.path"),
+        source_path=resolve("source.path") if values["source.path"] else None,
         record_key=values["source.record_key"],
         sheet=values["source.sheet"],
         encoding=values["source.encoding"],
         identifiers=identifiers,
         attributes=dict(attributes),
         state_dir=resolve("agent.state_dir"),
+        source_url=values["source.url"],
+        password_env=values["source.password_env"],
+        source_query=values["source.query"],
+        source_table=values["source.table"],
+        chunk_rows=int(values["source.chunk_rows"]),
+        log_file=(resolve("logging.file") if values["logging.file"]
+                  else resolve("agent.state_dir") / DEFAULT_LOG_FILE_NAME),
+        log_level=values["logging.level"].upper(),
+        log_max_bytes=int(values["logging.max_bytes"]),
+        log_backups=int(values["logging.backups"]),
+        opt_out_file=resolve("source.opt_out_file") if values["source.opt_out_file"] else None,
+        min_age=values["checks.min_age"],
+        max_age=values["checks.max_age"],
+        age_reference_date=parse_date(values["checks.reference_date"]),
     )

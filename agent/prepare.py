@@ -7,7 +7,10 @@ that cannot be sent at all (empty or repeated record key) are set aside.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,21 +18,30 @@ import pandas
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.normalise import RawIdentifiers, normalise_record
-from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH
+from hublink.agent.deidentify import build_attributes, read_opt_out_file
 
-__all__ = ["PreparedSource", "prepare_source", "HEADER_ROWS"]
+__all__ = ["PreparedSource", "FeatureSink", "prepare_source", "record_digest", "HEADER_ROWS"]
 
 # Data row n of a file with one header line is line n + HEADER_ROWS of the file.
 HEADER_ROWS = 2
 
 
+Chunks = Iterable[tuple[int, pandas.DataFrame]]
+
+
 @dataclass
 class PreparedSource:
-    """The normalised records of one source, in source order, plus what went wrong where."""
+    """The records of one source, in source order, plus what went wrong where.
+
+    ``digests`` change whenever what a record would send changes; ``rows`` (the features to
+    encode) are kept only for the positions asked for, so a whole source never sits in
+    memory as features.
+    """
 
     row_count: int = 0
     record_keys: list[str] = field(default_factory=list)
-    rows: list[tuple[str, ...]] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    rows: dict[int, tuple[str, ...]] = field(default_factory=dict)
     attributes: dict[str, list[str | None]] = field(default_factory=dict)
     problem_rows: dict[tuple[str, str], list[int]] = field(
         default_factory=lambda: defaultdict(list))
@@ -45,6 +57,11 @@ class PreparedSource:
                   for (kind, field_name), rows in self.problem_rows.items()}
         counts.update({kind: len(rows) for kind, rows in self.skipped_rows.items()})
         return dict(sorted(counts.items()))
+
+
+def record_digest(features: tuple[str, ...], attributes: tuple[str | None, ...]) -> str:
+    """Returns a digest that changes whenever what would be sent for a record changes."""
+    return hashlib.sha256(json.dumps([list(features), list(attributes)]).encode()).hexdigest()[:32]
 
 
 def _column_text(frame: pandas.DataFrame, column: str | list[str] | None) -> list[object]:
@@ -63,41 +80,64 @@ def _text_or_none(value: object) -> str | None:
     return text or None
 
 
-def prepare_source(config: AgentConfig, frame: pandas.DataFrame,
-                   today: date | None = None) -> PreparedSource:
-    """Given the configuration and the source table, returns the prepared records."""
-    prepared = PreparedSource(row_count=len(frame))
-    prepared.attributes = {name: [] for name in config.attributes}
+FeatureSink = Callable[[int, tuple[str, ...], str], None]
+
+
+def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFrame,
+                   today: date | None, opted_out: set[str], seen: set[str],
+                   prepared: PreparedSource, sink: FeatureSink) -> None:
     identifiers = config.identifiers
     columns = {key: _column_text(frame, identifiers.get(key))
                for key in ("first_name", "middle_name", "last_name", "full_name", "dob", "sex",
                            "address", "city", "zip")}
-    attribute_columns = {name: frame[column].tolist() for name, column in config.attributes.items()}
-    record_keys = frame[config.record_key].tolist()
+    first_line = first_index + HEADER_ROWS
+    attribute_values, attribute_problems = build_attributes(config, frame, first_line, today)
+    names = list(prepared.attributes)
     dob_format = identifiers.get("dob_format")
-    seen: set[str] = set()
-    for index, raw_key in enumerate(record_keys):
-        line = index + HEADER_ROWS
+    skipped: set[int] = set()
+    for offset, raw_key in enumerate(frame[config.record_key].tolist()):
+        line = first_line + offset
         record_key = _text_or_none(raw_key)
-        if record_key is None:
-            prepared.skipped_rows["empty_record_key"].append(line)
-            continue
-        if record_key in seen:
-            prepared.skipped_rows["duplicate_record_key"].append(line)
+        reason = ("empty_record_key" if record_key is None else "opted_out"
+                  if record_key in opted_out else "duplicate_record_key" if record_key in seen
+                  else None)
+        if reason:
+            prepared.skipped_rows[reason].append(line)
+            skipped.add(line)
             continue
         seen.add(record_key)
-        raw = RawIdentifiers(**{key: _raw_value(values[index]) for key, values in columns.items()})
+        raw = RawIdentifiers(**{key: _raw_value(values[offset]) for key, values in columns.items()})
         normalised = normalise_record(raw, dob_format, today=today)
         for problem in normalised.problems:
             prepared.problem_rows[(problem.kind, problem.field)].append(line)
+        position = len(prepared.record_keys)
+        values = tuple(attribute_values[name][offset] for name in names)
+        digest = record_digest(normalised.features, values)
         prepared.record_keys.append(record_key)
-        prepared.rows.append(normalised.features)
-        for name, values in attribute_columns.items():
-            value = _text_or_none(values[index])
-            if value is not None and len(value) > MAX_ATTRIBUTE_VALUE_LENGTH:
-                prepared.problem_rows[("attribute_too_long", name)].append(line)
-                value = None
+        prepared.digests.append(digest)
+        sink(position, normalised.features, digest)
+        for name, value in zip(names, values):
             prepared.attributes[name].append(value)
+    for problem in attribute_problems:
+        if problem.line not in skipped:
+            prepared.problem_rows[(problem.kind, problem.field)].append(problem.line)
+
+
+def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
+                   today: date | None = None, sink: FeatureSink | None = None) -> PreparedSource:
+    """Given the configuration and the source (a table, or chunks from ``iter_source``),
+    returns the prepared records. Each record's features go to ``sink(position, features,
+    digest)`` as it is read; without a sink they are kept in ``rows``."""
+    chunks = [(0, source)] if isinstance(source, pandas.DataFrame) else source
+    prepared = PreparedSource()
+    if sink is None:
+        sink = lambda position, features, digest: prepared.rows.__setitem__(position, features)  # noqa: E731
+    prepared.attributes = {name: [] for name in config.attributes}
+    opted_out = read_opt_out_file(config.opt_out_file)
+    seen: set[str] = set()
+    for first_index, frame in chunks:
+        prepared.row_count += len(frame)
+        _prepare_chunk(config, first_index, frame, today, opted_out, seen, prepared, sink)
     return prepared
 
 

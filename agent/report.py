@@ -1,6 +1,7 @@
 """Human-readable reports for the partner's own terminal: ``check`` and ``preview``.
 
-They show counts, rates, row numbers and attribute values, never identifier values.
+They show counts, rates, file line numbers, attribute values and codes outside a mapping,
+never identifier values: no name, date, address or record key.
 """
 
 from __future__ import annotations
@@ -10,12 +11,40 @@ from collections import Counter
 import pandas
 
 from hublink.agent.config import AgentConfig
-from hublink.agent.prepare import PreparedSource
+from hublink.agent.deidentify import attribute_specs, unmapped_codes
+from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
+from hublink.agent.prepare import HEADER_ROWS, PreparedSource
 
-__all__ = ["check_report", "preview_report", "MAX_ROWS_LISTED"]
+__all__ = ["check_report", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
 
 MAX_ROWS_LISTED = 10
+PREVIEW_ROWS = 10
 _MAX_VALUES_LISTED = 25
+_MAX_CODES_LISTED = 10
+_MAX_CELL_WIDTH = 30
+_PSEUDONYM_SHOWN = 12
+_NOT_PROBLEMS = frozenset({"opted_out"})
+_NAME_FIELDS = frozenset({"first_name", "middle_name", "last_name", "full_name", "name"})
+
+# kind -> what it means, so a person knows what to fix
+_HINTS = {
+    "empty_record_key": "row skipped: no record key",
+    "duplicate_record_key": "row skipped: its record key is on an earlier line",
+    "opted_out": "not a problem: on the opt-out list, not sent",
+    "unparseable_date": "does not match the configured date format",
+    "future_date": "after today",
+    "implausible_date": "an age over 120 years",
+    "outside_age_range": "outside [checks] min_age..max_age",
+    "born_after_reference_date": "born after the attribute's reference_date",
+    "name_has_digits": "a name holding digits",
+    "missing_name": "no name",
+    "unsupported_script": "letters that cannot be written in ASCII were dropped",
+    "unknown_sex_code": "not F/M/Female/Male/U/Unknown",
+    "bad_zip": "not a 5- or 9-digit ZIP code",
+    "unmapped_value": "a code outside the mapping, sent as null",
+    "not_a_number": "not a number, sent as null",
+    "attribute_too_long": "longer than 64 characters, sent as null",
+}
 
 
 def _rows(lines: list[int]) -> str:
@@ -24,24 +53,73 @@ def _rows(lines: list[int]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def check_report(config: AgentConfig, frame: pandas.DataFrame,
-                 prepared: PreparedSource) -> tuple[str, int]:
-    """Returns the report text and the number of problems found."""
-    lines = [f"source: {config.source_path.name}: {prepared.row_count} rows, "
-             f"{prepared.record_count} records can be sent", "", "missing values per column:"]
+def _issue_line(label: str, kind: str, lines: list[int]) -> str:
+    hint = _HINTS.get(kind)
+    return f"  {label}: {len(lines)} rows: {_rows(lines)}" + (f"  ({hint})" if hint else "")
+
+
+def _codes(counts: Counter[str]) -> str:
+    shown = [f"{code[:24]!r} ({count})" for code, count in counts.most_common(_MAX_CODES_LISTED)]
+    more = len(counts) - _MAX_CODES_LISTED
+    return ", ".join(shown) + (f" and {more} more codes" if more > 0 else "")
+
+
+def _missing_rates(config: AgentConfig, frame: pandas.DataFrame) -> list[str]:
+    lines = ["missing values per column:"]
     for column in config.source_columns:
-        empty = int((frame[column].astype(str).str.strip() == "").sum()) if len(frame) else 0
+        values = frame[column]
+        empty = int((values.isna() | (values.astype(str).str.strip() == "")).sum())
         rate = 100.0 * empty / len(frame) if len(frame) else 0.0
         lines.append(f"  {column:<28} {rate:6.1f}% ({empty} rows)")
+    return lines
+
+
+def _section_of(field_name: str, attributes: set[str]) -> str:
+    if field_name == "dob":
+        return "dates of birth"
+    if field_name in _NAME_FIELDS:
+        return "names"
+    if field_name in attributes:
+        return "attributes"
+    return "other identifiers"
+
+
+def check_report(config: AgentConfig, frame: pandas.DataFrame,
+                 prepared: PreparedSource) -> tuple[str, int]:
+    """Given the configuration, the source table and its prepared records, returns the
+    data-quality report, in sections, and the number of problems found (opt-outs are not
+    problems)."""
+    sections: dict[str, list[str]] = {name: [] for name in (
+        "record keys", "dates of birth", "names", "other identifiers", "attributes")}
     problems = 0
-    issues = [(f"{kind} ({field_name})", rows) for (kind, field_name), rows in
-              sorted(prepared.problem_rows.items())]
-    issues += sorted(prepared.skipped_rows.items())
-    lines += ["", "problems (file line numbers, header is line 1):" if issues else "problems: none"]
-    for label, rows in issues:
-        problems += len(rows)
-        lines.append(f"  {label}: {len(rows)} rows: {_rows(rows)}")
-    return "\n".join(lines), problems
+    for kind, lines in sorted(prepared.skipped_rows.items()):
+        sections["record keys"].append(_issue_line(kind, kind, lines))
+        problems += 0 if kind in _NOT_PROBLEMS else len(lines)
+    attributes = set(config.attributes)
+    for (kind, field_name), lines in sorted(prepared.problem_rows.items()):
+        sections[_section_of(field_name, attributes)].append(
+            _issue_line(f"{kind} ({field_name})", kind, lines))
+        problems += len(lines)
+    skipped = {line for lines in prepared.skipped_rows.values() for line in lines}
+    specs = attribute_specs(config)
+    for name, counts in unmapped_codes(config, frame, HEADER_ROWS, skipped).items():
+        fallback = specs[name].unmapped
+        sections["attributes"].append(
+            f"  {name}: codes outside the mapping: {_codes(counts)}"
+            + (f"  (sent as {fallback!r}; add them to map or extra)" if fallback
+               else "  (add them to map or extra)"))
+    titles = {name: name for name in sections}
+    if config.min_age is not None or config.max_age is not None:
+        on = config.age_reference_date.isoformat() if config.age_reference_date else "today"
+        low = "" if config.min_age is None else config.min_age
+        high = "" if config.max_age is None else config.max_age
+        titles["dates of birth"] += f" (ages {low}..{high} expected at {on})"
+    text = [f"source: {config.source_name}: {prepared.row_count} rows, "
+            f"{prepared.record_count} records can be sent", "", *_missing_rates(config, frame),
+            "", "file line numbers below count the header as line 1"]
+    for name, lines in sections.items():
+        text += ["", f"{titles[name]}:", *(lines or ["  no problems"])]
+    return "\n".join(text), problems
 
 
 def _size(count: int) -> str:
@@ -51,7 +129,7 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _describe_values(values: list[str | None]) -> str:
+def _describe_values(values: list[str | None], records: int) -> str:
     present = [value for value in values if value is not None]
     missing = len(values) - len(present)
     counts = Counter(present)
@@ -64,24 +142,59 @@ def _describe_values(values: list[str | None]) -> str:
         else:
             ordered = sorted(counts)
             shown = f"{len(counts)} distinct values from {ordered[0]!r} to {ordered[-1]!r}"
-    return shown + (f"; missing ({missing})" if missing else "")
+    if len(counts) > _MAX_VALUES_LISTED and len(counts) * 2 > records:
+        shown += " (WARNING: nearly one value per record; could it identify someone?)"
+    return shown + (f"; null ({missing})" if missing else "")
 
 
-def preview_report(config: AgentConfig, prepared: PreparedSource, clk_bytes: int) -> str:
-    """Returns what a sync would send: counts, encoding size and every attribute's values."""
+def _cell(value: str | None) -> str:
+    if value is None:
+        return "null"
+    return value if len(value) <= _MAX_CELL_WIDTH else value[:_MAX_CELL_WIDTH - 3] + "..."
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in [header, ["-" * width for width in widths], *rows]]
+
+
+def preview_report(config: AgentConfig, prepared: PreparedSource, clk_bytes: int,
+                   rows: int = PREVIEW_ROWS) -> str:
+    """Given the configuration, the prepared records and the CLK size, returns what a sync
+    would send: counts, the first ``rows`` records as a table (pseudonym shortened, the CLK
+    as its size) and every attribute's values. Creates the pseudonym key if it is missing,
+    as a sync would."""
     size = prepared.record_count * (clk_bytes + 32)
+    skipped = {kind: len(lines) for kind, lines in prepared.skipped_rows.items()}
+    opted_out = skipped.pop("opted_out", 0)
     lines = [
         f"a sync would send {prepared.record_count} records to {config.coordinator_url}:",
         f"  encodings: {prepared.record_count} CLKs of {clk_bytes * 8} bits "
         f"and keyed record pseudonyms ({_size(size)})",
         "  identifiers: none (names, dates of birth, addresses and record keys stay here)",
-        "  attributes:" if prepared.attributes else "  attributes: none",
+        f"  not sent: {opted_out} records on the opt-out list, {sum(skipped.values())} rows "
+        "with an empty or repeated record key",
     ]
+    shown = min(rows, prepared.record_count)
+    if shown:
+        key = load_or_create_pseudonym_key(config.state_dir)
+        header = ["#", "pseudonym", "encoding", *prepared.attributes]
+        table = [[str(index + 1),
+                  pseudonymise(key, prepared.record_keys[index])[:_PSEUDONYM_SHOWN] + "...",
+                  f"CLK, {clk_bytes} bytes",
+                  *(_cell(values[index]) for values in prepared.attributes.values())]
+                 for index in range(shown)]
+        lines += ["", f"the first {shown} of {prepared.record_count} records, as they leave:",
+                  *_table(header, table)]
+    specs = attribute_specs(config)
+    lines += ["", "attributes:" if prepared.attributes else "attributes: none"]
     for name, values in prepared.attributes.items():
-        lines.append(f"    {name} (from column {config.attributes[name]}): "
-                     f"{_describe_values(values)}")
-    counts = prepared.problem_counts()
+        lines.append(f"    {name} ({specs[name].describe()}): "
+                     f"{_describe_values(values, prepared.record_count)}")
+    counts = {label: count for label, count in prepared.problem_counts().items()
+              if label not in _NOT_PROBLEMS}
     if counts:
-        lines.append("  record-level problems, encoded as missing or skipped: "
-                     + ", ".join(f"{label}: {count}" for label, count in counts.items()))
+        lines += ["", "record-level problems, encoded as missing or skipped: "
+                  + ", ".join(f"{label}: {count}" for label, count in counts.items())]
     return "\n".join(lines)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "render_example_config", "render_config",
-           "render_settings_markdown"]
+__all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "ATTRIBUTE_TABLE_KEYS",
+           "render_example_config", "render_config", "render_settings_markdown"]
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One configuration key: ``kind`` is one of str, path, float, int, columns, table."""
+    """One configuration key: ``kind`` is one of str, path, float, int, date, columns,
+    list, table."""
 
     section: str
     key: str
@@ -25,6 +26,7 @@ class Setting:
     example: Any = None
     required: bool = False
     default: Any = None
+    unless: str | None = None  # a key of the same section that, when set, lifts ``required``
 
     @property
     def dotted(self) -> str:
@@ -39,21 +41,46 @@ SETTINGS: tuple[Setting, ...] = (
             "partner.token", required=True),
     Setting("coordinator", "timeout", "float", "Seconds to wait for the coordinator per request.",
             60.0, default=60.0),
+    Setting("coordinator", "chunk_records", "int",
+            "Records per upload chunk; a killed sync resumes from the first missing chunk.",
+            5000, default=5000),
     Setting("coordinator", "retries", "int",
             "Retries, with exponential backoff, after a connection error or a 5xx answer.",
             5, default=5),
     Setting("linkage", "secret_file", "path",
             "The linkage secret shared by all partners, from the key custodian. Never sent anywhere.",
             "linkage.secret", required=True),
-    Setting("source", "path", "path", "The source file: .csv or .xlsx.", "students.csv",
-            required=True),
+    Setting("source", "path", "path",
+            "The source file: .csv, .tsv, .txt or .xlsx. Required unless source.url is set.",
+            "students.csv", required=True, unless="url"),
+    Setting("source", "url", "str",
+            "SQLAlchemy URL of a database source, instead of source.path. postgresql:// uses "
+            "psycopg and mysql:// or mariadb:// use PyMySQL (the `sql` extra). Keep the "
+            "password out of it: see source.password_env.",
+            "postgresql://hublink@db.example.org/students"),
+    Setting("source", "password_env", "str",
+            "Environment variable holding the database password; it is never logged.",
+            "HUBLINK_SOURCE_PASSWORD"),
+    Setting("source", "query", "str",
+            "SQL query whose rows are the source (with source.url; or source.table).",
+            "SELECT * FROM enrolment WHERE school_year = 2025"),
+    Setting("source", "table", "str",
+            "Table or view whose rows are the source, as name or schema.name (with source.url; "
+            "or source.query).", "public.students"),
     Setting("source", "record_key", "str",
             "Column holding this partner's own record key; it leaves only as a keyed pseudonym.",
             "STUDENT_ID", required=True),
     Setting("source", "sheet", "str", "Worksheet of an .xlsx source (default: the first).",
             "Sheet1"),
-    Setting("source", "encoding", "str", "Text encoding of a .csv source.", "utf-8-sig",
-            default="utf-8-sig"),
+    Setting("source", "encoding", "str",
+            'Text encoding of a .csv source; "auto" reads UTF-8 (with or without BOM) or '
+            'UTF-16 with BOM, and otherwise Windows-1252.', "cp1252", default="auto"),
+    Setting("source", "chunk_rows", "int",
+            "Rows read at a time: bounds the agent's memory whatever the source's size.",
+            50000, default=50000),
+    Setting("source", "opt_out_file", "path",
+            "Record keys of people who opted out, one per line or a CSV with a record_key "
+            "column: their records are not sent.", "opt-out.csv"),
     Setting("identifiers", "first_name", "str", "Column with the given name.", "STU_FIRST_NM"),
     Setting("identifiers", "middle_name", "str", "Column with the middle name.", "STU_MIDDLE_NM"),
     Setting("identifiers", "last_name", "str", "Column with the family name.", "STU_LAST_NM"),
@@ -70,15 +97,85 @@ SETTINGS: tuple[Setting, ...] = (
             ["STREET_NO", "STREET"]),
     Setting("identifiers", "city", "str", "Column with the city.", "CITY"),
     Setting("identifiers", "zip", "str", "Column with the ZIP code.", "ZIP_CD"),
+    Setting("checks", "min_age", "int",
+            "`check` reports dates of birth giving a younger age at checks.reference_date.", 5),
+    Setting("checks", "max_age", "int",
+            "`check` reports dates of birth giving an older age at checks.reference_date.", 24),
+    Setting("checks", "reference_date", "date",
+            "The date at which ages are checked (default: the day of the run).", "2026-07-01"),
     Setting("attributes", "*", "table",
-            "De-identified attributes sent with the encodings: name = source column.",
+            "De-identified attributes sent with the encodings: name = source column (sent as "
+            "it is), or a table [attributes.NAME] that transforms a column or the date of "
+            "birth (see Attribute tables in docs/agent-config.md).",
             {"race_ethnicity": "RACE_ETHNICITY", "program": "Program"}, default={}),
     Setting("agent", "state_dir", "path",
             "Folder for the agent's own state (pseudonym key). Default: .hublink-agent beside "
             "the config file.", ".hublink-agent", default=".hublink-agent"),
+    Setting("logging", "file", "path",
+            "Log file, rotated by size; it holds counts, row numbers, problem codes and timings, "
+            "never identifier values. Default: hublink-agent.log in agent.state_dir.",
+            "logs/hublink-agent.log"),
+    Setting("logging", "level", "str", "Least severe messages logged: DEBUG, INFO, WARNING "
+            "or ERROR.", "INFO", default="INFO"),
+    Setting("logging", "max_bytes", "int",
+            "Size at which the log file is rotated (0: never rotate).", 5_000_000,
+            default=5_000_000),
+    Setting("logging", "backups", "int", "Rotated log files kept (hublink-agent.log.1, ...).",
+            5, default=5),
 )
 
 IDENTIFIER_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.section == "identifiers")
+
+# The keys of an attribute table [attributes.NAME]; agent/deidentify validates them.
+ATTRIBUTE_TABLE_KEYS: tuple[Setting, ...] = (
+    Setting("attributes.NAME", "column", "str",
+            "Source column the attribute reads (or from).", "RACE_CD"),
+    Setting("attributes.NAME", "from", "str",
+            'Identifier the attribute derives from: "dob" (a date transform) or "zip".', "dob"),
+    Setting("attributes.NAME", "transform", "str",
+            "What leaves: passthrough (default), map (default with map), age, age_band, "
+            "birth_year, month, zip5, zip3 or bucket; see the transforms below.", "age_band"),
+    Setting("attributes.NAME", "map", "table",
+            'code = label for transform map, or "spd15" for the ready SPD 15 mapping. Codes '
+            "match ignoring case, spaces and punctuation.", {"1": "Black or African American"}),
+    Setting("attributes.NAME", "extra", "table",
+            "More code = label pairs, added to (or overriding) map.", {"8": "Unknown"}),
+    Setting("attributes.NAME", "unmapped", "str",
+            'Label sent for a code outside map, or "error": count a problem and send null.',
+            "Unknown", default="error"),
+    Setting("attributes.NAME", "missing", "str",
+            "Label sent for an empty cell or an unusable date of birth (default: null).",
+            "Unknown"),
+    Setting("attributes.NAME", "reference_date", "date",
+            "The date at which age and age_band are computed.", "2026-07-01"),
+    Setting("attributes.NAME", "bands", "list",
+            "Ages (whole years) where each age band starts, increasing.", [0, 5, 11, 14, 18, 25]),
+    Setting("attributes.NAME", "edges", "list",
+            "Numbers where each bucket starts, increasing.", [0, 10, 20, 40]),
+    Setting("attributes.NAME", "date_format", "str",
+            "strptime format of a date column (default: ISO); the date of birth uses "
+            "identifiers.dob_format.", "%m/%d/%Y"),
+)
+
+# Shown, commented out, in the example configuration under [attributes].
+ATTRIBUTE_TABLE_EXAMPLE = """# A table transforms the value so that nothing identifying leaves, for example:
+# [attributes.race_spd15]
+# column = "RACE_CD"
+# map = "spd15"              # or a table: map = { "1" = "Black or African American" }
+# extra = { "8" = "Unknown" }
+# unmapped = "Unknown"       # or "error": count a problem and send null
+# [attributes.age_band]
+# from = "dob"
+# transform = "age_band"
+# reference_date = "2026-07-01"
+# bands = [0, 5, 11, 14, 18, 25]
+# [attributes.zip]
+# from = "zip"
+# transform = "zip5"
+# [attributes.hours]
+# column = "HOURS"
+# transform = "bucket"
+# edges = [0, 10, 20, 40]"""
 
 
 def _toml_value(value: Any) -> str:
@@ -86,6 +183,9 @@ def _toml_value(value: Any) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(key)} = {_toml_value(item)}"
+                                for key, item in value.items()) + " }"
     return repr(value)
 
 
@@ -101,6 +201,7 @@ def render_example_config() -> str:
         lines.append(f"# {setting.help} ({need})")
         if setting.kind == "table":
             lines += [f"{name} = {_toml_value(column)}" for name, column in setting.example.items()]
+            lines += ATTRIBUTE_TABLE_EXAMPLE.splitlines() if setting.section == "attributes" else []
         elif setting.example is None:
             lines.append(f"# {setting.key} = \"...\"")
         elif setting.required or setting.section == "identifiers":
@@ -137,4 +238,32 @@ def render_settings_markdown() -> str:
                                   for name, column in setting.example.items())
         lines.append(f"| `{setting.dotted}` | {'yes' if setting.required else 'no'} | {default} "
                      f"| {example} | {setting.help} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _attribute_reference()) + "\n"
+
+
+def _attribute_reference() -> list[str]:
+    from hublink.agent.deidentify.spd15 import SPD15_CODES
+    from hublink.agent.deidentify.transforms import TRANSFORMS
+    lines = ["", "## Attribute tables", "",
+             "An attribute declared as a table, `[attributes.NAME]`, sends a transformed value.", "",
+             "| key | default | example | meaning |", "|---|---|---|---|"]
+    for setting in ATTRIBUTE_TABLE_KEYS:
+        default = "" if setting.default is None else f"`{_toml_value(setting.default)}`"
+        lines.append(f"| `{setting.dotted}` | {default} | `{_toml_value(setting.example)}` "
+                     f"| {setting.help} |")
+    lines += ["", "| transform | reads | requires | also takes | what leaves |",
+              "|---|---|---|---|---|"]
+    for transform in TRANSFORMS.values():
+        required = ", ".join(f"`{key}`" for key in transform.required)
+        optional = ", ".join(f"`{key}`" for key in transform.optional)
+        lines.append(f"| `{transform.name}` | {transform.reads} | {required} | {optional} "
+                     f"| {transform.help} |")
+    lines += ["", '### The ready mapping `map = "spd15"`', "",
+              "Local codes and labels recognised for each 2024 SPD 15 category (case, spaces "
+              "and punctuation ignored). A cell listing several categories separated by `;`, "
+              "`,` or `|` is Multiracial when they differ. Numeric codes and single letters "
+              "differ between systems and are not included; nor are \"Other\" and "
+              "\"Asian/Pacific Islander\", which have no SPD 15 category: declare them in "
+              "`extra`.", "", "| category | codes and labels |", "|---|---|"]
+    lines += [f"| {category} | {', '.join(codes)} |" for category, codes in SPD15_CODES.items()]
+    return lines

@@ -1,10 +1,12 @@
 """``sync``: bring the coordinator's copy of this partner's records up to date.
 
-Read and normalise the source, compare each record's digest with what the coordinator holds
-(local state), then send only added, changed and deleted records (``--full``, a new linkage
-secret, changed attributes or no earlier sync: everything) in numbered chunks of one sync,
-and commit. A killed sync resumes on the next run: the same plan reuses the same sync id and
-sends only the chunks the coordinator lacks.
+Pass one streams the source and digests every record; comparing the digests with what the
+coordinator holds (local state) gives the plan: only added, changed and deleted records
+(``--full``, a new linkage secret, changed attributes or no earlier sync: everything), in
+numbered chunks of one sync, in source order. Pass two streams the source again, encodes the
+records of each chunk the coordinator lacks, sends it, and finally commits. Memory stays
+bounded by a source chunk and an encoding batch, whatever the source's size. A killed sync
+resumes on the next run: the same plan reuses the same sync id and sends only missing chunks.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.encode import encode_rows
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise, read_linkage_secret
 from hublink.agent.prepare import PreparedSource, prepare_source
-from hublink.agent.readers import read_source
+from hublink.agent.readers import iter_source
 from hublink.agent.state import PendingSync, SyncState, now
 from hublink.agent.transport import CoordinatorClient, CoordinatorRefused, read_token
+from hublink.shared.errors import SourceError
 from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema, schema_fingerprint
 from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
 
@@ -91,13 +94,6 @@ class SyncPlan:
         return chunks
 
 
-def record_digest(fingerprint: str, features: tuple[str, ...],
-                  attributes: tuple[str | None, ...]) -> str:
-    """Returns a digest that changes whenever what would be sent for a record changes."""
-    content = json.dumps([fingerprint, list(features), list(attributes)])
-    return hashlib.sha256(content.encode()).hexdigest()[:32]
-
-
 def plan_sync(state: SyncState, pseudonyms: list[str], digests: list[str], fingerprint: str,
               attribute_names: tuple[str, ...], full: bool) -> SyncPlan:
     """Given the current records and the state, returns the plan: a delta against the last
@@ -105,7 +101,7 @@ def plan_sync(state: SyncState, pseudonyms: list[str], digests: list[str], finge
     sent = state.sent_digests()
     full = (full or state.last_sync_id is None or state.fingerprint != fingerprint
             or state.attribute_names != attribute_names)
-    order = sorted(range(len(pseudonyms)), key=pseudonyms.__getitem__)
+    order = range(len(pseudonyms))
     if full:
         upserts = tuple(order)
         deletes: tuple[str, ...] = ()
@@ -125,9 +121,64 @@ def plan_sync(state: SyncState, pseudonyms: list[str], digests: list[str], finge
 
 
 def load_prepared(config: AgentConfig) -> PreparedSource:
-    """Given the configuration, returns the prepared source; raises SourceError on
-    structural problems."""
-    return prepare_source(config, read_source(config))
+    """Given the configuration, streams the source and returns digests, keys and attributes
+    (no features); raises SourceError on structural problems."""
+    return prepare_source(config, iter_source(config), sink=lambda *record: None)
+
+
+# Records encoded together: large enough for the encoder's processes to pay off.
+_ENCODE_BATCH = 20_000
+
+
+def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id: str,
+                         prepared: PreparedSource, pseudonyms: list[str],
+                         chunks: list[tuple[tuple[int, ...], tuple[str, ...]]], missing: list[int],
+                         schema: LinkageSchema, secret: bytes,
+                         progress: Callable[[int], None] | None) -> None:
+    """Streams the source a second time, encodes the records of the missing chunks in
+    batches as they complete, and sends each chunk; raises SourceError when a record changed
+    since pass one (nothing is committed then)."""
+    wanted = {position: number for number in missing for position in chunks[number][0]}
+    collected: dict[int, list[tuple[str, ...]]] = {}
+    complete = [number for number in missing if not chunks[number][0]]
+    names = tuple(prepared.attributes)
+
+    def sink(position: int, features: tuple[str, ...], digest: str) -> None:
+        number = wanted.get(position)
+        if number is None:
+            return
+        if digest != prepared.digests[position]:
+            raise SourceError("the source changed while this sync was reading it; run sync again")
+        collected.setdefault(number, []).append(features)
+        if len(collected[number]) == len(chunks[number][0]):
+            complete.append(number)
+
+    def flush(minimum: int) -> None:
+        if not complete or sum(len(chunks[n][0]) for n in complete) < minimum:
+            return
+        rows = [features for number in complete for features in collected.pop(number, [])]
+        clks = encode_rows(rows, schema, secret, progress=progress)
+        offset = 0
+        for number in complete:
+            upserts, deletes = chunks[number]
+            size = len(upserts) * schema.clk_bytes
+            client.put_chunk(sync_id, number, SyncChunk(
+                pseudonyms=[pseudonyms[i] for i in upserts], clks=clks[offset:offset + size],
+                attributes={name: [prepared.attributes[name][i] for i in upserts] for name in names},
+                deletes=list(deletes)))
+            offset += size
+        complete.clear()
+
+    def source_then_flush() -> Iterator:
+        for item in iter_source(config):
+            yield item
+            flush(_ENCODE_BATCH)
+
+    if wanted:
+        prepare_source(config, source_then_flush(), sink=sink)
+    flush(0)
+    if len(collected):
+        raise SourceError("the source changed while this sync was reading it; run sync again")
 
 
 def _agent_version() -> str:
@@ -138,7 +189,7 @@ def _agent_version() -> str:
         return "hublink-agent"
 
 
-def _send(client: CoordinatorClient, state: SyncState, plan: SyncPlan, chunk_records: int,
+def _send(config: AgentConfig, client: CoordinatorClient, state: SyncState, plan: SyncPlan,
           prepared: PreparedSource,
           pseudonyms: list[str], schema: LinkageSchema, secret: bytes, fingerprint: str,
           summary: SyncSummary, progress: Callable[[int], None] | None) -> dict:
@@ -151,22 +202,13 @@ def _send(client: CoordinatorClient, state: SyncState, plan: SyncPlan, chunk_rec
         sync_id=sync_id, mode=plan.mode, base_sync_id=plan.base_sync_id, schema_id=schema.schema_id,
         fingerprint=fingerprint, clk_bytes=schema.clk_bytes, attribute_names=names,
         agent_version=_agent_version()))
-    chunks = plan.chunks(chunk_records)
+    chunks = plan.chunks(config.chunk_records)
     if opened["status"] != "committed":
         received = set(opened["received_chunks"])
         summary.resumed_chunks = len(received & set(range(len(chunks))))
         missing = [n for n in range(len(chunks)) if n not in received]
-        positions = [i for n in missing for i in chunks[n][0]]
-        clks = encode_rows([prepared.rows[i] for i in positions], schema, secret, progress=progress)
-        offset = 0
-        for number in missing:
-            upserts, deletes = chunks[number]
-            size = len(upserts) * schema.clk_bytes
-            client.put_chunk(sync_id, number, SyncChunk(
-                pseudonyms=[pseudonyms[i] for i in upserts], clks=clks[offset:offset + size],
-                attributes={name: [prepared.attributes[name][i] for i in upserts] for name in names},
-                deletes=list(deletes)))
-            offset += size
+        _send_missing_chunks(config, client, sync_id, prepared, pseudonyms, chunks, missing,
+                             schema, secret, progress)
     receipt = client.commit_sync(sync_id, SyncCommit(chunk_count=len(chunks),
                                                      record_count=len(pseudonyms)))
     summary.sync_id = sync_id
@@ -188,9 +230,7 @@ def run_sync(config: AgentConfig, full: bool = False,
     key = load_or_create_pseudonym_key(config.state_dir)
     pseudonyms = [pseudonymise(key, record_key) for record_key in prepared.record_keys]
     names = tuple(prepared.attributes)
-    digests = [record_digest(fingerprint, prepared.rows[i],
-                             tuple(prepared.attributes[name][i] for name in names))
-               for i in range(len(pseudonyms))]
+    digests = prepared.digests
     summary.stage_seconds["read"] = time.perf_counter() - started
     summary.records = len(pseudonyms)
     client = CoordinatorClient(config.coordinator_url, token, timeout=config.timeout,
@@ -206,7 +246,7 @@ def run_sync(config: AgentConfig, full: bool = False,
                 return summary
             started = time.perf_counter()
             try:
-                receipt = _send(client, state, plan, config.chunk_records, prepared, pseudonyms,
+                receipt = _send(config, client, state, plan, prepared, pseudonyms,
                                 schema, secret, fingerprint, summary, progress)
             except CoordinatorRefused as error:
                 if plan.mode != "delta" or error.status != 409:
@@ -214,7 +254,7 @@ def run_sync(config: AgentConfig, full: bool = False,
                 # The coordinator's copy is not what this agent last committed (a restore, a
                 # lost commit answer after a source change): resend everything.
                 plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full=True)
-                receipt = _send(client, state, plan, config.chunk_records, prepared, pseudonyms,
+                receipt = _send(config, client, state, plan, prepared, pseudonyms,
                                 schema, secret, fingerprint, summary, progress)
             summary.stage_seconds["send"] = time.perf_counter() - started
             state.record_commit(summary.sync_id, fingerprint, names, dict(zip(pseudonyms, digests)))

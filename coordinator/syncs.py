@@ -173,6 +173,19 @@ def _apply_chunk(session: Session, partner_id: int, chunk: WireChunk, names: lis
     return added, changed, deleted
 
 
+def _discard_abandoned(home: CoordinatorHome, partner_id: int) -> None:
+    """Removes the partner's other open syncs: a commit supersedes them (an agent whose sync
+    was interrupted while its source changed starts a new one and never returns to the old)."""
+    with home.database.session() as session:
+        abandoned = session.scalars(select(Sync.id).where(Sync.partner_id == partner_id,
+                                                          Sync.status == "open")).all()
+        if abandoned:
+            session.execute(delete(SyncChunk).where(SyncChunk.sync_id.in_(abandoned)))
+            session.execute(delete(Sync).where(Sync.id.in_(abandoned)))
+    for sync_id in abandoned:
+        home.spool.discard(sync_id)
+
+
 def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                 commit: SyncCommit) -> dict[str, Any]:
     """Applies every chunk of the sync in one transaction and returns the receipt; a repeated
@@ -222,6 +235,7 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
         sync.status, sync.committed_at, sync.record_count = "committed", utc_now(), record_count
         sync.added, sync.changed, sync.deleted = totals
     home.spool.discard(sync_id)
+    _discard_abandoned(home, partner.id)
     record_event(home.database, f"partner:{partner.name}", "sync_commit", sync_id=sync_id,
                  mode=sync.mode, records=record_count, added=totals[0], changed=totals[1],
                  deleted=totals[2])

@@ -1,33 +1,74 @@
-"""Source readers: pick one by file type and check the configured columns exist."""
+"""Source readers: stream a CSV, .xlsx or database source in chunks of the configured columns.
+
+``iter_source`` is the one entry point that bounds memory: each reader checks that the
+configured columns exist before yielding anything, then yields at most ``chunk_rows`` rows
+at a time. ``read_source`` joins the chunks for callers that want the whole table.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pandas
 
-from hublink.agent.config import AgentConfig
-from hublink.agent.readers.csv import read_csv
-from hublink.agent.readers.xlsx import read_xlsx
+from hublink.agent.readers.csv import iter_csv
+from hublink.agent.readers.xlsx import iter_xlsx
 from hublink.shared.errors import SourceError
 
-__all__ = ["read_source"]
+if TYPE_CHECKING:
+    from hublink.agent.config import AgentConfig
+
+__all__ = ["iter_source", "read_source"]
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
+    columns = config.source_columns
+    if config.source_url:
+        from hublink.agent.readers.sql import iter_sql  # SQLAlchemy only for database sources
+        return iter_sql(config.source_url, columns, query=config.source_query,
+                        table=config.source_table, password_env=config.password_env,
+                        chunk_rows=chunk_rows)
+    path = config.source_path
+    if path is None or not path.is_file():
+        raise SourceError(f"source file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return iter_csv(path, columns, config.encoding, chunk_rows)
+    if suffix in XLSX_SUFFIXES:
+        return iter_xlsx(path, columns, config.sheet, chunk_rows)
+    raise SourceError(f"source file type {suffix!r} is not supported: use .csv, .tsv, .txt "
+                      "or .xlsx, or a database through source.url")
+
+
+def iter_source(config: AgentConfig,
+                chunk_rows: int | None = None) -> Iterator[tuple[int, pandas.DataFrame]]:
+    """Given the configuration and a chunk size (default: ``source.chunk_rows``), yields
+    (index of the chunk's first data row, counting from 0, chunk) with the configured
+    columns in configuration order, text cells ("" when empty) and date cells of
+    spreadsheets and databases as dates; the chunk's index holds the data row indexes.
+    Raises SourceError, before yielding anything, when the source is missing, unreadable,
+    of an unknown type or lacks configured columns, and later when a row cannot be read."""
+    size = chunk_rows or config.chunk_rows
+    if size < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    start = 0
+    for chunk in _chunks(config, size):
+        if chunk.empty:
+            continue
+        chunk.index = pandas.RangeIndex(start, start + len(chunk))
+        yield start, chunk
+        start += len(chunk)
 
 
 def read_source(config: AgentConfig) -> pandas.DataFrame:
-    """Given the configuration, returns the source's configured columns; raises SourceError
-    when the file is missing, unreadable, of an unknown type, or lacks configured columns."""
-    path = config.source_path
-    if not path.is_file():
-        raise SourceError(f"source file {path} does not exist")
-    columns = config.source_columns
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        frame = read_csv(path, columns, config.encoding)
-    elif suffix in (".xlsx", ".xlsm"):
-        frame = read_xlsx(path, columns, config.sheet)
-    else:
-        raise SourceError(f"source file type {suffix!r} is not supported: use .csv or .xlsx")
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise SourceError(f"{path.name} lacks {len(missing)} configured column(s)",
-                          details=[f"column {name!r} not found" for name in missing])
-    return frame.reset_index(drop=True)
+    """Given the configuration, returns the whole source's configured columns (as
+    ``iter_source`` reads them, joined); raises SourceError like ``iter_source``."""
+    frames = [chunk for _, chunk in iter_source(config)]
+    if not frames:
+        return pandas.DataFrame({column: pandas.Series(dtype=object)
+                                 for column in config.source_columns})
+    return pandas.concat(frames, ignore_index=True)

@@ -183,3 +183,12 @@ def test_status_and_links_before_any_match(client, auth):
     assert status["partner"] == "school-district" and status["last_match"] is None
     links = client.get("/api/v1/links", headers=auth).get_json()
     assert links["links"] == [] and links["scope"] == "partner"
+
+
+def test_a_commit_discards_the_partners_abandoned_syncs(client, home, auth):
+    abandoned = make_start()
+    client.post("/api/v1/syncs", json=abandoned.to_wire(), headers=auth)
+    client.put(f"/api/v1/syncs/{abandoned.sync_id}/chunks/0", json=make_chunk(2).to_wire(), headers=auth)
+    assert sync(client, auth, [make_chunk(3, seed=4)]).status_code == 200
+    assert_envelope(client.get(f"/api/v1/syncs/{abandoned.sync_id}", headers=auth), 404, "not_found")
+    assert not any((home.path / "spool").rglob("*.json"))

@@ -1,0 +1,58 @@
+"""What every reader hands over: exactly the configured columns, with cells as text.
+
+Empty cells become "", numbers their text (a spreadsheet's 21201.0 is "21201"), and date
+cells of a spreadsheet or a database stay dates, so no date format has to be guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from hublink.shared.errors import SourceError
+
+__all__ = ["require_columns", "source_cell"]
+
+
+def source_cell(value: object) -> object:
+    """Given a cell as a spreadsheet or database driver returns it, returns its text ("" when
+    empty), or the value itself for a date or datetime."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _folded(name: str) -> str:
+    return name.replace("\ufeff", "").strip().casefold()
+
+
+def require_columns(source_name: str, available: Sequence[object], wanted: Sequence[str]) -> None:
+    """Given the source's name, the column names it has and the configured ones, returns
+    when every configured column exists; raises SourceError listing each missing column,
+    with the source's spelling when only case or spaces differ."""
+    names = ["" if name is None else str(name) for name in available]
+    missing = [name for name in wanted if name not in names]
+    if not missing:
+        return
+    by_folded: dict[str, str] = {}
+    for name in names:
+        by_folded.setdefault(_folded(name), name)
+    details = []
+    for name in missing:
+        near = by_folded.get(_folded(name))
+        hint = f" (the source has {near!r}: names must match exactly)" if near else ""
+        details.append(f"column {name!r} not found{hint}")
+    raise SourceError(f"{source_name} lacks {len(missing)} configured column(s)", details=details)
