@@ -100,3 +100,8 @@ def test_init_writes_an_example_that_refuses_to_be_overwritten(tmp_path):
     assert run("init", str(path)).exit_code == EXIT_OK
     assert "[identifiers]" in path.read_text()
     assert run("init", str(path)).exit_code == EXIT_BAD_CONFIG
+
+
+def test_usage_errors_exit_2(agent_config):
+    assert run("--config", str(agent_config), "no-such-command").exit_code == 2
+    assert run("--config", str(agent_config), "sync", "--no-such-option").exit_code == 2

@@ -180,3 +180,21 @@ def test_key_rotation_re_encodes_everything(hub, tmp_path):
     (second.folder / "linkage.secret").write_bytes(new_secret.read_bytes())
     running.agent(second, "sync")
     assert "matched" in running.coordinator("match").stdout
+
+
+def test_opted_out_records_are_deleted_upstream(hub):
+    running, proxy, setups, partners = hub
+    name = next(iter(setups))
+    setup, partner = setups[name], partners[name]
+    running.agent(setup, "sync")
+    _, rows = rows_of(partner.path)
+    opted = [rows[0][partner.record_key], rows[7][partner.record_key]]
+    (setup.folder / "opt-out.csv").write_text("record_key\n" + "\n".join(opted) + "\n")
+    config = setup.config_path.read_text()
+    setup.config_path.write_text(config.replace("[source]\n", '[source]\nopt_out_file = "opt-out.csv"\n'))
+    output = running.agent(setup, "sync").stdout
+    assert "0 added, 0 changed, 2 deleted" in output
+    key = bytes.fromhex((setup.folder / ".hublink-agent" / "pseudonym.key").read_text().strip())
+    held = set(coordinator_pseudonyms(running, setup.name))
+    assert not {pseudonymise(key, record_key) for record_key in opted} & held
+    assert len(held) == len(expected_pseudonyms(setup, partner)) - 2
