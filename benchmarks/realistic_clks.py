@@ -19,13 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hublink.agent.config import AgentConfig
-from hublink.agent.encode import encode_rows
-from hublink.agent.prepare import prepare_source
-from hublink.agent.readers import read_source
 from hublink.coordinator.matching import PartnerClks
 from hublink.shared.linkage_schema import load_linkage_schema
-from hublink.synthetic import generate_dataset
 
 BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
 CLK_BYTES = 128
@@ -55,6 +50,13 @@ class RealisticClks:
 
 
 def _encode_partners(youth: int, seed: int) -> RealisticClks:
+    # imported here, so that cached CLKs load without the agent's optional dependencies
+    from hublink.agent.config import AgentConfig
+    from hublink.agent.encode import encode_rows
+    from hublink.agent.prepare import prepare_source
+    from hublink.agent.readers import read_source
+    from hublink.synthetic import generate_dataset
+
     schema = load_linkage_schema()
     with tempfile.TemporaryDirectory(prefix="hublink-benchmark-") as folder:
         root = Path(folder)

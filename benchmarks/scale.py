@@ -36,11 +36,17 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=84)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--blocking", help="TABLESxBITS instead of the default LSH settings (exploration)")
+    parser.add_argument("--threshold", type=float, help="cross-partner threshold (exploration)")
+    parser.add_argument("--within-threshold", type=float, help="within-partner threshold (exploration)")
+    parser.add_argument("--merge-threshold", type=float, help="solver merge threshold (exploration)")
     arguments = parser.parse_args()
 
     data = split_partners(load_realistic_clks(arguments.youth, arguments.seed), arguments.partners)
     datasets = data.partner_clks()
     settings = MatchSettings()
+    chosen = {"threshold": arguments.threshold, "within_threshold": arguments.within_threshold,
+              "merge_threshold": arguments.merge_threshold}
+    settings = replace(settings, **{key: value for key, value in chosen.items() if value is not None})
     if arguments.blocking:
         tables, bits = (int(part) for part in arguments.blocking.split("x"))
         settings = MatchSettings(blocking=replace(settings.blocking, tables=tables, bits_per_table=bits))

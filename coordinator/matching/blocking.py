@@ -25,14 +25,16 @@ Strategy = Literal["auto", "all_pairs", "lsh"]
 class BlockingSettings:
     """How records are put into candidate blocks.
 
-    Defaults were measured on 50,000 synthetic clkhash CLKs (``linkage-v1`` schema, typo-perturbed
-    copies as true matches): 0.05% of true-match pairs with Dice ≥ 0.75 share no block, at 10.8% of
-    the all-pairs comparisons. Unrelated look-alike pairs just above the threshold are missed more
-    often (about 1% of all pairs ≥ 0.80): bit sampling cannot tell them from true matches.
+    Defaults were measured on 30,185 synthetic youth records encoded as the agent does (``linkage-v1``
+    schema, about 31% of CLK bits set): 0.066% of true-match pairs with Dice ≥ 0.72 share no block,
+    at 1.19% of the all-pairs comparisons (1.00% at 250k records). Pairs near the threshold are
+    missed more often: 1.6% of true matches with Dice below 0.80, and 1.6% of all pairs ≥ 0.72
+    (mostly unrelated look-alikes, which bit sampling cannot tell from true matches).
     """
 
-    tables: int = 80
-    bits_per_table: int = 14
+    # measured by benchmarks/blocking.py (results in benchmarks/RESULTS-matching.md)
+    tables: int = 100
+    bits_per_table: int = 20
     seed: int = 20240611
     max_block_size: int = 10_000
     """Blocks larger than this are split by further sampled bits (recall falls a little there)."""
@@ -89,35 +91,42 @@ def sample_bit_positions(clk_bits: int, settings: BlockingSettings) -> np.ndarra
     return np.stack([generator.permutation(clk_bits) for _ in range(settings.tables)])
 
 
-def _keys(rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Given CLK rows (big-endian bit order) and at most 64 bit positions, returns each row's key.
+def _keys(byte_columns: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Given CLKs as byte columns (``rows.T``, big-endian bit order) and at most 64 bit positions,
+    returns each row's key.
 
     The key is those bits read as one integer; built bit by bit so memory stays one integer per row.
+    Columns are contiguous, so each bit is read from one sequential array, not a strided one.
     """
-    keys = np.zeros(rows.shape[0], dtype=np.uint64)
+    keys = np.zeros(byte_columns.shape[1], dtype=np.uint64)
     for place, position in enumerate(positions):
-        bit = (rows[:, position // 8] >> np.uint8(7 - position % 8)) & np.uint8(1)
+        bit = (byte_columns[position // 8] >> np.uint8(7 - position % 8)) & np.uint8(1)
         keys |= bit.astype(np.uint64) << np.uint64(place)
     return keys
 
 
 def _group(members: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
-    """Given row indices and their keys, returns the groups of two or more rows sharing a key."""
+    """Given row indices and their keys, returns the groups of two or more rows sharing a key,
+    each ascending, in the order of their first row."""
     order = np.lexsort((members, keys))
     sorted_keys, sorted_members = keys[order], members[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     ends = np.r_[starts[1:], len(order)]
     shared = ends - starts >= 2
+    starts, ends = starts[shared], ends[shared]
+    by_first_row = np.argsort(sorted_members[starts], kind="stable")
     # slices of one sorted array, made only for shared keys: most keys of a table hold one row
-    return [sorted_members[start:end] for start, end in zip(starts[shared].tolist(), ends[shared].tolist())]
+    return [sorted_members[start:end] for start, end in zip(starts[by_first_row].tolist(), ends[by_first_row].tolist())]
 
 
-def _table_blocks(matrix: ClkMatrix, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
+def _table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
     """Given one table's bit positions, returns its blocks, splitting any above the cap by more bits."""
-    all_rows = np.arange(matrix.record_count, dtype=np.int64)
-    key_bits = positions[:settings.bits_per_table]
-    pending = [(block, settings.bits_per_table) for block in _group(all_rows, _keys(matrix.rows, key_bits))]
-    result = TableBlocks(blocks=[])
+    all_rows = np.arange(byte_columns.shape[1], dtype=np.int64)
+    blocks = _group(all_rows, _keys(byte_columns, positions[:settings.bits_per_table]))
+    result = TableBlocks(blocks=[block for block in blocks if len(block) <= settings.max_block_size])
+    pending = [(block, settings.bits_per_table) for block in blocks if len(block) > settings.max_block_size]
+    if not pending:
+        return result
     while pending:
         block, used = pending.pop()
         if len(block) <= settings.max_block_size:
@@ -130,7 +139,7 @@ def _table_blocks(matrix: ClkMatrix, positions: np.ndarray, settings: BlockingSe
         extra = positions[used:used + 8]
         result.split_blocks += 1
         pending.extend((part, used + len(extra))
-                       for part in _group(block, _keys(matrix.rows[block], extra)))
+                       for part in _group(block, _keys(byte_columns[:, block], extra)))
     result.blocks.sort(key=lambda block: int(block[0]))
     return result
 
@@ -149,5 +158,6 @@ def iterate_blocks(matrix: ClkMatrix, settings: BlockingSettings) -> Iterator[Ta
     if choose_strategy(matrix.record_count, settings) == "all_pairs":
         yield TableBlocks(blocks=[np.arange(matrix.record_count, dtype=np.int64)])
         return
+    byte_columns = np.ascontiguousarray(matrix.rows.T)
     for positions in sample_bit_positions(matrix.rows.shape[1] * 8, settings):
-        yield _table_blocks(matrix, positions, settings)
+        yield _table_blocks(byte_columns, positions, settings)

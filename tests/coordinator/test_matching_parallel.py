@@ -1,0 +1,97 @@
+"""Comparing in parallel: small blocks compared with numpy and tasks run on worker processes give
+exactly what anonlink's kernel on one thread gives."""
+
+from __future__ import annotations
+
+from multiprocessing import shared_memory
+
+import numpy as np
+import pytest
+
+from hublink.coordinator.matching import MatchSettings, match_partners, workers
+from hublink.coordinator.matching.blocking import BlockingSettings, TableBlocks, iterate_blocks
+from hublink.coordinator.matching.compare import SMALL_BLOCK_SIZE, find_candidate_pairs
+from hublink.coordinator.matching.records import PartnerClks, pack_datasets
+from hublink.coordinator.matching.workers import SharedRowsPool, default_processes
+
+
+def _columns(comparison) -> list[np.ndarray]:
+    similarities, datasets, records = comparison.candidates
+    return [similarities, *datasets, *records]
+
+
+def _pairs(comparison) -> dict[tuple[int, int, int, int], float]:
+    similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = comparison.candidates
+    return {(int(a), int(b), int(c), int(d)): float(s) for s, a, b, c, d in
+            zip(similarities, dataset_lower, record_lower, dataset_higher, record_higher)}
+
+
+@pytest.fixture(scope="module")
+def datasets(realistic_population) -> list[PartnerClks]:
+    _, packed = realistic_population
+    cut = 900 * 128
+    return [PartnerClks(1, packed[:cut], 128), PartnerClks(2, packed[cut:], 128)]
+
+
+@pytest.fixture(scope="module")
+def matrix(datasets):
+    return pack_datasets(datasets)
+
+
+def test_small_blocks_give_the_kernels_similarities_bit_for_bit(matrix):
+    generator = np.random.default_rng(5)
+    order = generator.permutation(matrix.record_count)
+    sizes = generator.integers(2, SMALL_BLOCK_SIZE + 1, size=200)
+    cuts = np.cumsum(sizes)[np.cumsum(sizes) < matrix.record_count]
+    blocks = [np.sort(part) for part in np.split(order, cuts) if len(part) >= 2]
+    assert all(len(block) <= SMALL_BLOCK_SIZE for block in blocks)
+    threshold = 0.4  # low, so that many pairs of unrelated records are kept too
+    small = _pairs(find_candidate_pairs(matrix, threshold, [TableBlocks(blocks=blocks)]))
+    exact = _pairs(find_candidate_pairs(matrix, threshold, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
+    block_of = np.full(matrix.record_count, -1)
+    for index, block in enumerate(blocks):
+        block_of[block] = index
+
+    def row(dataset: int, record: int) -> int:
+        return int(matrix.offsets[dataset]) + record
+
+    expected = {pair: similarity for pair, similarity in exact.items()
+                if block_of[row(pair[0], pair[1])] == block_of[row(pair[2], pair[3])]}
+    assert small == expected
+    assert len(small) > 100
+
+
+def test_worker_processes_give_the_same_candidates_as_threads(matrix):
+    tables = list(iterate_blocks(matrix, BlockingSettings(strategy="lsh", tables=12, bits_per_table=8)))
+    assert any(len(block) > SMALL_BLOCK_SIZE for table in tables for block in table.blocks)
+    threaded = find_candidate_pairs(matrix, 0.7, tables)
+    parallel = find_candidate_pairs(matrix, 0.7, tables, processes=2, task_comparisons=20_000, tasks_per_batch=2)
+    for left, right in zip(_columns(threaded), _columns(parallel)):
+        assert np.array_equal(left, right)
+    assert threaded.comparisons == parallel.comparisons
+
+
+def test_the_pool_frees_its_shared_memory(matrix):
+    with SharedRowsPool(matrix.rows, 2) as pool:
+        name = pool._memory.name
+        assert pool.submit(np.sum, None).result() == int(matrix.rows.sum(dtype=np.int64))
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(name=name)
+
+
+def test_processes_are_used_only_for_large_matches_on_several_cores(monkeypatch):
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert default_processes(workers.PROCESSES_FROM - 1) == 0
+    assert default_processes(workers.PROCESSES_FROM) == 2
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert default_processes(10 ** 7) == 0
+
+
+def test_match_partners_on_worker_processes_gives_the_same_entities(datasets, monkeypatch):
+    settings = MatchSettings(blocking=BlockingSettings(strategy="lsh"))
+    threaded = match_partners(datasets, settings)
+    monkeypatch.setattr(workers, "PROCESSES_FROM", 0)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    parallel = match_partners(datasets, settings)
+    assert parallel.groups == threaded.groups
+    assert parallel.comparisons == threaded.comparisons
