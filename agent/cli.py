@@ -1,13 +1,16 @@
 """``hublink-agent``: command wiring only; the work lives in the modules it calls.
 
 Exit codes: 0 success, 1 bad data, 2 usage error, 3 bad configuration,
-4 coordinator unreachable, 5 refused by the coordinator.
+4 coordinator unreachable, 5 refused by the coordinator, 6 another sync of this agent is
+running (nothing was changed).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,18 +20,24 @@ import click
 from hublink.agent.config import AgentConfig, load_config
 from hublink.agent.keys import create_secret_file
 from hublink.agent.links import fetch_links
+from hublink.agent.lock import SyncAlreadyRunning, sync_lock
+from hublink.agent.logs import configure_logging, progress
 from hublink.agent.report import check_report, preview_report
 from hublink.agent.settings import render_example_config
+from hublink.agent.status import describe_status
 from hublink.agent.sync import load_prepared, run_sync
 from hublink.agent.transport import CoordinatorRefused, CoordinatorUnreachable
 from hublink.shared.errors import ConfigError, HublinkError, SourceError
 from hublink.shared.linkage_schema import load_linkage_schema
 
 EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE, EXIT_BAD_CONFIG, EXIT_UNREACHABLE, EXIT_REFUSED = range(6)
+EXIT_SYNC_RUNNING = 6
 _EXIT_CODES: tuple[tuple[type[HublinkError], int], ...] = (
     (ConfigError, EXIT_BAD_CONFIG), (SourceError, EXIT_BAD_DATA),
     (CoordinatorUnreachable, EXIT_UNREACHABLE), (CoordinatorRefused, EXIT_REFUSED),
+    (SyncAlreadyRunning, EXIT_SYNC_RUNNING),
 )
+log = logging.getLogger(__name__)
 
 
 def _edge(command: Callable[..., int | None]) -> Callable[..., None]:
@@ -36,12 +45,22 @@ def _edge(command: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
         try:
             code = command(*args, **kwargs) or EXIT_OK
         except HublinkError as error:
             click.echo(f"error: {error}", err=True)
             code = next((exit_code for kind, exit_code in _EXIT_CODES
                          if isinstance(error, kind)), EXIT_BAD_DATA)
+            log.error("%s failed (%s, %d detail(s)): %s", command.__name__, error.code,
+                      len(error.details), error.message)
+        except Exception as error:
+            # Only the type: a third-party message may quote a source value.
+            log.critical("%s crashed: %s (traceback on stderr)", command.__name__,
+                         type(error).__name__)
+            raise
+        log.info("%s finished: exit %d after %.1fs", command.__name__, code,
+                 time.perf_counter() - started)
         sys.exit(code)
 
     return wrapper
@@ -51,7 +70,24 @@ def _config(context: click.Context) -> AgentConfig:
     path = context.obj["config_path"]
     if path is None:
         raise ConfigError("--config FILE is required for this command")
-    return load_config(path)
+    config = load_config(path)
+    if config.log_file is not None:
+        configure_logging(config.log_file, config.log_level, config.log_max_bytes,
+                          config.log_backups)
+    log.info("%s started (configuration %s)", context.info_name, config.config_path)
+    return config
+
+
+def _locked_sync(config: AgentConfig, **options: Any) -> list[str]:
+    """Runs one sync under the sync lock, with a progress bar for a person watching, and
+    returns its summary lines. The one place the CLI's scheduled syncs call the sync."""
+    from hublink.agent import sync as sync_module
+    with sync_lock(config.state_dir), progress(None, "encoding") as advance:
+        summary = sync_module.run_sync(config, progress=advance, **options)
+    lines = summary.lines()
+    for line in lines:
+        log.info("%s", line)
+    return lines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +108,9 @@ def init(path: Path) -> int:
     if path.exists():
         raise ConfigError(f"{path} already exists; refusing to overwrite it")
     path.write_text(render_example_config(), encoding="utf-8")
-    click.echo(f"wrote {path}; edit it, then run: hublink-agent --config {path} check")
+    click.echo(f"wrote {path}; edit it, then run: hublink-agent --config {path} check\n"
+               "To sync every night, schedule `sync` with the platform's scheduler "
+               "(docs/agent-install.md).")
     return EXIT_OK
 
 
@@ -85,6 +123,20 @@ def keygen(out: Path) -> int:
     create_secret_file(out)
     click.echo(f"wrote a new linkage secret to {out}; hand it to partners out of band, "
                "never to the coordinator")
+    return EXIT_OK
+
+
+@main.command()
+@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Secret to fingerprint (default: the configured linkage.secret_file).")
+@click.pass_context
+@_edge
+def fingerprint(context: click.Context, secret_file: Path | None) -> int:
+    """Print the fingerprint of a linkage secret, for the coordinator operator."""
+    from hublink.agent.keys import read_linkage_secret
+    from hublink.shared.linkage_schema import schema_fingerprint
+    path = secret_file or _config(context).secret_file
+    click.echo(schema_fingerprint(load_linkage_schema(), read_linkage_secret(path)))
     return EXIT_OK
 
 
@@ -114,12 +166,23 @@ def preview(context: click.Context) -> int:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Resend every record, not only the changes.")
 @click.pass_context
 @_edge
-def sync(context: click.Context) -> int:
-    """Read, normalise, encode and upload the current record set."""
-    summary = run_sync(_config(context))
+def sync(context: click.Context, full: bool) -> int:
+    """Send added, changed and deleted records to the coordinator (resumes a killed sync)."""
+    summary = run_sync(_config(context), full=full)
     for line in summary.lines():
+        click.echo(line)
+    return EXIT_OK
+
+
+@main.command()
+@click.pass_context
+@_edge
+def status(context: click.Context) -> int:
+    """Show the last sync: time, counts and outcome."""
+    for line in describe_status(_config(context)):
         click.echo(line)
     return EXIT_OK
 
@@ -135,4 +198,45 @@ def links(context: click.Context, out: Path) -> int:
     click.echo(f"wrote {summary.written} links ({summary.distinct_link_ids} distinct link IDs) "
                f"to {out}; {summary.without_link} current records have no link ID yet "
                f"(sync, then wait for the next match run)")
+    return EXIT_OK
+
+
+class _Duration(click.ParamType):
+    name = "DURATION"
+
+    def convert(self, value: Any, parameter: click.Parameter | None,
+                context: click.Context | None) -> int:
+        from hublink.agent.schedule import MINIMUM_INTERVAL_SECONDS, parse_duration
+        if isinstance(value, int):
+            return value
+        try:
+            seconds = parse_duration(value)
+        except ValueError as error:
+            self.fail(str(error), parameter, context)
+        if seconds < MINIMUM_INTERVAL_SECONDS:
+            self.fail(f"{value!r} is shorter than {MINIMUM_INTERVAL_SECONDS} seconds",
+                      parameter, context)
+        return seconds
+
+
+@main.command()
+@click.option("--every", "interval", type=_Duration(), required=True,
+              help="Time from the start of one sync to the next: 30m, 6h, 24h, 1d.")
+@click.pass_context
+@_edge
+def run(context: click.Context, interval: int) -> int:
+    """Containers only: sync now, then every DURATION, until SIGTERM.
+
+    Elsewhere let the platform's scheduler start `sync` (systemd timer, cron, Windows Task
+    Scheduler: see docs/agent-install.md). A failed sync is logged and retried at the next
+    interval; a configuration error stops the loop with exit 3.
+    """
+    from hublink.agent.schedule import run_every
+    config = _config(context)
+
+    def sync_once() -> None:
+        for line in _locked_sync(config):
+            click.echo(line)
+
+    click.echo(run_every(interval, sync_once))
     return EXIT_OK

@@ -1,0 +1,124 @@
+"""Encoding speed: the agent's ``encode_rows`` against clkhash's own single-process encoder.
+
+Synthetic youth partner files are generated and their identifiers normalised by the agent's
+own ``normalise_record`` until there are ``--records`` feature rows. The same rows
+are then encoded in the same run by ``encode_rows`` with ``--workers`` processes, by
+``encode_rows`` in one process (to separate the gain of its per-value cache from that of the
+processes), and by ``clkhash.clk.generate_clks(rows, schema, secret, max_workers=1)`` (with
+``validate=False``, as ``encode_rows`` does, so both do the same work). Each is run
+``--repeat`` times from cold clkhash caches; the best time counts. All outputs must be
+byte-identical; the exit code is 1 if they are not.
+
+    .venv/bin/python benchmarks/encode.py [--records 100000] [--workers 2] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from clkhash import bloomfilter  # noqa: E402
+from clkhash.clk import generate_clks  # noqa: E402
+from clkhash.schema import from_json_dict  # noqa: E402
+
+from hublink.agent.encode import encode_rows  # noqa: E402
+from hublink.agent.normalise import RawIdentifiers, normalise_record  # noqa: E402
+from hublink.shared.linkage_schema import load_linkage_schema  # noqa: E402
+from hublink.synthetic import PartnerFile, generate_dataset  # noqa: E402
+from hublink.synthetic.population import REFERENCE_DATE  # noqa: E402
+
+TARGET_RATIO = 1.8
+BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
+
+
+def _partner_rows(partner: PartnerFile) -> list[tuple[str, ...]]:
+    """Returns the normalised features of one synthetic partner file, as the agent makes them."""
+    identifiers = partner.identifiers
+    rows = []
+    with open(partner.path, newline="", encoding="utf-8-sig") as handle:
+        for record in csv.DictReader(handle):
+            cells = {}
+            for key, column in identifiers.items():
+                if key == "dob_format":
+                    continue
+                columns = column if isinstance(column, list) else [column]
+                cells[key] = " ".join(record[name] for name in columns if record[name]) or None
+            rows.append(normalise_record(RawIdentifiers(**cells), identifiers.get("dob_format"),
+                                         today=REFERENCE_DATE).features)
+    return rows
+
+
+def realistic_rows(records: int, seed: int) -> list[tuple[str, ...]]:
+    """Given a record count and seed, returns that many normalised feature rows of synthetic
+    youth: the generator's partner files (typos, nicknames, moves, duplicates), normalised by
+    the agent's own ``normalise_record``."""
+    rows: list[tuple[str, ...]] = []
+    youth = max(1_000, records // 2)
+    with tempfile.TemporaryDirectory(prefix="hublink-encode-benchmark-") as folder:
+        while len(rows) < records:
+            dataset = generate_dataset(Path(folder) / f"sources-{seed}", youth=youth, seed=seed)
+            for partner in dataset.partners:
+                rows += _partner_rows(partner)
+            seed += 1
+    return rows[:records]
+
+
+def _clear_clkhash_caches() -> None:
+    """Every run starts as cold as a fresh process: clkhash memoises n-gram hashes."""
+    for name in ("_blake_encode_ngrams", "blake_hash_token"):
+        cached = getattr(bloomfilter, name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
+    arguments = parser.parse_args()
+
+    schema = load_linkage_schema()
+    started = time.perf_counter()
+    rows = realistic_rows(arguments.records, arguments.seed)
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    print(f"{len(rows)} realistic feature rows prepared in {time.perf_counter() - started:.1f}s "
+          f"({os.cpu_count()} CPUs{load})")
+
+    clkhash_schema = from_json_dict(schema.document)
+    runs = {
+        f"encode_rows (workers={arguments.workers})":
+            lambda: encode_rows(rows, schema, BENCHMARK_SECRET, workers=arguments.workers),
+        "encode_rows (workers=1)": lambda: encode_rows(rows, schema, BENCHMARK_SECRET, workers=1),
+        "clkhash generate_clks (max_workers=1)": lambda: b"".join(
+            clk.tobytes() for clk in generate_clks(rows, clkhash_schema, BENCHMARK_SECRET,
+                                                   validate=False, max_workers=1)),
+    }
+    seconds: dict[str, float] = {}
+    outputs: dict[str, bytes] = {}
+    for _ in range(arguments.repeat):
+        for name, run in runs.items():
+            _clear_clkhash_caches()
+            started = time.perf_counter()
+            outputs[name] = run()
+            seconds[name] = min(seconds.get(name, float("inf")), time.perf_counter() - started)
+    for name, best in seconds.items():
+        print(f"{name}: {len(rows) / best:,.0f} records/s (best of {arguments.repeat}: {best:.2f}s)")
+    ours, single, theirs = seconds.values()
+    identical = len(set(outputs.values())) == 1
+    print(f"ratio: {theirs / ours:.2f}x (target >= {TARGET_RATIO}x); encode_rows alone in one "
+          f"process: {theirs / single:.2f}x; outputs byte-identical: {identical}")
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
