@@ -76,6 +76,33 @@ def partner_add(context: click.Context, name: str) -> None:
     click.echo(token)
 
 
+@main.group()
+def audit() -> None:
+    """Check the hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.pass_context
+@_edge
+def audit_verify(context: click.Context) -> None:
+    """Walk the audit log's hash chain; exit 1 and list every problem if an entry was altered
+    or deleted. Keep the printed head hash elsewhere: it also exposes a rewrite of the log."""
+    from hublink.coordinator.registry import get_project
+    from hublink.coordinator.storage.audit import verify_log
+    database = _home(context.find_root()).database
+    get_project(database)
+    result = verify_log(database)
+    if result.problems:
+        for problem in result.problems:
+            click.echo(f"problem: {problem}")
+        click.echo(f"audit log damaged: {len(result.problems)} problems in {result.entries} "
+                   f"entries")
+        sys.exit(1)
+    click.echo(f"audit log intact: {result.entries} entries")
+    if result.head is not None:
+        click.echo(f"head: entry {result.head.entry}, hash {result.head.hash}")
+
+
 @main.command("rotate-key")
 @click.option("--fingerprint", required=True,
               help="The new secret's fingerprint, from the key custodian's `hublink-agent fingerprint`.")
@@ -111,16 +138,19 @@ def serve(context: click.Context, host: str, port: int) -> None:
               help="Dice threshold for links across partners (default: calibrated, see docs).")
 @click.option("--within-threshold", type=float, default=None,
               help="Dice threshold for duplicates within one partner (default: calibrated).")
+@click.option("--merge-threshold", type=float, default=None,
+              help="Share of agreeing pairs the solver needs to merge two groups (default: 0.8).")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
               help="Address of a Dask scheduler; default: local threads.")
 @click.pass_context
 @_edge
 def match(context: click.Context, threshold: float | None, within_threshold: float | None,
-          scheduler: str | None) -> None:
+          merge_threshold: float | None, scheduler: str | None) -> None:
     """Link every partner's current records, across and within partners; wait for the result."""
     from hublink.coordinator.jobs.match_run import run_match
     from hublink.coordinator.matching import MatchSettings
-    chosen = {"threshold": threshold, "within_threshold": within_threshold}
+    chosen = {"threshold": threshold, "within_threshold": within_threshold,
+              "merge_threshold": merge_threshold}
     settings = MatchSettings(**{key: value for key, value in chosen.items() if value is not None})
     client = None
     if scheduler:

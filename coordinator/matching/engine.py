@@ -32,7 +32,7 @@ class MatchSettings:
 
     threshold: float = DEFAULT_THRESHOLD
     within_threshold: float = DEFAULT_WITHIN_THRESHOLD
-    merge_threshold: float = 0.5
+    merge_threshold: float = 0.8
     blocking: BlockingSettings = field(default_factory=BlockingSettings)
 
     def problems(self) -> list[str]:
