@@ -25,7 +25,7 @@ from hublink.agent.logs import configure_logging, progress
 from hublink.agent.report import check_report, preview_report
 from hublink.agent.settings import render_example_config
 from hublink.agent.status import describe_status
-from hublink.agent.sync import load_prepared, run_sync
+from hublink.agent.sync import load_prepared
 from hublink.agent.transport import CoordinatorRefused, CoordinatorUnreachable
 from hublink.shared.errors import ConfigError, HublinkError, SourceError
 from hublink.shared.linkage_schema import load_linkage_schema
@@ -171,8 +171,7 @@ def preview(context: click.Context) -> int:
 @_edge
 def sync(context: click.Context, full: bool) -> int:
     """Send added, changed and deleted records to the coordinator (resumes a killed sync)."""
-    summary = run_sync(_config(context), full=full)
-    for line in summary.lines():
+    for line in _locked_sync(_config(context), full=full):
         click.echo(line)
     return EXIT_OK
 
