@@ -27,7 +27,7 @@ class CoordinatorHome:
     def __post_init__(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         url = os.environ.get("HUBLINK_DATABASE_URL") or f"sqlite:///{self.path / 'hublink.db'}"
-        self.database = Database(url)
+        self.database = Database(url, audit_head_path=self.path / "audit-head.json")
         self.spool = ChunkSpool(self.path / "spool")
 
     def link_scope_key(self) -> bytes:

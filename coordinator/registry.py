@@ -25,11 +25,11 @@ def hash_token(token: str) -> str:
 
 
 def init_project(database: Database, link_scope: str = "partner") -> Project:
-    """Creates the schema and the project; returns it; raises Conflict when it already
-    exists with another link scope."""
+    """Migrates the database to the newest schema and creates the project (both safe to
+    repeat); returns it; raises Conflict when it already exists with another link scope."""
     if link_scope not in LINK_SCOPES:
         raise Conflict(f"link scope must be one of {', '.join(LINK_SCOPES)}")
-    database.create_schema()
+    database.upgrade_schema()
     with database.session() as session:
         project = session.get(Project, 1)
         if project is None:

@@ -1,14 +1,14 @@
-"""Engine and sessions: SQLite in the home folder by default, any SQLAlchemy URL otherwise."""
+"""Engine and sessions: SQLite in the home folder by default, any SQLAlchemy URL otherwise
+(``postgresql+psycopg://...`` in production). The schema is managed by Alembic migrations."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-
-from hublink.coordinator.storage.models import Base
 
 __all__ = ["Database"]
 
@@ -22,23 +22,45 @@ def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def
 
 
 class Database:
-    """A database URL turned into an engine and a session factory."""
+    """A database URL turned into an engine and a session factory.
 
-    def __init__(self, url: str) -> None:
+    ``audit_head_path``, when given, is a file outside the database where the audit log keeps
+    its newest entry's hash, so that deleting the last entries is detected (see ``audit``).
+    """
+
+    def __init__(self, url: str, audit_head_path: Path | None = None) -> None:
         self.url = url
+        self.audit_head_path = audit_head_path
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_schema(self) -> None:
-        """Creates every table that does not exist yet."""
-        Base.metadata.create_all(self.engine)
+    def upgrade_schema(self, revision: str = "head") -> None:
+        """Migrates the database to ``revision`` (default: the newest); safe to repeat."""
+        from hublink.coordinator.storage.migrations import upgrade
+        upgrade(self.engine, revision)
+
+    create_schema = upgrade_schema  # the name callers used before migrations existed
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Yields a session inside a transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def exclusive_session(self, table: str) -> Iterator[Session]:
+        """Like ``session``, but no other writer can change ``table`` until it ends, so that
+        a read-then-write on it cannot interleave with another's (SQLite: the database's write
+        lock from the start; PostgreSQL: an EXCLUSIVE table lock, which still lets readers in)."""
+        with self._sessions() as session, session.begin():
+            connection = session.connection()
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            elif self.engine.dialect.name == "postgresql":
+                name = self.engine.dialect.identifier_preparer.quote(table)
+                connection.exec_driver_sql(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
             yield session
 
     def dispose(self) -> None:

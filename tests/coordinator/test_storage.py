@@ -1,0 +1,69 @@
+"""The database: the backend the URL names, a schema that `init` migrates, safe to repeat."""
+
+from __future__ import annotations
+
+import threading
+
+from click.testing import CliRunner
+from sqlalchemy import inspect
+
+from hublink.coordinator.cli import main
+from hublink.coordinator.registry import get_project, init_project
+from hublink.coordinator.storage import Database
+from hublink.coordinator.storage.migrations import current_revision, head_revision
+from hublink.coordinator.storage.models import Base
+
+
+def test_the_coordinator_uses_the_backend_under_test(home, database_url):
+    assert home.database.engine.dialect.name == database_url.split(":")[0].split("+")[0]
+    assert current_revision(home.database.engine) == head_revision()
+
+
+def test_init_twice_keeps_the_project(home):
+    first = get_project(home.database)
+    init_project(home.database)
+    again = get_project(home.database)
+    assert (again.id, again.link_scope, again.created_at) == (first.id, first.link_scope,
+                                                              first.created_at)
+
+
+def test_init_command_migrates_an_empty_database_and_is_idempotent(tmp_path, empty_database_url,
+                                                                    monkeypatch):
+    monkeypatch.setenv("HUBLINK_DATABASE_URL", empty_database_url)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["--home", str(tmp_path / "cli-home"), "init"])
+        assert result.exit_code == 0, result.output
+    database = Database(empty_database_url)
+    assert current_revision(database.engine) == head_revision()
+    assert set(inspect(database.engine).get_table_names()) == {*Base.metadata.tables,
+                                                               "alembic_version"}
+    database.dispose()
+
+
+def test_concurrent_upgrades_of_an_empty_database_agree(empty_database_url):
+    databases = [Database(empty_database_url) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def upgrade(database: Database) -> None:
+        try:
+            database.upgrade_schema()
+        except BaseException as error:  # collected: a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=upgrade, args=(database,)) for database in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert current_revision(databases[0].engine) == head_revision()
+    for database in databases:
+        database.dispose()
+
+
+def test_sqlite_foreign_keys_stay_on_after_a_migration(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'hublink.db'}")
+    database.upgrade_schema()
+    with database.session() as session:
+        assert session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    database.dispose()
