@@ -29,7 +29,7 @@ from clkhash.schema import Schema, from_json_dict
 
 from hublink.shared.linkage_schema import LinkageSchema
 
-__all__ = ["encode_rows", "PARALLEL_FROM"]
+__all__ = ["RowEncoder", "encode_rows", "PARALLEL_FROM"]
 
 PARALLEL_FROM = 20_000
 """Fewer rows than this are encoded in this process: starting workers would cost more."""
@@ -41,7 +41,7 @@ _MAXIMUM_CHUNK = 50_000
 _VALUES_CACHED_PER_FIELD = 65_536
 
 
-class _RowEncoder:
+class RowEncoder:
     """Turns feature rows into packed CLKs under one schema and one secret."""
 
     def __init__(self, document: dict, secret: bytes) -> None:
@@ -93,12 +93,12 @@ class _RowEncoder:
         return b"".join(parts)
 
 
-_worker_encoder: _RowEncoder | None = None
+_worker_encoder: RowEncoder | None = None
 
 
 def _start_worker(document: dict, secret: bytes) -> None:
     global _worker_encoder
-    _worker_encoder = _RowEncoder(document, secret)
+    _worker_encoder = RowEncoder(document, secret)
 
 
 def _encode_in_worker(rows: Sequence[Sequence[str]]) -> bytes:
@@ -128,7 +128,7 @@ def encode_rows(rows: Sequence[Sequence[str]], schema: LinkageSchema, secret: by
     size = chunk_size or _chunk_size(len(rows), workers)
     chunks = [rows[start:start + size] for start in range(0, len(rows), size)]
     if workers == 1 or len(chunks) < 2 or len(rows) < parallel_from:
-        encoder = _RowEncoder(schema.document, secret)
+        encoder = RowEncoder(schema.document, secret)
         parts = []
         for chunk in chunks:
             parts.append(encoder.encode(chunk))

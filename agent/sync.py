@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hublink.agent.config import AgentConfig
-from hublink.agent.encode import encode_rows
+from hublink.agent.encode import RowEncoder
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise, read_linkage_secret
 from hublink.agent.prepare import PreparedSource, prepare_source
 from hublink.agent.readers import iter_source
@@ -126,7 +126,7 @@ def load_prepared(config: AgentConfig) -> PreparedSource:
     return prepare_source(config, iter_source(config), sink=lambda *record: None)
 
 
-# Records encoded together: large enough for the encoder's processes to pay off.
+# Records encoded and sent together: a few chunks per batch keeps memory bounded.
 _ENCODE_BATCH = 20_000
 
 
@@ -142,6 +142,8 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
     collected: dict[int, list[tuple[str, ...]]] = {}
     complete = [number for number in missing if not chunks[number][0]]
     names = tuple(prepared.attributes)
+    # One encoder for the whole sync: its per-value cache stays warm from batch to batch.
+    encoder = RowEncoder(schema.document, secret)
 
     def sink(position: int, features: tuple[str, ...], digest: str) -> None:
         number = wanted.get(position)
@@ -157,7 +159,9 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
         if not complete or sum(len(chunks[n][0]) for n in complete) < minimum:
             return
         rows = [features for number in complete for features in collected.pop(number, [])]
-        clks = encode_rows(rows, schema, secret, progress=progress)
+        clks = encoder.encode(rows)
+        if progress:
+            progress(len(rows))
         offset = 0
         for number in complete:
             upserts, deletes = chunks[number]
