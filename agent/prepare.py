@@ -85,7 +85,7 @@ FeatureSink = Callable[[int, tuple[str, ...], str], None]
 
 def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFrame,
                    today: date | None, opted_out: set[str], seen: set[str],
-                   prepared: PreparedSource, sink: FeatureSink) -> None:
+                   prepared: PreparedSource, sink: FeatureSink, interned: dict[str, str]) -> None:
     identifiers = config.identifiers
     columns = {key: _column_text(frame, identifiers.get(key))
                for key in ("first_name", "middle_name", "last_name", "full_name", "dob", "sex",
@@ -93,6 +93,10 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
     first_line = first_index + HEADER_ROWS
     attribute_values, attribute_problems = build_attributes(config, frame, first_line, today)
     names = list(prepared.attributes)
+    # Attribute values repeat: keep one string object per distinct value, not one per cell.
+    for name in names:
+        attribute_values[name] = [None if value is None else interned.setdefault(value, value)
+                                  for value in attribute_values[name]]
     dob_format = identifiers.get("dob_format")
     skipped: set[int] = set()
     for offset, raw_key in enumerate(frame[config.record_key].tolist()):
@@ -135,9 +139,11 @@ def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
     prepared.attributes = {name: [] for name in config.attributes}
     opted_out = read_opt_out_file(config.opt_out_file)
     seen: set[str] = set()
+    interned: dict[str, str] = {}
     for first_index, frame in chunks:
         prepared.row_count += len(frame)
-        _prepare_chunk(config, first_index, frame, today, opted_out, seen, prepared, sink)
+        _prepare_chunk(config, first_index, frame, today, opted_out, seen, prepared, sink,
+                       interned)
     return prepared
 
 

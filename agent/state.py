@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -96,9 +96,33 @@ class SyncState:
         value = self._meta("attribute_names")
         return tuple(json.loads(value)) if value is not None else None
 
-    def sent_digests(self) -> dict[str, str]:
-        """Returns pseudonym -> digest of every record the coordinator holds."""
-        return dict(self.connection.execute("SELECT pseudonym, digest FROM sent"))
+    def sent_count(self) -> int:
+        """Returns how many records the coordinator holds, as of the last commit."""
+        return self.connection.execute("SELECT COUNT(*) FROM sent").fetchone()[0]
+
+    def compare(self, pseudonyms: list[str], digests: list[str]) -> tuple[list[int], int, list[str]]:
+        """Given the current records, returns (positions to send, how many of those the
+        coordinator already holds in another version, pseudonyms to delete). The comparison
+        runs inside SQLite, so a million records never sit in a Python dictionary."""
+        connection = self.connection
+        connection.execute("CREATE TEMP TABLE IF NOT EXISTS current "
+                           "(position INTEGER PRIMARY KEY, pseudonym TEXT, digest TEXT)")
+        connection.execute("DELETE FROM current")
+        connection.executemany("INSERT INTO current VALUES (?, ?, ?)",
+                               zip(range(len(pseudonyms)), pseudonyms, digests))
+        connection.execute("CREATE INDEX IF NOT EXISTS temp.current_pseudonym ON current (pseudonym)")
+        upserts, changed = [], 0
+        for position, held in connection.execute(
+                "SELECT c.position, s.digest IS NOT NULL FROM current c "
+                "LEFT JOIN sent s ON s.pseudonym = c.pseudonym "
+                "WHERE s.digest IS NULL OR s.digest != c.digest ORDER BY c.position"):
+            upserts.append(position)
+            changed += held
+        deletes = [row[0] for row in connection.execute(
+            "SELECT s.pseudonym FROM sent s LEFT JOIN current c ON c.pseudonym = s.pseudonym "
+            "WHERE c.pseudonym IS NULL ORDER BY s.pseudonym")]
+        connection.execute("DELETE FROM current")
+        return upserts, changed, deletes
 
     def pending(self) -> PendingSync | None:
         value = self._meta("pending")
@@ -113,12 +137,12 @@ class SyncState:
                                    (json.dumps(pending.__dict__),))
 
     def record_commit(self, sync_id: str, fingerprint: str, attribute_names: tuple[str, ...],
-                      digests: dict[str, str]) -> None:
+                      digests: Iterable[tuple[str, str]]) -> None:
         """Given a committed sync and the digests of every current record, makes them the
         state, in one transaction."""
         with self.transaction() as connection:
             connection.execute("DELETE FROM sent")
-            connection.executemany("INSERT INTO sent VALUES (?, ?)", digests.items())
+            connection.executemany("INSERT INTO sent VALUES (?, ?)", digests)
             connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("fingerprint", fingerprint), ("last_sync_id", sync_id),
                 ("attribute_names", json.dumps(list(attribute_names)))])

@@ -24,7 +24,7 @@ def describe_status(config: AgentConfig) -> list[str]:
         return ["no sync has run yet"]
     with SyncState(config.state_dir) as state:
         last, success = state.last_history(), state.last_success()
-        held = len(state.sent_digests())
+        held = state.sent_count()
         pending = state.pending()
     if last is None:
         return ["no sync has run yet"]

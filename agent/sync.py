@@ -84,13 +84,13 @@ class SyncPlan:
     def chunks(self, size: int) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
         """Returns (upsert positions, delete pseudonyms) per chunk of ``size`` records; at
         least one chunk."""
-        items: list[tuple[str, int | str]] = ([("upsert", i) for i in self.upserts]
-                                              + [("delete", p) for p in self.deletes])
-        chunks = []
-        for start in range(0, max(len(items), 1), size):
-            part = items[start:start + size]
-            chunks.append((tuple(v for k, v in part if k == "upsert"),
-                           tuple(v for k, v in part if k == "delete")))
+        chunks: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
+        upsert_count = len(self.upserts)
+        total = upsert_count + len(self.deletes)
+        for start in range(0, max(total, 1), size):
+            stop = min(start + size, total)
+            chunks.append((self.upserts[start:min(stop, upsert_count)],
+                           self.deletes[max(start - upsert_count, 0):max(stop - upsert_count, 0)]))
         return chunks
 
 
@@ -98,26 +98,21 @@ def plan_sync(state: SyncState, pseudonyms: list[str], digests: list[str], finge
               attribute_names: tuple[str, ...], full: bool) -> SyncPlan:
     """Given the current records and the state, returns the plan: a delta against the last
     committed sync, or a full sync when asked, on a new secret, new attributes or first run."""
-    sent = state.sent_digests()
     full = (full or state.last_sync_id is None or state.fingerprint != fingerprint
             or state.attribute_names != attribute_names)
-    order = range(len(pseudonyms))
     if full:
-        upserts = tuple(order)
-        deletes: tuple[str, ...] = ()
-        added, changed = len(upserts), 0
+        upserts, changed, deletes = range(len(pseudonyms)), 0, []
     else:
-        upserts = tuple(i for i in order if sent.get(pseudonyms[i]) != digests[i])
-        changed = sum(1 for i in upserts if pseudonyms[i] in sent)
-        added = len(upserts) - changed
-        deletes = tuple(sorted(set(sent) - set(pseudonyms)))
+        upserts, changed, deletes = state.compare(pseudonyms, digests)
     mode = "full" if full else "delta"
     base = None if full else state.last_sync_id
-    content = json.dumps([mode, base, fingerprint, list(attribute_names),
-                          [(pseudonyms[i], digests[i]) for i in upserts], list(deletes)])
-    return SyncPlan(mode=mode, base_sync_id=base, upserts=upserts, deletes=deletes,
-                    digest=hashlib.sha256(content.encode()).hexdigest(), added=added,
-                    changed=changed)
+    plan_hash = hashlib.sha256(json.dumps([mode, base, fingerprint, list(attribute_names)]).encode())
+    for position in upserts:
+        plan_hash.update(f"{pseudonyms[position]}:{digests[position]};".encode())
+    for pseudonym in deletes:
+        plan_hash.update(f"-{pseudonym};".encode())
+    return SyncPlan(mode=mode, base_sync_id=base, upserts=tuple(upserts), deletes=tuple(deletes),
+                    digest=plan_hash.hexdigest(), added=len(upserts) - changed, changed=changed)
 
 
 def load_prepared(config: AgentConfig) -> PreparedSource:
@@ -261,7 +256,7 @@ def run_sync(config: AgentConfig, full: bool = False,
                 receipt = _send(config, client, state, plan, prepared, pseudonyms,
                                 schema, secret, fingerprint, summary, progress)
             summary.stage_seconds["send"] = time.perf_counter() - started
-            state.record_commit(summary.sync_id, fingerprint, names, dict(zip(pseudonyms, digests)))
+            state.record_commit(summary.sync_id, fingerprint, names, zip(pseudonyms, digests))
         except Exception as error:
             state.add_history(started_at, "failed", mode=plan.mode if plan else None,
                               message=type(error).__name__, problems=summary.problem_counts)
