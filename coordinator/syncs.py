@@ -8,7 +8,6 @@ announced, then replaces (full) or updates (delta) the partner's records at once
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select

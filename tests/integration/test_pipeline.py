@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
