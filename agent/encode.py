@@ -38,7 +38,7 @@ _MINIMUM_CHUNK = 2_000
 _MAXIMUM_CHUNK = 50_000
 # Distinct values remembered per field: bounds memory (a filter is ~200 bytes) on huge sources
 # where addresses hardly repeat, while keeping every frequent value.
-_VALUES_CACHED_PER_FIELD = 65_536
+_VALUES_CACHED_PER_FIELD = 16_384
 
 
 class RowEncoder:

@@ -11,6 +11,7 @@ resumes on the next run: the same plan reuses the same sync id and sends only mi
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import time
@@ -126,22 +127,31 @@ _ENCODE_BATCH = 20_000
 
 
 def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id: str,
-                         prepared: PreparedSource, pseudonyms: list[str],
+                         prepared: PreparedSource, pseudonyms: list[str], upserts: tuple[int, ...],
                          chunks: list[tuple[tuple[int, ...], tuple[str, ...]]], missing: list[int],
                          schema: LinkageSchema, secret: bytes,
                          progress: Callable[[int], None] | None) -> None:
     """Streams the source a second time, encodes the records of the missing chunks in
     batches as they complete, and sends each chunk; raises SourceError when a record changed
     since pass one (nothing is committed then)."""
-    wanted = {position: number for number in missing for position in chunks[number][0]}
+    size = config.chunk_records
+    missing_set = set(missing)
     collected: dict[int, list[tuple[str, ...]]] = {}
     complete = [number for number in missing if not chunks[number][0]]
     names = tuple(prepared.attributes)
     # One encoder for the whole sync: its per-value cache stays warm from batch to batch.
     encoder = RowEncoder(schema.document, secret)
 
+    def chunk_of(position: int) -> int | None:
+        """Returns the missing chunk that sends this record, if any (upserts ascend)."""
+        index = bisect.bisect_left(upserts, position)
+        if index == len(upserts) or upserts[index] != position:
+            return None
+        number = index // size
+        return number if number in missing_set else None
+
     def sink(position: int, features: tuple[str, ...], digest: str) -> None:
-        number = wanted.get(position)
+        number = chunk_of(position)
         if number is None:
             return
         if digest != prepared.digests[position]:
@@ -173,7 +183,7 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
             yield item
             flush(_ENCODE_BATCH)
 
-    if wanted:
+    if any(chunks[number][0] for number in missing):
         prepare_source(config, source_then_flush(), sink=sink)
     flush(0)
     if len(collected):
@@ -206,8 +216,8 @@ def _send(config: AgentConfig, client: CoordinatorClient, state: SyncState, plan
         received = set(opened["received_chunks"])
         summary.resumed_chunks = len(received & set(range(len(chunks))))
         missing = [n for n in range(len(chunks)) if n not in received]
-        _send_missing_chunks(config, client, sync_id, prepared, pseudonyms, chunks, missing,
-                             schema, secret, progress)
+        _send_missing_chunks(config, client, sync_id, prepared, pseudonyms, plan.upserts, chunks,
+                             missing, schema, secret, progress)
     receipt = client.commit_sync(sync_id, SyncCommit(chunk_count=len(chunks),
                                                      record_count=len(pseudonyms)))
     summary.sync_id = sync_id
