@@ -39,6 +39,8 @@ class PreparedSource:
     """
 
     row_count: int = 0
+    sent_count: int = 0
+    keep_records: bool = True
     record_keys: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     rows: dict[int, tuple[str, ...]] = field(default_factory=dict)
@@ -49,7 +51,8 @@ class PreparedSource:
 
     @property
     def record_count(self) -> int:
-        return len(self.record_keys)
+        """Returns how many records the source holds (rows less the skipped ones)."""
+        return self.sent_count
 
     def problem_counts(self) -> dict[str, int]:
         """Returns problem label -> number of rows, e.g. ``{"unparseable_date (dob)": 3}``."""
@@ -114,26 +117,30 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
         normalised = normalise_record(raw, dob_format, today=today)
         for problem in normalised.problems:
             prepared.problem_rows[(problem.kind, problem.field)].append(line)
-        position = len(prepared.record_keys)
+        position = prepared.sent_count
+        prepared.sent_count += 1
         values = tuple(attribute_values[name][offset] for name in names)
         digest = record_digest(normalised.features, values)
-        prepared.record_keys.append(record_key)
-        prepared.digests.append(digest)
         sink(position, normalised.features, digest)
-        for name, value in zip(names, values):
-            prepared.attributes[name].append(value)
+        if prepared.keep_records:
+            prepared.record_keys.append(record_key)
+            prepared.digests.append(digest)
+            for name, value in zip(names, values):
+                prepared.attributes[name].append(value)
     for problem in attribute_problems:
         if problem.line not in skipped:
             prepared.problem_rows[(problem.kind, problem.field)].append(problem.line)
 
 
 def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
-                   today: date | None = None, sink: FeatureSink | None = None) -> PreparedSource:
+                   today: date | None = None, sink: FeatureSink | None = None,
+                   keep_records: bool = True) -> PreparedSource:
     """Given the configuration and the source (a table, or chunks from ``iter_source``),
     returns the prepared records. Each record's features go to ``sink(position, features,
-    digest)`` as it is read; without a sink they are kept in ``rows``."""
+    digest)`` as it is read; without a sink they are kept in ``rows``. With
+    ``keep_records=False`` only counts and problems are kept (a second pass over a source)."""
     chunks = [(0, source)] if isinstance(source, pandas.DataFrame) else source
-    prepared = PreparedSource()
+    prepared = PreparedSource(keep_records=keep_records)
     if sink is None:
         sink = lambda position, features, digest: prepared.rows.__setitem__(position, features)  # noqa: E731
     prepared.attributes = {name: [] for name in config.attributes}

@@ -184,7 +184,7 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
             flush(_ENCODE_BATCH)
 
     if any(chunks[number][0] for number in missing):
-        prepare_source(config, source_then_flush(), sink=sink)
+        prepare_source(config, source_then_flush(), sink=sink, keep_records=False)
     flush(0)
     if len(collected):
         raise SourceError("the source changed while this sync was reading it; run sync again")
