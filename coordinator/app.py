@@ -7,18 +7,17 @@ from typing import Any
 from flask import Flask
 
 from hublink.coordinator.api import register_api
+from hublink.coordinator.api.security import DEFAULT_MAX_CONTENT_LENGTH
 from hublink.coordinator.home import CoordinatorHome, resolve_home
 
 __all__ = ["create_app", "home_of"]
-
-DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Given optional settings (``HOME``, ``MAX_CONTENT_LENGTH``), returns the app; the home
     folder comes from there, ``HUBLINK_HOME``, or ``./hublink-home``."""
     app = Flask(__name__)
-    app.config.from_mapping(HOME=None, MAX_CONTENT_LENGTH=DEFAULT_MAX_UPLOAD_BYTES)
+    app.config.from_mapping(HOME=None, MAX_CONTENT_LENGTH=DEFAULT_MAX_CONTENT_LENGTH)
     app.config.from_prefixed_env("HUBLINK")
     if test_config:
         app.config.update(test_config)

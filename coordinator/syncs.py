@@ -214,9 +214,15 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                                     .where(Encoding.partner_id == partner.id))
             for model in (Encoding, RecordAttributes):
                 session.execute(delete(model).where(model.partner_id == partner.id))
-        totals = [0, 0, 0]
+        totals, seen = [0, 0, 0], set()
         for number in range(commit.chunk_count):
             chunk = WireChunk.from_wire(json.loads(home.spool.read(sync_id, number)), _start_of(sync))
+            touched = set(chunk.pseudonyms) | set(chunk.deletes)
+            if not seen.isdisjoint(touched):
+                raise InvalidPackage("a pseudonym appears in more than one chunk of this sync: "
+                                     "each record goes in exactly one chunk; send a new sync",
+                                     details=[f"repeated in chunk {number}"])
+            seen |= touched
             counts = _apply_chunk(session, partner.id, chunk, list(sync.attribute_names),
                                   sync.clk_bytes, sync.mode == "delta")
             totals = [total + count for total, count in zip(totals, counts)]

@@ -17,7 +17,7 @@ RESERVED_ATTRIBUTE_NAMES = frozenset({"link_id", "partner"})
 
 def validate_attribute_name(name: str) -> None:
     """Given an attribute name, returns nothing; raises InvalidPackage when it is unusable."""
-    if not ATTRIBUTE_NAME_PATTERN.match(name):
+    if not ATTRIBUTE_NAME_PATTERN.fullmatch(name):
         raise InvalidPackage(
             f"attribute name {name!r} must be lower-case letters, digits and underscores, "
             "starting with a letter, at most 40 characters")

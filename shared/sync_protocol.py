@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH, validate_attribute_name
 from hublink.shared.errors import InvalidPackage
+from hublink.shared.pii_firewall import firewall_problems
 
 __all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "SyncStart", "SyncChunk",
            "SyncCommit"]
@@ -27,6 +28,11 @@ __all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "SyncStart", "SyncC
 SYNC_FORMAT = "hublink.sync/1"
 SYNC_MODES = ("full", "delta")
 MAX_CHUNK_RECORDS = 20_000
+MAX_CHUNK_NUMBER = 999_999
+MAX_RECORD_COUNT = 1_000_000_000
+# A CLK with no bit set, or more than this share of its bits set, encodes nothing usable.
+MAX_CLK_SET_BIT_SHARE = 0.9
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _PSEUDONYM = re.compile(r"^[0-9a-f]{64}$")
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 _SCHEMA_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,39}$")
@@ -82,9 +88,9 @@ class SyncStart:
             base = _uuid(base, "base_sync_id (required for a delta sync)", problems)
         elif base is not None:
             problems.append("base_sync_id is only for a delta sync")
-        if not _SCHEMA_ID.match(str(body.get("schema_id", ""))):
+        if not _SCHEMA_ID.fullmatch(str(body.get("schema_id", ""))):
             problems.append("schema_id is missing or malformed")
-        if not _FINGERPRINT.match(str(body.get("fingerprint", ""))):
+        if not _FINGERPRINT.fullmatch(str(body.get("fingerprint", ""))):
             problems.append("fingerprint must be 64 lower-case hex characters")
         clk_bytes = body.get("clk_bytes")
         if not isinstance(clk_bytes, int) or isinstance(clk_bytes, bool) or not 8 <= clk_bytes <= 1024:
@@ -100,6 +106,9 @@ class SyncStart:
                 problems.append(error.message)
         if len(set(names)) != len(names):
             problems.append("attribute_names repeat")
+        version = body.get("agent_version", "")
+        if not isinstance(version, str) or _CONTROL_CHARACTERS.search(version):
+            problems.append("agent_version must be text without control characters")
         if problems:
             raise InvalidPackage("the sync start is invalid", details=problems)
         return cls(sync_id=sync_id, mode=mode, base_sync_id=base or None,
@@ -131,7 +140,7 @@ class SyncChunk:
         pseudonyms, deletes = body.get("pseudonyms", []), body.get("deletes", [])
         attributes = body.get("attributes", {})
         for name, values in (("pseudonyms", pseudonyms), ("deletes", deletes)):
-            if not isinstance(values, list) or not all(isinstance(v, str) and _PSEUDONYM.match(v)
+            if not isinstance(values, list) or not all(isinstance(v, str) and _PSEUDONYM.fullmatch(v)
                                                        for v in values):
                 problems.append(f"{name} must be a list of 64-hex-digit pseudonyms")
         if problems:
@@ -148,10 +157,13 @@ class SyncChunk:
         if len(clks) != start.clk_bytes * len(pseudonyms):
             problems.append(f"clks hold {len(clks)} bytes, expected {start.clk_bytes} for each "
                             f"of {len(pseudonyms)} records")
+        else:
+            problems.extend(_clk_bit_count_problems(clks, start.clk_bytes))
         if not isinstance(attributes, dict) or set(attributes) != set(start.attribute_names):
             problems.append("attributes must hold exactly the attribute_names of the sync: "
                             + ", ".join(start.attribute_names))
         else:
+            shape_problems = len(problems)
             for name, values in attributes.items():
                 if not isinstance(values, list) or len(values) != len(pseudonyms):
                     problems.append(f"attribute {name!r} needs one value per record")
@@ -159,11 +171,26 @@ class SyncChunk:
                              for v in values):
                     problems.append(f"attribute {name!r} values must be null or strings of at most "
                                     f"{MAX_ATTRIBUTE_VALUE_LENGTH} characters")
+            if len(problems) == shape_problems:
+                problems.extend(firewall_problems(attributes))
         if start.mode == "full" and deletes:
             problems.append("a full sync replaces the record set: it has no deletes")
         if problems:
             raise InvalidPackage("the chunk is invalid", details=problems)
         return cls(pseudonyms=pseudonyms, clks=clks, attributes=attributes, deletes=deletes)
+
+
+def _clk_bit_count_problems(clks: bytes, clk_bytes: int) -> list[str]:
+    """Returns a problem line when some CLKs have no bit set or nearly all bits set."""
+    limit = MAX_CLK_SET_BIT_SHARE * clk_bytes * 8
+    bad = [index for index in range(len(clks) // clk_bytes)
+           if not 0 < int.from_bytes(clks[index * clk_bytes:(index + 1) * clk_bytes]).bit_count()
+           <= limit]
+    if not bad:
+        return []
+    return [f"{len(bad)} CLK(s) have no bit set or more than {MAX_CLK_SET_BIT_SHARE:.0%} of bits "
+            f"set (first at record {bad[0]}): they are not Bloom-filter encodings; check the "
+            "agent's encoder"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +208,8 @@ class SyncCommit:
     def from_wire(cls, body: object) -> "SyncCommit":
         body = _require_object(body, "commit")
         values = [body.get("chunk_count"), body.get("record_count")]
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
-            raise InvalidPackage("chunk_count and record_count must be whole numbers")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= limit
+                   for v, limit in zip(values, (MAX_CHUNK_NUMBER + 1, MAX_RECORD_COUNT))):
+            raise InvalidPackage(f"chunk_count and record_count must be whole numbers (at most "
+                                 f"{MAX_CHUNK_NUMBER + 1} chunks and {MAX_RECORD_COUNT} records)")
         return cls(chunk_count=values[0], record_count=values[1])

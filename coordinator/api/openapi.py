@@ -1,0 +1,156 @@
+"""``GET /api/v1/openapi.json``: the OpenAPI 3 description of the API, built from this module.
+
+A test compares its paths with the app's routes, and a schemathesis run checks the app against
+it, so it cannot drift silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from hublink.shared.sync_protocol import MAX_CHUNK_NUMBER, SYNC_FORMAT, SYNC_MODES
+
+__all__ = ["blueprint", "openapi_document"]
+
+blueprint = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+_HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_SYNC_STATE = {
+    "type": "object",
+    "required": ["sync_id", "mode", "status", "received_chunks"],
+    "properties": {
+        "sync_id": {"type": "string", "format": "uuid"},
+        "mode": {"type": "string", "enum": list(SYNC_MODES)},
+        "status": {"type": "string"},
+        "received_chunks": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "record_count": {"type": ["integer", "null"]},
+        "added": {"type": ["integer", "null"]},
+        "changed": {"type": ["integer", "null"]},
+        "deleted": {"type": ["integer", "null"]},
+    },
+}
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message", "details"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "details": {"type": "array", "items": {"type": "string"}}}}},
+    },
+    "SyncStart": {
+        "type": "object",
+        "required": ["format", "sync_id", "mode", "schema_id", "fingerprint", "clk_bytes"],
+        "properties": {
+            "format": {"type": "string", "enum": [SYNC_FORMAT]},
+            "sync_id": {"type": "string", "format": "uuid"},
+            "mode": {"type": "string", "enum": list(SYNC_MODES)},
+            "base_sync_id": {"type": ["string", "null"], "format": "uuid"},
+            "schema_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]{0,39}$"},
+            "fingerprint": _HEX64,
+            "clk_bytes": {"type": "integer", "minimum": 8, "maximum": 1024},
+            "attribute_names": {"type": "array", "uniqueItems": True,
+                                "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
+            "agent_version": {"type": "string", "maxLength": 40},
+        },
+    },
+    "SyncChunk": {
+        "type": "object",
+        "properties": {
+            "format": {"type": "string", "enum": [SYNC_FORMAT]},
+            "pseudonyms": {"type": "array", "items": _HEX64},
+            "clks": {"type": "string", "format": "byte",
+                     "description": "the CLKs of the pseudonyms, concatenated, standard base64"},
+            "attributes": {"type": "object", "additionalProperties": {
+                "type": "array", "items": {"type": ["string", "null"], "maxLength": 64}}},
+            "deletes": {"type": "array", "items": _HEX64},
+        },
+    },
+    "SyncCommit": {
+        "type": "object", "required": ["chunk_count", "record_count"],
+        "properties": {"format": {"type": "string", "enum": [SYNC_FORMAT]},
+                       "chunk_count": {"type": "integer", "minimum": 0},
+                       "record_count": {"type": "integer", "minimum": 0}},
+    },
+    "SyncState": _SYNC_STATE,
+    "ChunkReceipt": {
+        "type": "object", "required": ["sync_id", "chunk", "upserts", "deletes"],
+        "properties": {"sync_id": {"type": "string"}, "chunk": {"type": "integer"},
+                       "upserts": {"type": "integer"}, "deletes": {"type": "integer"}},
+    },
+    "Health": {"type": "object", "required": ["status"],
+               "properties": {"status": {"type": "string", "enum": ["ok"]}}},
+    "Object": {"type": "object"},
+}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+def _operation(summary: str, ok: dict[str, str], *, body: str | None = None,
+               secured: bool = True) -> dict[str, Any]:
+    """Returns one operation: its success responses (status -> schema name) and, for every
+    other status, the error envelope."""
+    responses: dict[str, Any] = {status: {"description": summary, "content": _json(schema)}
+                                 for status, schema in ok.items()}
+    errors = ["400", "401", "404", "405", "409", "413", "429", "500", "503"] if secured \
+        else ["429", "500"]
+    for status in errors:
+        responses[status] = {"description": "error envelope", "content": _json("Error")}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if secured:
+        operation["security"] = [{"partnerToken": []}]
+    if body:
+        operation["requestBody"] = {"required": True, "content": _json(body)}
+    return operation
+
+
+_SYNC_ID = {"name": "sync_id", "in": "path", "required": True,
+            "schema": {"type": "string", "format": "uuid"}}
+_CHUNK_NUMBER = {"name": "number", "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 0, "maximum": MAX_CHUNK_NUMBER}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Returns the OpenAPI 3.1 description of every ``/api/v1`` route."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "hublink coordinator API", "version": "1",
+                 "description": "Partner agents open a sync, put numbered chunks of CLKs, "
+                                "pseudonyms and de-identified attributes, commit, and fetch "
+                                "their link IDs. Every error is one JSON envelope."},
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"partnerToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+        "paths": {
+            "/api/v1/health": {"get": _operation("liveness", {"200": "Health"}, secured=False)},
+            "/api/v1/openapi.json": {"get": _operation("this description", {"200": "Object"},
+                                                       secured=False)},
+            "/api/v1/status": {"get": _operation("the partner's last sync and match run",
+                                                 {"200": "Object"})},
+            "/api/v1/links": {"get": _operation("the partner's link file", {"200": "Object"})},
+            "/api/v1/syncs": {"post": _operation("open a sync", {"200": "SyncState",
+                                                                 "201": "SyncState"},
+                                                 body="SyncStart")},
+            "/api/v1/syncs/{sync_id}": {"parameters": [_SYNC_ID],
+                                        "get": _operation("a sync's state",
+                                                          {"200": "SyncState"})},
+            "/api/v1/syncs/{sync_id}/chunks/{number}": {
+                "parameters": [_SYNC_ID, _CHUNK_NUMBER],
+                "put": _operation("store one chunk", {"200": "ChunkReceipt"}, body="SyncChunk")},
+            "/api/v1/syncs/{sync_id}/commit": {
+                "parameters": [_SYNC_ID],
+                "post": _operation("apply every chunk at once", {"200": "SyncState"},
+                                   body="SyncCommit")},
+        },
+    }
+
+
+@blueprint.get("/openapi.json")
+def get_openapi():
+    """Returns the OpenAPI description; no authentication."""
+    return openapi_document()
