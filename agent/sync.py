@@ -27,6 +27,7 @@ from hublink.agent.readers import iter_source
 from hublink.agent.state import PendingSync, SyncState, now
 from hublink.agent.transport import CoordinatorClient, CoordinatorRefused, read_token
 from hublink.shared.errors import SourceError
+from hublink.shared.pii_firewall import firewall_problems
 from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema, schema_fingerprint
 from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
 
@@ -190,6 +191,20 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
         raise SourceError("the source changed while this sync was reading it; run sync again")
 
 
+def _check_firewall(prepared: PreparedSource, chunk_records: int) -> None:
+    """Applies the coordinator's PII firewall here first, chunk by chunk as it will be sent,
+    so a partner learns of an identifying attribute before anything leaves; raises SourceError."""
+    problems: list[str] = []
+    for start in range(0, prepared.record_count, chunk_records):
+        window = {name: values[start:start + chunk_records]
+                  for name, values in prepared.attributes.items()}
+        problems.extend(problem for problem in firewall_problems(window) if problem not in problems)
+    if problems:
+        raise SourceError("attributes would be refused as identifying: change the "
+                          "[attributes] configuration (a transform or another column)",
+                          details=problems)
+
+
 def _agent_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
     try:
@@ -242,6 +257,7 @@ def run_sync(config: AgentConfig, full: bool = False,
     digests = prepared.digests
     summary.stage_seconds["read"] = time.perf_counter() - started
     summary.records = len(pseudonyms)
+    _check_firewall(prepared, config.chunk_records)
     client = CoordinatorClient(config.coordinator_url, token, timeout=config.timeout,
                                retries=config.retries)
     plan: SyncPlan | None = None

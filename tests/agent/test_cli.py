@@ -105,3 +105,15 @@ def test_init_writes_an_example_that_refuses_to_be_overwritten(tmp_path):
 def test_usage_errors_exit_2(agent_config):
     assert run("--config", str(agent_config), "no-such-command").exit_code == 2
     assert run("--config", str(agent_config), "sync", "--no-such-option").exit_code == 2
+
+
+def test_sync_refuses_identifying_attributes_before_sending(agent_config):
+    source = next(p for p in agent_config.parent.iterdir() if p.name.startswith("students."))
+    if source.suffix != ".csv":
+        pytest.skip("one source kind is enough: the check runs after reading")
+    content = source.read_text().replace(",Summer Camp\n", ",1200 N Charles Street\n", 1)
+    source.write_text(content)
+    result = run("--config", str(agent_config), "sync")
+    assert result.exit_code == EXIT_BAD_DATA
+    assert "would be refused as identifying" in result.output
+    assert "street_address" in result.output and "Charles" not in result.output
