@@ -133,7 +133,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--threshold", type=float, default=None,
               help="Dice threshold for links across partners (default: calibrated, see docs).")
 @click.option("--within-threshold", type=float, default=None,
@@ -142,23 +142,113 @@ def serve(context: click.Context, host: str, port: int) -> None:
               help="Share of agreeing pairs the solver needs to merge two groups (default: 0.8).")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
               help="Address of a Dask scheduler; default: local threads.")
+@click.option("--queue-only", is_flag=True,
+              help="Only queue the run for a `worker`; print its id and return.")
 @click.pass_context
 @_edge
 def match(context: click.Context, threshold: float | None, within_threshold: float | None,
-          merge_threshold: float | None, scheduler: str | None) -> None:
-    """Link every partner's current records, across and within partners; wait for the result."""
-    from hublink.coordinator.jobs.match_run import run_match
-    from hublink.coordinator.matching import MatchSettings
+          merge_threshold: float | None, scheduler: str | None, queue_only: bool) -> None:
+    """Queue a match run (every partner's current records, across and within partners), run it
+    here unless a worker took it first, and wait for the result."""
+    if context.invoked_subcommand is not None:
+        return
+    from hublink.coordinator.jobs.queue import enqueue_run
+    from hublink.coordinator.jobs.worker import run_or_wait
+    from hublink.coordinator.registry import get_project
     chosen = {"threshold": threshold, "within_threshold": within_threshold,
               "merge_threshold": merge_threshold}
-    settings = MatchSettings(**{key: value for key, value in chosen.items() if value is not None})
+    home = _home(context)
+    get_project(home.database)
+    run_id = enqueue_run(home.database, {key: value for key, value in chosen.items()
+                                         if value is not None})
+    if queue_only:
+        click.echo(f"queued match run {run_id}")
+        return
     client = None
     if scheduler:
         from dask.distributed import Client
         client = Client(scheduler)
-    summary = run_match(_home(context), settings, client=client)
-    click.echo(f"matched {summary.record_count} records into {summary.entity_count} entities "
-               f"in {summary.seconds:.1f} seconds (run {summary.run_id})")
+    run = run_or_wait(home, run_id, client=client)
+    if run.status != "succeeded":
+        click.echo(f"error: match run {run_id} {run.status}"
+                   + (f" ({run.error})" if run.error else ""), err=True)
+        sys.exit(1)
+    click.echo(f"matched {run.record_count} records into {run.entity_count} entities "
+               f"in {run.seconds:.1f} seconds (run {run_id})")
+
+
+@match.command("cancel")
+@click.argument("run", type=int)
+@click.pass_context
+@_edge
+def match_cancel(context: click.Context, run: int) -> None:
+    """Cancel match run RUN: a queued run never starts; a running one stops at its next
+    checkpoint. The current links stay as they are."""
+    from hublink.coordinator.jobs.queue import request_cancel
+    status = request_cancel(_home(context.find_root()).database, run)
+    click.echo(f"match run {run}: {status}")
+
+
+def _progress(run: Any) -> str:
+    if run.status != "running":
+        return ""
+    total = f" of {run.comparisons_total:,}" if run.comparisons_total else ""
+    return f" {run.stage or '-'}: {run.comparisons_done:,}{total} comparisons"
+
+
+@main.command()
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.pass_context
+@_edge
+def runs(context: click.Context, limit: int) -> None:
+    """List the newest match runs with their status and progress."""
+    from hublink.coordinator.jobs.queue import list_runs
+    for run in list_runs(_home(context).database, limit):
+        figures = (f" {run.record_count} records, {run.entity_count} entities, "
+                   f"{run.seconds:.1f}s" if run.status == "succeeded" else "")
+        click.echo(f"run {run.id:>5} {run.status:<10} attempts {run.attempts}"
+                   f"{_progress(run)}{figures}" + (f" error {run.error}" if run.error else ""))
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Take at most one queued run, then exit.")
+@click.option("--poll-seconds", type=float, default=5.0, show_default=True,
+              help="How often an idle worker looks for queued runs.")
+@click.option("--lease-seconds", type=float, default=60.0, show_default=True,
+              help="How long a run stays this worker's without a heartbeat; a run whose "
+                   "worker died is retried after this.")
+@click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
+              help="Address of a Dask scheduler; default: local threads.")
+@click.pass_context
+@_edge
+def worker(context: click.Context, once: bool, poll_seconds: float, lease_seconds: float,
+           scheduler: str | None) -> None:
+    """Run queued match runs from the database; safe with several workers. Exit 1 with --once
+    when the run taken did not succeed."""
+    from hublink.coordinator.jobs.worker import run_next, serve_queue
+    from hublink.coordinator.registry import get_project
+    home = _home(context)
+    get_project(home.database)
+    client = None
+    if scheduler:
+        from dask.distributed import Client
+        client = Client(scheduler)
+
+    def report(outcome: Any) -> None:
+        click.echo(f"match run {outcome.run_id}: {outcome.status}"
+                   + (f" ({outcome.error})" if outcome.error else ""), err=outcome.error is not None)
+
+    if not once:
+        click.echo(f"worker on {home.path}: waiting for match runs")
+        serve_queue(home, lease_seconds, poll_seconds, client, report)
+        return
+    outcome = run_next(home, lease_seconds, client)
+    if outcome is None:
+        click.echo("no queued match run")
+        return
+    report(outcome)
+    if outcome.status != "succeeded":
+        sys.exit(1)
 
 
 @main.command()
@@ -187,3 +277,7 @@ def status(context: click.Context) -> None:
     click.echo("last match: never" if run is None else
                f"last match: run {run['id']} {run['status']} at {run['finished_at']}: "
                f"{run['records']} records, {run['entities']} entities, {run['seconds']}s")
+    for active in state.get("active_matches", []):
+        total = f" of {active['comparisons_total']:,}" if active["comparisons_total"] else ""
+        click.echo(f"match run {active['id']} {active['status']}: {active['stage'] or '-'}, "
+                   f"{active['comparisons_done']:,}{total} comparisons")

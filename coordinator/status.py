@@ -30,6 +30,14 @@ def _last_run(session) -> MatchRun | None:  # type: ignore[no-untyped-def]
     return session.scalars(select(MatchRun).order_by(MatchRun.id.desc()).limit(1)).first()
 
 
+def _active_runs(session) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    runs = session.scalars(select(MatchRun).where(MatchRun.status.in_(("queued", "running")))
+                           .order_by(MatchRun.id))
+    return [{"id": run.id, "status": run.status, "stage": run.stage, "attempts": run.attempts,
+             "comparisons_done": run.comparisons_done,
+             "comparisons_total": run.comparisons_total} for run in runs]
+
+
 def partner_status(home: CoordinatorHome, partner: Partner) -> dict[str, Any]:
     """Returns the partner's last committed sync and the last match run."""
     with home.database.session() as session:
@@ -45,7 +53,8 @@ def partner_status(home: CoordinatorHome, partner: Partner) -> dict[str, Any]:
 
 
 def hub_status(home: CoordinatorHome) -> dict[str, Any]:
-    """Returns the project, every partner with its last sync, and the last match run."""
+    """Returns the project, every partner with its last sync, the last match run, and the
+    queued and running runs with their progress."""
     project = get_project(home.database)
     with home.database.session() as session:
         partners = []
@@ -55,4 +64,5 @@ def hub_status(home: CoordinatorHome) -> dict[str, Any]:
                              "last_sync": _time(sync.committed_at) if sync else None,
                              "records": sync.record_count if sync else 0})
         return {"link_scope": project.link_scope, "schema_id": project.schema_id,
-                "partners": partners, "last_match": _run_summary(_last_run(session))}
+                "partners": partners, "last_match": _run_summary(_last_run(session)),
+                "active_matches": _active_runs(session)}

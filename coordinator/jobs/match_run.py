@@ -1,29 +1,41 @@
 """A match run: link every partner's current records, then replace the link table at once.
 
+A run is first queued (``jobs.queue``), then claimed by a worker (``jobs.worker``) or by
+``run_match`` in the calling process, which holds its lease (``jobs.lease``) while it works.
+
 Link IDs carry over from the previous run (see ``matching.link_ids``); if the run fails, the
 previous links stay in place and are still served.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hublink.coordinator.errors import Conflict
 from hublink.coordinator.home import CoordinatorHome
-from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link_ids, match_partners
+from hublink.coordinator.jobs.lease import RunLease
+from hublink.coordinator.jobs.queue import (ClaimedRun, RunCancelled, RunLost, claim_run,
+                                            enqueue_run, take_for_writing)
+from hublink.coordinator.matching import (BlockingSettings, MatchSettings, PartnerClks,
+                                          assign_link_ids, match_partners)
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.models import Encoding, Link, MatchRun, Partner, Project, utc_now
 from hublink.coordinator.syncs import last_committed_sync
 
-__all__ = ["MatchSummary", "run_match"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "settings_values",
+           "worker_name"]
 
 _INSERT_BATCH = 10_000
+DEFAULT_LEASE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -74,25 +86,25 @@ def _load_current(home: CoordinatorHome) -> tuple[list[PartnerClks], list[list[s
     return datasets, pseudonyms, sync_ids
 
 
-def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, client=None,
-              progress: Callable[[str], None] | None = None) -> MatchSummary:
-    """Links every partner's current records across and within partners, stores stable link IDs and
-    returns the run's figures; on error marks the run failed and re-raises."""
-    get_project(home.database)
-    settings = settings or MatchSettings()
-    started = time.perf_counter()
-    with home.database.session() as session:
-        run = MatchRun(status="running")
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    record_event(home.database, "operator", "match_start", run=run_id)
+def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
+                client: Any = None) -> MatchSummary:
+    """Given a claimed run and its held lease, links every partner's current records, replaces
+    the links in one transaction and returns the run's figures. On error marks the run failed
+    (``cancelled`` for a cancel) and re-raises; the previous links stay as they were."""
+    run_id, started = claimed.run_id, time.perf_counter()
+    settings = settings_from_values(claimed.settings)
+    record_event(home.database, "operator", "match_start", run=run_id, attempt=claimed.attempt)
     try:
         datasets, pseudonyms, sync_ids = _load_current(home)
-        result = match_partners(datasets, settings, client=client, progress=progress)
+        lease.checkpoint()
+        result = match_partners(datasets, settings, client=client, progress=lease.report)
+        lease.set_stage("writing")
         groups = [[(datasets[d].partner_id, pseudonyms[d][r]) for d, r in group]
                   for group in result.groups]
-        with home.database.session() as session:
+        # Exclusive: two runs finishing together must not interleave their reads of the
+        # previous link IDs and their replacements of the table.
+        with home.database.exclusive_session(Link.__tablename__) as session:
+            take_for_writing(session, run_id, claimed.worker)
             previous = {(partner_id, pseudonym): link_id for partner_id, pseudonym, link_id in
                         session.execute(select(Link.partner_id, Link.pseudonym, Link.link_id))}
             assigned = assign_link_ids(groups, previous)
@@ -106,12 +118,21 @@ def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, clie
             run.status, run.finished_at, run.seconds = "succeeded", utc_now(), seconds
             run.record_count, run.entity_count = result.record_count, result.entity_count
             run.comparisons, run.sync_ids = result.comparisons, sync_ids
+            run.stage, run.comparisons_done = "done", result.comparisons
+            run.comparisons_total = result.comparisons
+            run.worker, run.lease_expires_at = None, None
+    except RunLost:
+        raise  # the run is another worker's now: leave its row alone
     except Exception as error:
+        status = "cancelled" if isinstance(error, RunCancelled) else "failed"
         with home.database.session() as session:
-            run = session.get(MatchRun, run_id)
-            run.status, run.finished_at = "failed", utc_now()
-            run.error = type(error).__name__
-        record_event(home.database, "operator", "match_failed", run=run_id,
+            session.execute(update(MatchRun).where(MatchRun.id == run_id,
+                                                   MatchRun.worker == claimed.worker,
+                                                   MatchRun.status == "running")
+                            .values(status=status, finished_at=utc_now(), worker=None,
+                                    lease_expires_at=None,
+                                    error=None if status == "cancelled" else type(error).__name__))
+        record_event(home.database, "operator", f"match_{status}", run=run_id,
                      error=type(error).__name__)
         raise
     record_event(home.database, "operator", "match_succeeded", run=run_id,
@@ -119,3 +140,40 @@ def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, clie
     return MatchSummary(run_id=run_id, record_count=result.record_count,
                         entity_count=result.entity_count, comparisons=result.comparisons,
                         seconds=seconds, stage_seconds=dict(result.stage_seconds))
+
+
+def settings_values(settings: MatchSettings | None) -> dict[str, Any]:
+    """Returns the settings that differ from the defaults, as stored on a queued run."""
+    if settings is None:
+        return {}
+    defaults = MatchSettings()
+    return {field.name: (asdict(value) if field.name == "blocking" else value)
+            for field in fields(MatchSettings)
+            if (value := getattr(settings, field.name)) != getattr(defaults, field.name)}
+
+
+def settings_from_values(values: dict[str, Any]) -> MatchSettings:
+    """The inverse of ``settings_values``."""
+    values = dict(values)
+    if "blocking" in values:
+        values["blocking"] = BlockingSettings(**values["blocking"])
+    return MatchSettings(**values)
+
+
+def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, client: Any = None,
+              progress: Callable[[str], None] | None = None,
+              lease_seconds: float = DEFAULT_LEASE_SECONDS) -> MatchSummary:
+    """Queues a run and runs it here and now, holding its lease like a worker would; returns
+    the run's figures. Raises as ``execute_run`` does."""
+    get_project(home.database)
+    run_id = enqueue_run(home.database, settings_values(settings))
+    claimed = claim_run(home.database, worker_name(), lease_seconds, run_id=run_id)
+    if claimed is None:
+        raise Conflict(f"match run {run_id} was taken by a worker or cancelled")
+    with RunLease(home.database, run_id, claimed.worker, lease_seconds, forward=progress) as lease:
+        return execute_run(home, claimed, lease, client=client)
+
+
+def worker_name() -> str:
+    """Returns this process's name as a worker: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary,
+                        MetaData, String, Text, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "Project", "Partner", "ApiToken", "Sync", "SyncChunk", "Encoding",
@@ -110,11 +111,27 @@ class RecordAttributes(Base):
 
 
 class MatchRun(Base):
+    """A match job: ``queued`` -> ``running`` -> ``succeeded``, ``failed`` or ``cancelled``.
+
+    A running run belongs to ``worker`` until ``lease_expires_at``; the worker renews the lease
+    (and writes its progress) while it works, so an expired lease means the worker died.
+    """
+
     __tablename__ = "match_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # When queued; reset when a worker starts the run.
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settings: Mapped[dict | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    worker: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    stage: Mapped[str | None] = mapped_column(String(16))
+    comparisons_done: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    comparisons_total: Mapped[int | None] = mapped_column(BigInteger)
     record_count: Mapped[int] = mapped_column(Integer, default=0)
     entity_count: Mapped[int] = mapped_column(Integer, default=0)
     comparisons: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,182 @@
+"""Match runs as queued jobs: claiming, leases, progress, cancel and recovery, on both backends."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from hublink.coordinator.cli import main
+from hublink.coordinator.errors import Conflict
+from hublink.coordinator.jobs.lease import RunLease, parse_progress
+from hublink.coordinator.jobs.match_run import execute_run, run_match
+from hublink.coordinator.jobs.queue import (RunCancelled, RunLost, Superseded, claim_run,
+                                            enqueue_run, get_run, recover_expired_runs,
+                                            request_cancel)
+from hublink.coordinator.jobs.worker import run_next
+from hublink.coordinator.storage.models import Encoding, Link, Partner, Sync, utc_now
+
+CLK_BYTES = 128
+
+
+def seed(home, partners: int = 2, records: int = 40, seed: int = 1) -> None:
+    """Stores ``records`` random current CLKs for each of ``partners`` partners."""
+    generator = random.Random(seed)
+    with home.database.session() as session:
+        for number in range(partners):
+            partner = Partner(name=f"partner-{number}")
+            session.add(partner)
+            session.flush()
+            session.add(Sync(id=str(uuid.uuid4()), partner_id=partner.id, mode="full",
+                             schema_id="s", fingerprint="f" * 64, clk_bytes=CLK_BYTES,
+                             attribute_names=[], status="committed", committed_at=utc_now()))
+            session.add_all(Encoding(partner_id=partner.id, pseudonym=f"{number}-{index:06d}",
+                                     clk=generator.randbytes(CLK_BYTES)) for index in range(records))
+
+
+def links(home) -> dict[tuple[int, str], str]:
+    with home.database.session() as session:
+        return {(p, s): link for p, s, link in
+                session.execute(select(Link.partner_id, Link.pseudonym, Link.link_id))}
+
+
+@pytest.fixture
+def seeded(home):
+    seed(home)
+    return home
+
+
+def test_run_match_queues_and_runs_in_process(seeded):
+    summary = run_match(seeded)
+    run = get_run(seeded.database, summary.run_id)
+    assert (run.status, run.attempts, run.stage, run.worker) == ("succeeded", 1, "done", None)
+    assert run.record_count == 80 and run.comparisons_done == run.comparisons > 0
+    assert run.comparisons_total == run.comparisons
+    assert len(links(seeded)) == 80
+
+
+def test_a_worker_takes_the_oldest_queued_run(seeded):
+    first, second = enqueue_run(seeded.database), enqueue_run(seeded.database, {"threshold": 0.9})
+    assert get_run(seeded.database, first).status == "queued"
+    assert run_next(seeded, name="w1").run_id == first
+    outcome = run_next(seeded, name="w1")
+    assert (outcome.run_id, outcome.status) == (second, "succeeded")
+    assert get_run(seeded.database, second).settings == {"threshold": 0.9}
+    assert run_next(seeded) is None
+
+
+def test_two_workers_never_claim_the_same_run(seeded):
+    runs = {enqueue_run(seeded.database) for _ in range(3)}
+    claimed = [claim_run(seeded.database, f"w{number}", 60) for number in range(4)]
+    assert {claim.run_id for claim in claimed[:3]} == runs and claimed[3] is None
+    assert [get_run(seeded.database, run).worker for run in sorted(runs)] == ["w0", "w1", "w2"]
+
+
+def test_a_cancelled_queued_run_never_starts(seeded):
+    run_match(seeded)
+    before = links(seeded)
+    run_id = enqueue_run(seeded.database)
+    assert request_cancel(seeded.database, run_id) == "cancelled"
+    assert run_next(seeded) is None
+    assert get_run(seeded.database, run_id).status == "cancelled" and links(seeded) == before
+    with pytest.raises(Conflict):
+        request_cancel(seeded.database, run_id)
+
+
+def test_a_running_run_stops_at_a_checkpoint_and_keeps_the_links(seeded):
+    run_match(seeded)
+    before = links(seeded)
+    run_id = enqueue_run(seeded.database)
+    claimed = claim_run(seeded.database, "w1", 60)
+    assert request_cancel(seeded.database, run_id) == "cancelling"
+    with pytest.raises(RunCancelled):
+        with RunLease(seeded.database, run_id, "w1", 60) as lease:
+            execute_run(seeded, claimed, lease)
+    assert get_run(seeded.database, run_id).status == "cancelled"
+    assert links(seeded) == before
+
+
+def test_a_run_whose_worker_died_is_retried_then_failed(seeded):
+    run_match(seeded)
+    before = links(seeded)
+    run_id = enqueue_run(seeded.database)
+    claim_run(seeded.database, "dead-1", 0.01)  # claimed, then the worker "dies"
+    time.sleep(0.05)
+    assert recover_expired_runs(seeded.database) == [(run_id, "queued")]
+    claim_run(seeded.database, "dead-2", 0.01)
+    time.sleep(0.05)
+    assert run_next(seeded) is None  # the second death used the last attempt
+    run = get_run(seeded.database, run_id)
+    assert (run.status, run.attempts, run.error) == ("failed", 2, "WorkerLost")
+    assert links(seeded) == before
+
+
+def test_a_recovered_run_succeeds_on_its_second_attempt(seeded):
+    run_id = enqueue_run(seeded.database)
+    claim_run(seeded.database, "dead", 0.01)
+    time.sleep(0.05)
+    outcome = run_next(seeded, name="alive")
+    assert (outcome.run_id, outcome.status) == (run_id, "succeeded")
+    assert get_run(seeded.database, run_id).attempts == 2
+
+
+def test_a_worker_that_lost_its_lease_never_writes_links(seeded):
+    run_match(seeded)
+    before = links(seeded)
+    run_id = enqueue_run(seeded.database)
+    slow = claim_run(seeded.database, "slow", 0.01)
+    time.sleep(0.05)
+    recover_expired_runs(seeded.database)
+    claim_run(seeded.database, "other", 60)
+    lease = RunLease(seeded.database, run_id, "slow", 60)
+    lease.renew()
+    with pytest.raises(RunLost):
+        execute_run(seeded, slow, lease)
+    assert get_run(seeded.database, run_id).worker == "other" and links(seeded) == before
+
+
+def test_progress_messages_become_stage_and_counts():
+    assert parse_progress("matching 1,000 records of 2 datasets (all_pairs)") == ("comparing", 0, 499_500)
+    assert parse_progress("matching 90,000 records of 3 datasets (lsh)") == ("comparing", 0, None)
+    assert parse_progress("compared 12,345 pairs") == ("comparing", 12_345, None)
+    assert parse_progress("7 candidate pairs from 99 comparisons") == ("solving", 99, None)
+    assert parse_progress("5 entities") == ("writing", None, None)
+
+
+def test_cli_queue_list_work_and_cancel(seeded):
+    runner = CliRunner()
+    home = ["--home", str(seeded.path)]
+    queued = runner.invoke(main, [*home, "match", "--queue-only"])
+    assert queued.exit_code == 0 and "queued match run 1" in queued.output
+    assert "queued" in runner.invoke(main, [*home, "runs"]).output
+    assert "match run 1 queued" in runner.invoke(main, [*home, "status"]).output
+    worked = runner.invoke(main, [*home, "worker", "--once"])
+    assert worked.exit_code == 0 and "match run 1: succeeded" in worked.output
+    assert "no queued match run" in runner.invoke(main, [*home, "worker", "--once"]).output
+    runner.invoke(main, [*home, "match", "--queue-only"])
+    cancelled = runner.invoke(main, [*home, "match", "cancel", "2"])
+    assert cancelled.exit_code == 0 and "match run 2: cancelled" in cancelled.output
+    again = runner.invoke(main, [*home, "match", "cancel", "2"])
+    assert again.exit_code == 1 and "already finished" in again.output
+    matched = runner.invoke(main, [*home, "match"])
+    assert matched.exit_code == 0 and "matched 80 records" in matched.output
+    listing = runner.invoke(main, [*home, "runs"]).output.splitlines()
+    assert [line.split()[2] for line in listing] == ["succeeded", "cancelled", "succeeded"]
+
+
+def test_a_run_that_started_earlier_never_overwrites_a_later_one(seeded):
+    first, second = enqueue_run(seeded.database), enqueue_run(seeded.database)
+    early = claim_run(seeded.database, "w1", 60)
+    late = claim_run(seeded.database, "w2", 60)
+    with RunLease(seeded.database, second, "w2", 60) as lease:
+        execute_run(seeded, late, lease)
+    after = links(seeded)
+    with pytest.raises(Superseded):
+        with RunLease(seeded.database, first, "w1", 60) as lease:
+            execute_run(seeded, early, lease)
+    run = get_run(seeded.database, first)
+    assert (run.status, run.error) == ("failed", "Superseded") and links(seeded) == after
