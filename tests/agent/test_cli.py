@@ -109,10 +109,12 @@ def test_usage_errors_exit_2(agent_config):
 
 def test_sync_refuses_identifying_attributes_before_sending(agent_config):
     source = next(p for p in agent_config.parent.iterdir() if p.name.startswith("students."))
-    if source.suffix != ".csv":
-        pytest.skip("one source kind is enough: the check runs after reading")
-    content = source.read_text().replace(",Summer Camp\n", ",1200 N Charles Street\n", 1)
-    source.write_text(content)
+    frame = pandas.read_csv(DATA / "students.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "Program"] = "1200 N Charles Street"
+    if source.suffix == ".csv":
+        frame.to_csv(source, index=False)
+    else:
+        frame.to_excel(source, index=False)
     result = run("--config", str(agent_config), "sync")
     assert result.exit_code == EXIT_BAD_DATA
     assert "would be refused as identifying" in result.output
