@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
-from hublink.agent.readers import read_source
+from hublink.agent.readers import iter_source
 from hublink.agent.transport import CoordinatorClient, read_token
 
 __all__ = ["LinksSummary", "fetch_links"]
@@ -35,8 +35,8 @@ def fetch_links(config: AgentConfig, out: Path) -> LinksSummary:
     document = client.links()
     by_pseudonym = {pseudonym: link_id for pseudonym, link_id in document["links"]}
     key = load_or_create_pseudonym_key(config.state_dir)
-    frame = read_source(config)
-    record_keys = dict.fromkeys(str(value).strip() for value in frame[config.record_key])
+    record_keys = dict.fromkeys(str(value).strip() for _, chunk in iter_source(config)
+                                for value in chunk[config.record_key])
     record_keys.pop("", None)
     rows = []
     for record_key in record_keys:
