@@ -22,7 +22,7 @@ from hublink.agent.keys import create_secret_file
 from hublink.agent.links import fetch_links
 from hublink.agent.lock import SyncAlreadyRunning, sync_lock
 from hublink.agent.logs import configure_logging, progress
-from hublink.agent.report import check_report, preview_report
+from hublink.agent.report import check_source, preview_report
 from hublink.agent.settings import render_example_config
 from hublink.agent.status import describe_status
 from hublink.agent.sync import load_prepared
@@ -145,11 +145,7 @@ def fingerprint(context: click.Context, secret_file: Path | None) -> int:
 @_edge
 def check(context: click.Context) -> int:
     """Report every problem in the source; uploads nothing. Exit 1 on problems."""
-    config = _config(context)
-    from hublink.agent.readers import read_source
-    from hublink.agent.prepare import prepare_source
-    frame = read_source(config)
-    text, problems = check_report(config, frame, prepare_source(config, frame))
+    text, problems = check_source(_config(context))
     click.echo(text)
     click.echo(f"\n{problems} problem(s) found" if problems else "\nno problems found")
     return EXIT_BAD_DATA if problems else EXIT_OK

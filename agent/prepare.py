@@ -134,13 +134,14 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
 
 def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
                    today: date | None = None, sink: FeatureSink | None = None,
-                   keep_records: bool = True) -> PreparedSource:
+                   keep_records: bool = True, into: PreparedSource | None = None) -> PreparedSource:
     """Given the configuration and the source (a table, or chunks from ``iter_source``),
     returns the prepared records. Each record's features go to ``sink(position, features,
     digest)`` as it is read; without a sink they are kept in ``rows``. With
-    ``keep_records=False`` only counts and problems are kept (a second pass over a source)."""
+    ``keep_records=False`` only counts and problems are kept (a second pass over a source).
+    ``into`` lets a caller watch the result grow while the chunks stream."""
     chunks = [(0, source)] if isinstance(source, pandas.DataFrame) else source
-    prepared = PreparedSource(keep_records=keep_records)
+    prepared = into if into is not None else PreparedSource(keep_records=keep_records)
     if sink is None:
         sink = lambda position, features, digest: prepared.rows.__setitem__(position, features)  # noqa: E731
     prepared.attributes = {name: [] for name in config.attributes}

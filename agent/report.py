@@ -7,15 +7,17 @@ never identifier values: no name, date, address or record key.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 import pandas
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
-from hublink.agent.prepare import HEADER_ROWS, PreparedSource
+from hublink.agent.prepare import HEADER_ROWS, PreparedSource, prepare_source
+from hublink.agent.readers import iter_source
 
-__all__ = ["check_report", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
+__all__ = ["check_report", "check_source", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
 
 MAX_ROWS_LISTED = 10
 PREVIEW_ROWS = 10
@@ -64,14 +66,49 @@ def _codes(counts: Counter[str]) -> str:
     return ", ".join(shown) + (f" and {more} more codes" if more > 0 else "")
 
 
-def _missing_rates(config: AgentConfig, frame: pandas.DataFrame) -> list[str]:
+@dataclass
+class SourceStatistics:
+    """What ``check`` counts over the raw source, chunk by chunk: empty cells per column and
+    codes outside each attribute's mapping."""
+
+    rows: int = 0
+    empty: Counter[str] = field(default_factory=Counter)
+    unmapped: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, config: AgentConfig, frame: pandas.DataFrame, first_line: int,
+            skipped: set[int]) -> None:
+        """Counts one chunk whose first row is file line ``first_line``."""
+        self.rows += len(frame)
+        for column in config.source_columns:
+            values = frame[column]
+            self.empty[column] += int((values.isna() | (values.astype(str).str.strip() == "")).sum())
+        for name, counts in unmapped_codes(config, frame, first_line, skipped).items():
+            self.unmapped.setdefault(name, Counter()).update(counts)
+
+
+def _missing_rates(config: AgentConfig, statistics: SourceStatistics) -> list[str]:
     lines = ["missing values per column:"]
     for column in config.source_columns:
-        values = frame[column]
-        empty = int((values.isna() | (values.astype(str).str.strip() == "")).sum())
-        rate = 100.0 * empty / len(frame) if len(frame) else 0.0
+        empty = statistics.empty[column]
+        rate = 100.0 * empty / statistics.rows if statistics.rows else 0.0
         lines.append(f"  {column:<28} {rate:6.1f}% ({empty} rows)")
     return lines
+
+
+def check_source(config: AgentConfig) -> tuple[str, int]:
+    """Streams the source once and returns ``check``'s report and problem count; memory stays
+    bounded by one chunk whatever the source's size."""
+    prepared = PreparedSource(keep_records=False)
+    statistics = SourceStatistics()
+
+    def counted(chunks):  # type: ignore[no-untyped-def]
+        for first_index, frame in chunks:
+            yield first_index, frame
+            skipped = {line for lines in prepared.skipped_rows.values() for line in lines}
+            statistics.add(config, frame, first_index + HEADER_ROWS, skipped)
+
+    prepare_source(config, counted(iter_source(config)), sink=lambda *record: None, into=prepared)
+    return _render_check(config, prepared, statistics)
 
 
 def _section_of(field_name: str, attributes: set[str]) -> str:
@@ -89,6 +126,14 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
     """Given the configuration, the source table and its prepared records, returns the
     data-quality report, in sections, and the number of problems found (opt-outs are not
     problems)."""
+    statistics = SourceStatistics()
+    statistics.add(config, frame, HEADER_ROWS,
+                   {line for lines in prepared.skipped_rows.values() for line in lines})
+    return _render_check(config, prepared, statistics)
+
+
+def _render_check(config: AgentConfig, prepared: PreparedSource,
+                  statistics: SourceStatistics) -> tuple[str, int]:
     sections: dict[str, list[str]] = {name: [] for name in (
         "record keys", "dates of birth", "names", "other identifiers", "attributes")}
     problems = 0
@@ -100,9 +145,8 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
         sections[_section_of(field_name, attributes)].append(
             _issue_line(f"{kind} ({field_name})", kind, lines))
         problems += len(lines)
-    skipped = {line for lines in prepared.skipped_rows.values() for line in lines}
     specs = attribute_specs(config)
-    for name, counts in unmapped_codes(config, frame, HEADER_ROWS, skipped).items():
+    for name, counts in sorted(statistics.unmapped.items()):
         fallback = specs[name].unmapped
         sections["attributes"].append(
             f"  {name}: codes outside the mapping: {_codes(counts)}"
@@ -115,7 +159,7 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
         high = "" if config.max_age is None else config.max_age
         titles["dates of birth"] += f" (ages {low}..{high} expected at {on})"
     text = [f"source: {config.source_name}: {prepared.row_count} rows, "
-            f"{prepared.record_count} records can be sent", "", *_missing_rates(config, frame),
+            f"{prepared.record_count} records can be sent", "", *_missing_rates(config, statistics),
             "", "file line numbers below count the header as line 1"]
     for name, lines in sections.items():
         text += ["", f"{titles[name]}:", *(lines or ["  no problems"])]
