@@ -76,14 +76,17 @@ class CoordinatorClient:
         except requests.RequestException as error:
             raise CoordinatorUnreachable(
                 f"cannot reach the coordinator at {self.base_url}: {type(error).__name__}") from None
-        if response.status_code >= 500:
-            raise CoordinatorUnreachable(
-                f"the coordinator kept failing (HTTP {response.status_code}); try again later")
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
             except (ValueError, KeyError, TypeError):
                 error = {"code": "http_error", "message": response.reason or "refused"}
+        if response.status_code >= 500:
+            reason = error.get("message") if error.get("code") != "http_error" else None
+            raise CoordinatorUnreachable(
+                f"the coordinator kept failing (HTTP {response.status_code}"
+                f"{': ' + reason if reason else ''}); try again later")
+        if response.status_code >= 400:
             raise CoordinatorRefused(
                 f"the coordinator refused the request (HTTP {response.status_code}): "
                 f"{error.get('message', '')}", status=response.status_code,
