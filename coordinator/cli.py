@@ -77,6 +77,67 @@ def partner_add(context: click.Context, name: str) -> None:
 
 
 @main.group()
+def token() -> None:
+    """Issue, list and revoke API tokens (operator, partner, analyst, viewer)."""
+
+
+@token.command("issue")
+@click.option("--role", type=click.Choice(["operator", "partner", "analyst", "viewer"]),
+              required=True, help="operator: every endpoint; partner: its syncs, links and "
+                                  "status; analyst: the export and hub counts; viewer: hub counts.")
+@click.option("--partner", "partner_name", default=None, help="The partner (partner role only).")
+@click.option("--label", default=None, help="Who or what holds the token, e.g. 'SEE evaluation'.")
+@click.option("--expires", default=None, help="Lifetime such as 12h, 90d or 8w (default: 365d "
+                                              "partner, 30d analyst, 90d operator and viewer).")
+@click.pass_context
+@_edge
+def token_issue(context: click.Context, role: str, partner_name: str | None, label: str | None,
+                expires: str | None) -> None:
+    """Issue a token and print it once, as the last line; only its hash is kept."""
+    from hublink.coordinator.registry import get_project
+    from hublink.coordinator.tokens import issue_token, parse_lifetime
+    database = _home(context.find_root()).database
+    get_project(database)
+    info, secret = issue_token(database, role, partner=partner_name, label=label,
+                               lifetime=parse_lifetime(expires) if expires else None)
+    click.echo(f"token {info.id} ({role}{', ' + partner_name if partner_name else ''}) expires "
+               f"{info.expires_at:%Y-%m-%d %H:%M} UTC; the token (shown only now):")
+    click.echo(secret)
+
+
+@token.command("list")
+@click.pass_context
+@_edge
+def token_list(context: click.Context) -> None:
+    """List every token's id, role, partner, label and dates; never the token itself."""
+    from hublink.coordinator.registry import get_project
+    from hublink.coordinator.tokens import list_tokens
+    database = _home(context.find_root()).database
+    get_project(database)
+
+    def day(moment: Any) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+    click.echo(f"{'id':>4}  {'role':<8}  {'partner':<20}  {'created':<16}  {'expires':<16}  "
+               f"{'last used':<16}  {'revoked':<16}  label")
+    for info in list_tokens(database):
+        click.echo(f"{info.id:>4}  {info.role:<8}  {info.partner or '-':<20}  "
+                   f"{day(info.created_at):<16}  {day(info.expires_at):<16}  "
+                   f"{day(info.last_used_at):<16}  {day(info.revoked_at):<16}  {info.label or ''}")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@click.pass_context
+@_edge
+def token_revoke(context: click.Context, token_id: int) -> None:
+    """Revoke token ID at once (see `token list`); its next request gets 401."""
+    from hublink.coordinator.tokens import revoke_token
+    info = revoke_token(_home(context.find_root()).database, token_id)
+    click.echo(f"token {info.id} ({info.role}) revoked at {info.revoked_at:%Y-%m-%d %H:%M} UTC")
+
+
+@main.group()
 def audit() -> None:
     """Check the hash-chained audit log."""
 

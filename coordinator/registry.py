@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-
-from sqlalchemy import select
 
 from hublink.coordinator.errors import Conflict, NotInitialised, Unauthorised
 from hublink.coordinator.storage import Database, record_event
-from hublink.coordinator.storage.models import ApiToken, Partner, Project
+from hublink.coordinator.storage.models import Partner, Project
+from hublink.coordinator.tokens import authenticate, hash_token, issue_token
+from sqlalchemy import select
 
 __all__ = ["LINK_SCOPES", "init_project", "get_project", "add_partner", "authenticate_partner",
            "hash_token", "announce_key_rotation"]
 
 LINK_SCOPES = ("partner", "hub")
 _PARTNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
-
-
-def hash_token(token: str) -> str:
-    """Returns the SHA-256 hex of a token: tokens are stored only this way."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def init_project(database: Database, link_scope: str = "partner") -> Project:
@@ -55,38 +48,28 @@ def get_project(database: Database) -> Project:
 
 
 def add_partner(database: Database, name: str) -> tuple[Partner, str]:
-    """Registers a partner; returns it and its new API token (shown once, stored hashed)."""
+    """Registers a partner; returns it and its new partner token (shown once, stored hashed,
+    expiring after the partner default of ``tokens.DEFAULT_LIFETIMES``)."""
     get_project(database)
     if not _PARTNER_NAME.match(name):
         raise Conflict("partner names are 1-80 letters, digits, spaces, dots, dashes or "
                        "underscores")
-    token = "hlp_" + secrets.token_urlsafe(32)
     with database.session() as session:
         if session.scalars(select(Partner).where(Partner.name == name)).first():
             raise Conflict(f"partner {name!r} already exists")
         partner = Partner(name=name)
         session.add(partner)
-        session.flush()
-        session.add(ApiToken(token_hash=hash_token(token), role="partner", partner_id=partner.id))
-    record_event(database, "operator", "token_issue", partner=name, role="partner")
+    _, token = issue_token(database, "partner", partner=name, label="partner agent")
     return partner, token
 
 
 def authenticate_partner(database: Database, token: str | None) -> Partner:
-    """Given a bearer token, returns its partner; raises Unauthorised otherwise."""
-    if not token:
-        raise Unauthorised("an API token is required (Authorization: Bearer ...)")
-    with database.session() as session:
-        row = session.execute(
-            select(ApiToken, Partner).join(Partner, ApiToken.partner_id == Partner.id)
-            .where(ApiToken.token_hash == hash_token(token), ApiToken.role == "partner",
-                   ApiToken.revoked_at.is_(None))).first()
-    if row is None:
-        record_event(database, "anonymous", "auth_failed")
-        raise Unauthorised("the API token is not valid")
-    return row.Partner
-
-
+    """Given a bearer token, returns its partner; raises Unauthorised (or tokens.Forbidden for
+    a token of another role) otherwise."""
+    principal = authenticate(database, token, ("partner",))
+    if principal.partner is None:
+        raise Unauthorised("this API token acts for no partner")
+    return principal.partner
 
 
 def announce_key_rotation(database: Database, fingerprint: str) -> None:

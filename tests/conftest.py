@@ -53,7 +53,7 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def postgresql_server() -> Engine:
     """Returns an engine on the test PostgreSQL server; skips the test when it is unreachable."""
-    engine = create_engine(POSTGRESQL_URL, connect_args={"connect_timeout": 3})
+    engine = create_engine(POSTGRESQL_URL, connect_args={"connect_timeout": 3}, pool_pre_ping=True)
     try:
         with engine.connect():
             pass
@@ -95,7 +95,7 @@ def _postgresql_migrated_schema(postgresql_server: Engine) -> tuple[str, Engine]
     # Creating eleven tables costs PostgreSQL ~0.2 s, so the API tests share one migrated
     # schema per run and empty it before each test instead (test_migrations covers creation).
     with new_postgresql_schema(postgresql_server) as url:
-        engine = create_engine(url)
+        engine = create_engine(url, pool_pre_ping=True)  # survives test_faults restarting the server
         upgrade(engine)
         yield url, engine
         engine.dispose()

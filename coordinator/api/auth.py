@@ -1,4 +1,9 @@
-"""Bearer-token authentication for partner agents; every token use is audited."""
+"""Bearer-token authentication and role checks for every endpoint.
+
+``operator`` tokens may call every endpoint; on a partner's endpoints an operator names the
+partner it acts for in the ``X-Hublink-Partner`` header. Every use and refusal is audited
+(by ``coordinator.tokens.authenticate``).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request
+from hublink.coordinator.errors import NotFound
+from hublink.coordinator.storage.models import Partner
+from hublink.coordinator.tokens import Forbidden, authenticate
+from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
-from hublink.coordinator.registry import authenticate_partner
-from hublink.coordinator.storage import record_event
+__all__ = ["roles_required", "partner_required", "ACTING_PARTNER_HEADER"]
 
-__all__ = ["partner_required"]
+ACTING_PARTNER_HEADER = "X-Hublink-Partner"
 
 
 def _bearer_token() -> str | None:
@@ -20,15 +29,51 @@ def _bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+def _database():  # type: ignore[no-untyped-def]
+    return current_app.extensions["hublink_home"].database
+
+
+def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Runs the view with ``g.principal`` set when the bearer token's role is one of ``roles``
+    or ``operator``; 401 for no valid token, 403 for another role."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.principal = authenticate(_database(), _bearer_token(), roles,
+                                       where=f"{request.method} {request.path}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _acting_partner(principal: Any) -> Partner:
+    if principal.role == "partner":
+        if principal.partner is None:
+            raise Forbidden("this partner token belongs to no partner")
+        return principal.partner
+    name = request.headers.get(ACTING_PARTNER_HEADER, "").strip()
+    if not name:
+        raise BadRequest(f"an operator names the partner it acts for in the "
+                         f"{ACTING_PARTNER_HEADER} header")
+    with _database().session() as session:
+        partner = session.scalars(select(Partner).where(Partner.name == name)).first()
+    if partner is None:
+        raise NotFound(f"no partner named {name!r}")
+    return partner
+
+
 def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Runs the view with ``g.partner`` set from the bearer token; 401 otherwise."""
+    """Runs the view with ``g.partner`` set: the partner token's partner, or the partner an
+    operator token acts for; 401 without a valid token, 403 for any other role."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        database = current_app.extensions["hublink_home"].database
-        g.partner = authenticate_partner(database, _bearer_token())
-        record_event(database, f"partner:{g.partner.name}", "token_use",
-                     method=request.method, path=request.path)
+        g.principal = authenticate(_database(), _bearer_token(), ("partner",),
+                                   where=f"{request.method} {request.path}")
+        g.partner = _acting_partner(g.principal)
         return view(*args, **kwargs)
 
     return wrapper

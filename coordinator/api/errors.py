@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from hublink.shared.errors import HublinkError
@@ -14,10 +16,14 @@ __all__ = ["register_error_handlers", "error_response", "STATUS_BY_CODE"]
 log = logging.getLogger(__name__)
 
 STATUS_BY_CODE = {
-    "invalid_package": 400, "bad_request": 400, "unauthorised": 401, "not_found": 404,
+    "invalid_package": 400, "bad_request": 400, "unauthorised": 401, "forbidden": 403,
+    "not_found": 404,
     "conflict": 409, "fingerprint_mismatch": 409, "payload_too_large": 413,
-    "not_initialised": 503,
+    "not_initialised": 503, "database_unavailable": 503, "storage_full": 507,
 }
+
+# Errors of the hub's own resources, not of the request: the client may retry later.
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def error_response(status: int, code: str, message: str, details: list[str] | None = None):
@@ -41,7 +47,17 @@ def register_error_handlers(app: Flask) -> None:
                 400: "bad_request"}.get(error.code or 500, "http_error")
         return error_response(error.code or 500, code, error.description or error.name)
 
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        log.error("database unavailable: %s", error.orig or error)
+        return error_response(503, "database_unavailable", "the hub's database is unavailable "
+                              "(restarting or unreachable); try again later")
+
     @app.errorhandler(Exception)
     def crash(error: Exception):
+        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+            log.error("storage full: %s", error)
+            return error_response(507, "storage_full", "the hub is out of disk space; nothing "
+                                  "was stored, try again once the hub operator has freed space")
         log.exception("unhandled error")
         return error_response(500, "internal_error", "the coordinator hit an internal error")

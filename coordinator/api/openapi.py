@@ -82,6 +82,13 @@ _SCHEMAS: dict[str, Any] = {
     "Health": {"type": "object", "required": ["status"],
                "properties": {"status": {"type": "string", "enum": ["ok"]}}},
     "Object": {"type": "object"},
+    "HubCounts": {
+        "type": "object",
+        "required": ["partners", "partners_synced", "records", "last_match", "active_matches"],
+        "properties": {"partners": {"type": "integer"}, "partners_synced": {"type": "integer"},
+                       "records": {"type": "integer"}, "last_match": {"type": ["object", "null"]},
+                       "active_matches": {"type": "integer"}},
+    },
 }
 
 
@@ -95,15 +102,24 @@ def _operation(summary: str, ok: dict[str, str], *, body: str | None = None,
     other status, the error envelope."""
     responses: dict[str, Any] = {status: {"description": summary, "content": _json(schema)}
                                  for status, schema in ok.items()}
-    errors = ["400", "401", "404", "405", "409", "413", "429", "500", "503"] if secured \
+    errors = ["400", "401", "403", "404", "405", "409", "413", "429", "500", "503"] if secured \
         else ["429", "500"]
     for status in errors:
         responses[status] = {"description": "error envelope", "content": _json("Error")}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if secured:
-        operation["security"] = [{"partnerToken": []}]
+        operation["security"] = [{"apiToken": []}]
     if body:
         operation["requestBody"] = {"required": True, "content": _json(body)}
+    return operation
+
+
+def _export_operation() -> dict[str, Any]:
+    """Returns the export operation: CSV on success, the error envelope otherwise."""
+    operation = _operation("the de-identified linked dataset (analyst)", {})
+    operation["responses"]["200"] = {
+        "description": "CSV: link_id,partner,<attributes>, one row per linked record",
+        "content": {"text/csv": {"schema": {"type": "string"}}}}
     return operation
 
 
@@ -123,7 +139,12 @@ def openapi_document() -> dict[str, Any]:
                                 "their link IDs. Every error is one JSON envelope."},
         "servers": [{"url": "/"}],
         "components": {
-            "securitySchemes": {"partnerToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"apiToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token of role operator (every endpoint; on a partner's "
+                               "endpoints it names the partner in X-Hublink-Partner), partner "
+                               "(syncs, links, status), analyst (export, hub-status) or "
+                               "viewer (hub-status). Wrong role: 403 forbidden."}},
             "schemas": _SCHEMAS,
         },
         "paths": {
@@ -133,6 +154,9 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/status": {"get": _operation("the partner's last sync and match run",
                                                  {"200": "Object"})},
             "/api/v1/links": {"get": _operation("the partner's link file", {"200": "Object"})},
+            "/api/v1/hub-status": {"get": _operation("hub-wide counts (viewer, analyst)",
+                                                     {"200": "HubCounts"})},
+            "/api/v1/export": {"get": _export_operation()},
             "/api/v1/syncs": {"post": _operation("open a sync", {"200": "SyncState",
                                                                  "201": "SyncState"},
                                                  body="SyncStart")},

@@ -49,7 +49,7 @@ class Partner(Base):
 
 
 class ApiToken(Base):
-    """A bearer token, stored only as its SHA-256."""
+    """A bearer token of one role (partner tokens: of one partner), stored only as its SHA-256."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -58,6 +58,10 @@ class ApiToken(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Nullable only for rows made before tokens expired; 0003 gives those an expiry date.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    label: Mapped[str | None] = mapped_column(String(120))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Sync(Base):

@@ -1,0 +1,70 @@
+"""Hub-level endpoints for the roles that are not partners.
+
+- ``GET /api/v1/export``: the de-identified linked dataset as CSV (analyst, operator): the
+  same rows as ``hublink-coordinator export``: ``link_id,partner,<attributes>``, never CLKs,
+  pseudonyms or similarities
+- ``GET /api/v1/hub-status``: hub-wide counts only (viewer, analyst, operator)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, g, send_file
+from hublink.coordinator.api.auth import roles_required
+from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.outputs.export import export_linked_dataset
+from hublink.coordinator.status import hub_status
+
+__all__ = ["blueprint", "hub_counts"]
+
+blueprint = Blueprint("analyst", __name__, url_prefix="/api/v1")
+
+
+def _home():  # type: ignore[no-untyped-def]
+    return current_app.extensions["hublink_home"]
+
+
+@blueprint.get("/export")
+@roles_required("analyst")
+def get_export():
+    """Streams the linked dataset of the last match run as ``text/csv``."""
+    home = _home()
+    folder = Path(home.path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(prefix="api-export-", suffix=".csv", dir=folder)
+    os.close(descriptor)
+    path = Path(name)
+    try:
+        export_linked_dataset(home, path, actor=g.principal.actor)
+        handle = open(path, "rb")
+    finally:
+        # The open handle keeps the data readable; the file leaves the disk at once (POSIX).
+        path.unlink(missing_ok=True)
+    return send_file(handle, mimetype="text/csv", as_attachment=True,
+                     download_name="linked-dataset.csv", max_age=0)
+
+
+def hub_counts(home: CoordinatorHome) -> dict[str, Any]:
+    """Given the coordinator's home, returns hub-wide counts: partners, records held, the last
+    match run's figures and how many runs are queued or running; no names."""
+    state = hub_status(home)
+    run = state["last_match"]
+    return {
+        "partners": len(state["partners"]),
+        "partners_synced": sum(1 for item in state["partners"] if item["last_sync"]),
+        "records": sum(item["records"] for item in state["partners"]),
+        "last_match": None if run is None else {
+            key: run[key] for key in ("status", "finished_at", "records", "entities")},
+        "active_matches": len(state.get("active_matches", [])),
+    }
+
+
+@blueprint.get("/hub-status")
+@roles_required("viewer", "analyst")
+def get_hub_status():
+    """Returns hub-wide counts (see ``hub_counts``)."""
+    return hub_counts(_home())
