@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import traceback
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import OperationalError
@@ -49,15 +50,18 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        log.error("database unavailable: %s", error.orig or error)
+        # Only the class: a driver's message can quote parameter values (pseudonyms, CLKs).
+        log.error("database unavailable: %s", type(error.orig or error).__name__)
         return error_response(503, "database_unavailable", "the hub's database is unavailable "
                               "(restarting or unreachable); try again later")
 
     @app.errorhandler(Exception)
     def crash(error: Exception):
         if isinstance(error, OSError) and error.errno in _DISK_FULL:
-            log.error("storage full: %s", error)
+            log.error("storage full (%s)", error.strerror)
             return error_response(507, "storage_full", "the hub is out of disk space; nothing "
                                   "was stored, try again once the hub operator has freed space")
-        log.exception("unhandled error")
+        log.error("unhandled %s at %s", type(error).__name__,
+                  " <- ".join(f"{frame.name}:{frame.lineno}" for frame in
+                              reversed(traceback.extract_tb(error.__traceback__))))
         return error_response(500, "internal_error", "the coordinator hit an internal error")

@@ -102,7 +102,7 @@ def _operation(summary: str, ok: dict[str, str], *, body: str | None = None,
     other status, the error envelope."""
     responses: dict[str, Any] = {status: {"description": summary, "content": _json(schema)}
                                  for status, schema in ok.items()}
-    errors = ["400", "401", "403", "404", "405", "409", "413", "429", "500", "503"] if secured \
+    errors = ["400", "401", "403", "404", "405", "409", "413", "429", "500", "503", "507"] if secured \
         else ["429", "500"]
     for status in errors:
         responses[status] = {"description": "error envelope", "content": _json("Error")}
