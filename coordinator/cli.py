@@ -164,6 +164,18 @@ def audit_verify(context: click.Context) -> None:
         click.echo(f"head: entry {result.head.entry}, hash {result.head.hash}")
 
 
+@main.command("rotate-data-key")
+@click.pass_context
+@_edge
+def rotate_data_key_command(context: click.Context) -> None:
+    """Seal every stored CLK, attribute set and spooled chunk under a new data key."""
+    from hublink.coordinator.storage.rekey import rotate_data_key
+    counts = rotate_data_key(_home(context))
+    click.echo(f"data key {counts['key']} is current: re-sealed {counts['encodings']} encodings, "
+               f"{counts['attributes']} attribute sets and {counts['spooled_chunks']} spooled "
+               "chunks; older keys were retired")
+
+
 @main.command("rotate-key")
 @click.option("--fingerprint", required=True,
               help="The new secret's fingerprint, from the key custodian's `hublink-agent fingerprint`.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hublink.coordinator.storage import ChunkSpool, Database
+from hublink.coordinator.storage.sealing import load_sealer
 
 __all__ = ["CoordinatorHome", "resolve_home"]
 
@@ -20,7 +21,8 @@ def resolve_home(home: str | Path | None) -> Path:
 
 @dataclass
 class CoordinatorHome:
-    """Opened home: database (``HUBLINK_DATABASE_URL`` or SQLite inside), spool and keys."""
+    """Opened home: database (``HUBLINK_DATABASE_URL`` or SQLite inside), spool and keys
+    (the link-scope key and the data keyring that seals everything stored at rest)."""
 
     path: Path
 
@@ -28,7 +30,8 @@ class CoordinatorHome:
         self.path.mkdir(parents=True, exist_ok=True)
         url = os.environ.get("HUBLINK_DATABASE_URL") or f"sqlite:///{self.path / 'hublink.db'}"
         self.database = Database(url, audit_head_path=self.path / "audit-head.json")
-        self.spool = ChunkSpool(self.path / "spool")
+        self.sealer = load_sealer(self.path)
+        self.spool = ChunkSpool(self.path / "spool", self.sealer)
 
     def link_scope_key(self) -> bytes:
         """Returns the key that derives partner-scoped link IDs, creating it on first use."""

@@ -17,6 +17,8 @@ from hublink.coordinator.errors import Conflict, NotFound
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
+from hublink.coordinator.storage.sealed_records import seal_attributes, seal_clk
+from hublink.coordinator.storage.sealing import Sealer
 from hublink.coordinator.storage.models import (Encoding, Partner, Project, RecordAttributes, Sync,
                                                 SyncChunk, utc_now)
 from hublink.shared.errors import FingerprintMismatch, InvalidPackage
@@ -139,8 +141,8 @@ def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number:
             "deletes": len(chunk.deletes)}
 
 
-def _apply_chunk(session: Session, partner_id: int, chunk: WireChunk, names: list[str],
-                 clk_bytes: int, delta: bool) -> tuple[int, int, int]:
+def _apply_chunk(session: Session, sealer: Sealer, partner_id: int, chunk: WireChunk,
+                 names: list[str], clk_bytes: int, delta: bool) -> tuple[int, int, int]:
     """Applies one chunk; returns (added, changed, deleted)."""
     added = changed = deleted = 0
     if delta and (chunk.pseudonyms or chunk.deletes):
@@ -165,10 +167,13 @@ def _apply_chunk(session: Session, partner_id: int, chunk: WireChunk, names: lis
         positions = range(start, stop)
         session.execute(Encoding.__table__.insert(), [
             {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
-             "clk": chunk.clks[i * clk_bytes:(i + 1) * clk_bytes]} for i in positions])
+             "clk": seal_clk(sealer, partner_id, chunk.pseudonyms[i],
+                             chunk.clks[i * clk_bytes:(i + 1) * clk_bytes])} for i in positions])
         session.execute(RecordAttributes.__table__.insert(), [
             {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
-             "attributes": {name: chunk.attributes[name][i] for name in names}} for i in positions])
+             "attributes": seal_attributes(sealer, partner_id, chunk.pseudonyms[i],
+                                           {name: chunk.attributes[name][i] for name in names})}
+            for i in positions])
     return added, changed, deleted
 
 
@@ -223,7 +228,7 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                                      "each record goes in exactly one chunk; send a new sync",
                                      details=[f"repeated in chunk {number}"])
             seen |= touched
-            counts = _apply_chunk(session, partner.id, chunk, list(sync.attribute_names),
+            counts = _apply_chunk(session, home.sealer, partner.id, chunk, list(sync.attribute_names),
                                   sync.clk_bytes, sync.mode == "delta")
             totals = [total + count for total, count in zip(totals, counts)]
         record_count = session.scalar(select(func.count()).select_from(Encoding)

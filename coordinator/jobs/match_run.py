@@ -28,6 +28,7 @@ from hublink.coordinator.matching import (BlockingSettings, MatchSettings, Partn
                                           assign_link_ids, match_partners)
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
+from hublink.coordinator.storage.sealed_records import open_clk
 from hublink.coordinator.storage.models import Encoding, Link, MatchRun, Partner, Project, utc_now
 from hublink.coordinator.syncs import last_committed_sync
 
@@ -79,8 +80,9 @@ def _load_current(home: CoordinatorHome) -> tuple[list[PartnerClks], list[list[s
             if sync is None or not rows:
                 continue
             pseudonyms.append([pseudonym for pseudonym, _ in rows])
-            datasets.append(PartnerClks(partner_id=partner_id,
-                                        clks=b"".join(clk for _, clk in rows),
+            clks = b"".join(open_clk(home.sealer, partner_id, pseudonym, clk)
+                            for pseudonym, clk in rows)
+            datasets.append(PartnerClks(partner_id=partner_id, clks=clks,
                                         clk_bytes=sync.clk_bytes))
             sync_ids.append(sync.id)
     return datasets, pseudonyms, sync_ids

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.storage import record_event
+from hublink.coordinator.storage.sealed_records import open_attributes
 from hublink.coordinator.storage.models import Link, Partner, RecordAttributes, Sync
 
 __all__ = ["export_linked_dataset"]
@@ -23,12 +24,15 @@ def export_linked_dataset(home: CoordinatorHome, out: Path, actor: str = "operat
         names = sorted({name for (names,) in session.execute(
             select(Sync.attribute_names).where(Sync.status == "committed")) for name in names})
         records = session.execute(
-            select(Link.link_id, Partner.name, RecordAttributes.attributes)
+            select(Link.link_id, Partner.name, Link.partner_id, Link.pseudonym,
+                   RecordAttributes.attributes)
             .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
                   & (RecordAttributes.pseudonym == Link.pseudonym))
             .join(Partner, Partner.id == Link.partner_id))
-        rows = [[link_id, partner_name] + [attributes.get(name) or "" for name in names]
-                for link_id, partner_name, attributes in records]
+        rows = []
+        for link_id, partner_name, partner_id, pseudonym, stored in records:
+            attributes = open_attributes(home.sealer, partner_id, pseudonym, stored)
+            rows.append([link_id, partner_name] + [attributes.get(name) or "" for name in names])
     random.SystemRandom().shuffle(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".partial")

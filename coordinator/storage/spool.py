@@ -1,4 +1,4 @@
-"""The spool: chunks of open syncs wait here as files until their sync is committed."""
+"""The spool: chunks of open syncs wait here as files, sealed, until their sync is committed."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import shutil
 import uuid
 from pathlib import Path
 
+from hublink.coordinator.storage.sealed_records import spool_context
+from hublink.coordinator.storage.sealing import Sealer
+
 __all__ = ["ChunkSpool"]
 
 
 class ChunkSpool:
     """Files ``<root>/<sync id>/<chunk number>.json``, each written whole or not at all."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sealer: Sealer) -> None:
         self.root = root
+        self.sealer = sealer
 
     def _folder(self, sync_id: str) -> Path:
         return self.root / str(uuid.UUID(sync_id))
@@ -26,6 +30,7 @@ class ChunkSpool:
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{int(number):06d}.json"
         temporary = final.with_suffix(".partial")
+        content = self.sealer.seal(content, spool_context(str(uuid.UUID(sync_id)), int(number)))
         try:
             with open(temporary, "wb") as handle:
                 handle.write(content)
@@ -37,8 +42,19 @@ class ChunkSpool:
             raise
 
     def read(self, sync_id: str, number: int) -> bytes:
-        return (self._folder(sync_id) / f"{int(number):06d}.json").read_bytes()
+        """Returns a chunk's content; raises SealingError if the file was altered."""
+        sealed = (self._folder(sync_id) / f"{int(number):06d}.json").read_bytes()
+        return self.sealer.open(sealed, spool_context(str(uuid.UUID(sync_id)), int(number)))
 
     def discard(self, sync_id: str) -> None:
         """Removes every chunk of a sync."""
         shutil.rmtree(self._folder(sync_id), ignore_errors=True)
+
+    def reseal_all(self) -> int:
+        """Re-seals every spooled chunk under the current key; returns how many."""
+        count = 0
+        for path in sorted(self.root.glob("*/*.json")) if self.root.exists() else []:
+            sync_id, number = path.parent.name, int(path.stem)
+            self.write(sync_id, number, self.read(sync_id, number))
+            count += 1
+        return count

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from hublink.coordinator.storage import verify_chain
 from hublink.coordinator.storage.models import AuditEvent, Encoding, Project, RecordAttributes, Sync
+from hublink.coordinator.storage.sealed_records import open_attributes
 from tests.conftest import make_chunk, make_start
 
 
@@ -83,7 +84,8 @@ def test_delta_sync_adds_changes_and_deletes(client, home, auth):
     receipt = answer.get_json()
     assert (receipt["added"], receipt["changed"], receipt["deleted"]) == (1, 1, 1)
     with home.database.session() as session:
-        programs = {row.pseudonym: row.attributes["program"]
+        programs = {row.pseudonym: open_attributes(home.sealer, row.partner_id, row.pseudonym,
+                                                   row.attributes)["program"]
                     for row in session.scalars(select(RecordAttributes))}
     assert programs == {keep: "camp", change: "jobs", "ee" * 32: "jobs"}
 

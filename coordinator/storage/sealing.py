@@ -1,0 +1,136 @@
+"""Encryption at rest: AES-GCM for every stored CLK, attribute set and spooled chunk.
+
+Keys live in a keyring file (``HUBLINK_DATA_KEY_FILE``, default ``<home>/keys/data-keys``), one
+``id:hex`` line per 256-bit key, the last one current; ``HUBLINK_DATA_KEY`` (64 hex digits)
+instead gives a single key from the environment. A sealed value is ``b"HLS1" | key id (4 bytes)
+| nonce (12 bytes) | ciphertext+tag``, bound by its associated data to where it belongs (table,
+partner, pseudonym), so a sealed value moved to another row does not open. Values written
+before sealing existed are read as they are and sealed by ``rotate-data-key``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import struct
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from hublink.shared.errors import HublinkError
+
+__all__ = ["Sealer", "SealingError", "MAGIC", "load_sealer"]
+
+MAGIC = b"HLS1"
+_HEADER = len(MAGIC) + 4 + 12
+
+
+class SealingError(HublinkError):
+    """A key is missing or malformed, or a sealed value does not open."""
+
+    code = "sealing_error"
+
+
+class Sealer:
+    """Seals and opens values with a keyring: the last key seals, every key opens."""
+
+    def __init__(self, keys: dict[int, bytes], path: Path | None = None) -> None:
+        if not keys:
+            raise SealingError("the data keyring is empty")
+        self.keys = dict(keys)
+        self.path = path
+
+    @property
+    def current_id(self) -> int:
+        return max(self.keys)
+
+    def seal(self, plaintext: bytes, context: bytes) -> bytes:
+        """Returns the sealed form of ``plaintext``, bound to ``context``."""
+        nonce = secrets.token_bytes(12)
+        key_id = self.current_id
+        return (MAGIC + struct.pack(">I", key_id) + nonce
+                + AESGCM(self.keys[key_id]).encrypt(nonce, plaintext, context))
+
+    @staticmethod
+    def is_sealed(value: bytes) -> bool:
+        return value[:len(MAGIC)] == MAGIC and len(value) > _HEADER
+
+    def key_of(self, value: bytes) -> int | None:
+        """Returns the id of the key that sealed ``value`` (None for a plain value)."""
+        return struct.unpack(">I", value[4:8])[0] if self.is_sealed(value) else None
+
+    def open(self, value: bytes, context: bytes) -> bytes:
+        """Returns the plaintext of a sealed value (a plain, legacy value as it is); raises
+        SealingError when its key is unknown or it was altered or moved."""
+        if not self.is_sealed(value):
+            return value
+        key_id = struct.unpack(">I", value[4:8])[0]
+        key = self.keys.get(key_id)
+        if key is None:
+            raise SealingError(f"data key {key_id} is not in the keyring")
+        try:
+            return AESGCM(key).decrypt(value[8:20], value[_HEADER:], context)
+        except InvalidTag:
+            raise SealingError("a sealed value failed its integrity check") from None
+
+    def add_key(self) -> int:
+        """Adds a new current key to the keyring file; returns its id."""
+        if self.path is None:
+            raise SealingError("the data key comes from HUBLINK_DATA_KEY: rotate it by "
+                               "moving to a keyring file (HUBLINK_DATA_KEY_FILE)")
+        key_id = self.current_id + 1
+        self.keys[key_id] = secrets.token_bytes(32)
+        _write_keyring(self.path, self.keys)
+        return key_id
+
+    def retire_keys_except(self, keep: int) -> None:
+        """Removes every other key from the keyring file (after everything was re-sealed)."""
+        if self.path is None:
+            return
+        self.keys = {keep: self.keys[keep]}
+        _write_keyring(self.path, self.keys)
+
+
+def _write_keyring(path: Path, keys: dict[int, bytes]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".partial")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.writelines(f"{key_id}:{key.hex()}\n" for key_id, key in sorted(keys.items()))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _read_keyring(path: Path) -> dict[int, bytes]:
+    keys: dict[int, bytes] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        key_id, _, key = line.strip().partition(":")
+        try:
+            keys[int(key_id)] = bytes.fromhex(key)
+        except ValueError:
+            raise SealingError(f"{path} line {number} is not `id:hex`") from None
+        if len(keys[int(key_id)]) != 32:
+            raise SealingError(f"{path} line {number}: data keys are 256 bits (64 hex digits)")
+    return keys
+
+
+def load_sealer(home: Path) -> Sealer:
+    """Returns the sealer of a coordinator home: ``HUBLINK_DATA_KEY``, else the keyring file
+    (``HUBLINK_DATA_KEY_FILE`` or ``<home>/keys/data-keys``), created with one key if absent."""
+    inline = os.environ.get("HUBLINK_DATA_KEY")
+    if inline:
+        try:
+            key = bytes.fromhex(inline.strip())
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise SealingError("HUBLINK_DATA_KEY must be 64 hexadecimal digits (256 bits)")
+        return Sealer({1: key})
+    path = Path(os.environ.get("HUBLINK_DATA_KEY_FILE") or home / "keys" / "data-keys")
+    if not path.exists():
+        _write_keyring(path, {1: secrets.token_bytes(32)})
+    return Sealer(_read_keyring(path), path)
