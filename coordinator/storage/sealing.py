@@ -40,6 +40,22 @@ class Sealer:
             raise SealingError("the data keyring is empty")
         self.keys = dict(keys)
         self.path = path
+        self._stamp = self._file_stamp()
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        # The keyring is replaced by rename, so its inode changes with every write.
+        try:
+            status = self.path.stat() if self.path else None
+        except FileNotFoundError:
+            return None
+        return None if status is None else (status.st_ino, status.st_mtime_ns, status.st_size)
+
+    def _refresh(self) -> None:
+        """Reloads the keyring when another process (``rotate-data-key``) changed it, so
+        every API worker seals under the current key as soon as it exists."""
+        stamp = self._file_stamp()
+        if stamp is not None and stamp != self._stamp:
+            self.keys, self._stamp = _read_keyring(self.path), stamp
 
     @property
     def current_id(self) -> int:
@@ -47,6 +63,7 @@ class Sealer:
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         """Returns the sealed form of ``plaintext``, bound to ``context``."""
+        self._refresh()
         nonce = secrets.token_bytes(12)
         key_id = self.current_id
         return (MAGIC + struct.pack(">I", key_id) + nonce
@@ -66,6 +83,8 @@ class Sealer:
         if not self.is_sealed(value):
             return value
         key_id = struct.unpack(">I", value[4:8])[0]
+        if key_id not in self.keys:
+            self._refresh()
         key = self.keys.get(key_id)
         if key is None:
             raise SealingError(f"data key {key_id} is not in the keyring")
@@ -79,9 +98,11 @@ class Sealer:
         if self.path is None:
             raise SealingError("the data key comes from HUBLINK_DATA_KEY: rotate it by "
                                "moving to a keyring file (HUBLINK_DATA_KEY_FILE)")
+        self._refresh()
         key_id = self.current_id + 1
         self.keys[key_id] = secrets.token_bytes(32)
         _write_keyring(self.path, self.keys)
+        self._stamp = self._file_stamp()
         return key_id
 
     def retire_keys_except(self, keep: int) -> None:
@@ -90,6 +111,7 @@ class Sealer:
             return
         self.keys = {keep: self.keys[keep]}
         _write_keyring(self.path, self.keys)
+        self._stamp = self._file_stamp()
 
 
 def _write_keyring(path: Path, keys: dict[int, bytes]) -> None:

@@ -93,3 +93,14 @@ def test_keyring_file_is_private(tmp_path, monkeypatch):
     monkeypatch.delenv("HUBLINK_DATA_KEY", raising=False)
     load_sealer(tmp_path)
     assert (tmp_path / "keys" / "data-keys").stat().st_mode & 0o077 == 0
+
+
+def test_a_running_process_picks_up_a_rotated_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("HUBLINK_DATA_KEY", raising=False)
+    serving, rotating = load_sealer(tmp_path), load_sealer(tmp_path)
+    old = serving.seal(b"clk", b"row")
+    new_id = rotating.add_key()
+    assert serving.key_of(serving.seal(b"clk", b"row")) == new_id
+    assert rotating.open(old, b"row") == b"clk"
+    rotating.retire_keys_except(new_id)
+    assert set(load_sealer(tmp_path).keys) == {new_id}
