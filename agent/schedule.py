@@ -10,34 +10,25 @@ lock is released, and the next sync resumes an interrupted upload).
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import threading
 import time
 from collections.abc import Callable
 
+from hublink.shared import durations
 from hublink.shared.errors import ConfigError, HublinkError
 
 __all__ = ["MINIMUM_INTERVAL_SECONDS", "parse_duration", "StopRequested", "run_every"]
 
 MINIMUM_INTERVAL_SECONDS = 60
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PART = re.compile(r"(\d+)\s*([smhd])")
 
 log = logging.getLogger(__name__)
 
 
 def parse_duration(text: str) -> int:
-    """Given a duration such as ``30m``, ``6h``, ``24h``, ``1d`` or ``1h30m``, returns its
-    seconds; raises ValueError when it is not one or is zero."""
-    compact = text.strip().lower()
-    parts = _PART.findall(compact)
-    if not compact or "".join(f"{number}{unit}" for number, unit in parts) != compact.replace(" ", ""):
-        raise ValueError(f"{text!r} is not a duration like 30m, 6h, 24h or 1d")
-    seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-    if seconds == 0:
-        raise ValueError("the duration must be longer than zero")
-    return seconds
+    """Given an interval such as ``30m``, ``6h``, ``24h`` or ``1d``, returns its seconds;
+    raises ValueError otherwise (weeks are no sync interval)."""
+    return durations.parse_duration(text, units="smhd")
 
 
 class StopRequested(BaseException):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hublink.shared.errors import HublinkError
 
-__all__ = ["NotInitialised", "Unauthorised", "NotFound", "Conflict"]
+__all__ = ["NotInitialised", "Unauthorised", "Forbidden", "NotFound", "Conflict"]
 
 
 class NotInitialised(HublinkError):
@@ -13,6 +13,12 @@ class NotInitialised(HublinkError):
 
 class Unauthorised(HublinkError):
     code = "unauthorised"
+
+
+class Forbidden(HublinkError):
+    """A valid token whose role may not do what was asked."""
+
+    code = "forbidden"
 
 
 class NotFound(HublinkError):

@@ -8,15 +8,14 @@ lands in the audit log.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from hublink.coordinator.errors import Conflict, NotFound, Unauthorised
+from hublink.coordinator.errors import Conflict, Forbidden, NotFound, Unauthorised
 from hublink.coordinator.storage import Database, record_event
 from hublink.coordinator.storage.models import ApiToken, Partner, utc_now
-from hublink.shared.errors import HublinkError
+from hublink.shared.durations import parse_duration
 from sqlalchemy import select
 
 __all__ = ["ROLES", "PREFIXES", "DEFAULT_LIFETIMES", "Forbidden", "TokenInfo", "Principal",
@@ -27,15 +26,7 @@ ROLES = ("operator", "partner", "analyst", "viewer")
 PREFIXES = {"operator": "hlo_", "partner": "hlp_", "analyst": "hla_", "viewer": "hlv_"}
 DEFAULT_LIFETIMES = {"operator": timedelta(days=90), "partner": timedelta(days=365),
                      "analyst": timedelta(days=30), "viewer": timedelta(days=90)}
-_LIFETIME = re.compile(r"^([1-9][0-9]{0,4})([hdw])$")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _MAXIMUM_LIFETIME = timedelta(days=3 * 365)
-
-
-class Forbidden(HublinkError):
-    """A valid token whose role may not do what was asked."""
-
-    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -76,10 +67,10 @@ def hash_token(token: str) -> str:
 def parse_lifetime(text: str) -> timedelta:
     """Given ``12h``, ``90d`` or ``8w``, returns the duration; raises Conflict otherwise or
     beyond three years."""
-    found = _LIFETIME.match(text.strip().lower())
-    if not found:
-        raise Conflict(f"a token lifetime looks like 12h, 90d or 8w, not {text!r}")
-    lifetime = timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+    try:
+        lifetime = timedelta(seconds=parse_duration(text, units="hdw"))
+    except ValueError:
+        raise Conflict(f"a token lifetime looks like 12h, 90d or 8w, not {text!r}") from None
     if lifetime > _MAXIMUM_LIFETIME:
         raise Conflict("a token may live at most 3 years (1095d)")
     return lifetime

@@ -14,7 +14,8 @@ from typing import Any
 from flask import current_app, g, request
 from hublink.coordinator.errors import NotFound
 from hublink.coordinator.storage.models import Partner
-from hublink.coordinator.tokens import Forbidden, authenticate
+from hublink.coordinator.errors import Forbidden
+from hublink.coordinator.tokens import authenticate
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
