@@ -19,3 +19,22 @@ def test_every_agent_setting_is_documented():
     page = (DOCS / "agent-config.md").read_text()
     for setting in SETTINGS:
         assert f"`{setting.dotted}`" in page
+
+
+def test_architecture_names_only_paths_that_exist():
+    """docs/architecture.md names modules and folders by path; each must exist in the tree."""
+    import re
+
+    root = DOCS.parent
+    page = (DOCS / "architecture.md").read_text()
+    paths = set(re.findall(r"`((?:agent|coordinator|shared|synthetic|demo|benchmarks|tests|deploy|docs)"
+                           r"/[A-Za-z0-9_./-]*)`", page))
+    assert len(paths) > 20
+    missing = sorted(path for path in paths if not (root / path).exists())
+    assert not missing, f"docs/architecture.md names paths that do not exist: {missing}"
+
+
+def test_readme_links_only_inside_the_repository():
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "../shared" not in readme
+    assert "docs/architecture.md" in readme
