@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from hublink.coordinator.errors import Conflict, NotInitialised, Unauthorised
+from hublink.coordinator.errors import Conflict, NotInitialised
 from hublink.coordinator.storage import Database, record_event
 from hublink.coordinator.storage.models import Partner, Project
-from hublink.coordinator.tokens import authenticate, hash_token, issue_token
+from hublink.coordinator.tokens import hash_token, issue_token
 from sqlalchemy import select
 
-__all__ = ["LINK_SCOPES", "init_project", "get_project", "add_partner", "authenticate_partner",
-           "hash_token", "announce_key_rotation"]
+__all__ = ["LINK_SCOPES", "init_project", "get_project", "add_partner", "hash_token",
+           "announce_key_rotation"]
 
 LINK_SCOPES = ("partner", "hub")
 _PARTNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
@@ -61,15 +61,6 @@ def add_partner(database: Database, name: str) -> tuple[Partner, str]:
         session.add(partner)
     _, token = issue_token(database, "partner", partner=name, label="partner agent")
     return partner, token
-
-
-def authenticate_partner(database: Database, token: str | None) -> Partner:
-    """Given a bearer token, returns its partner; raises Unauthorised (or tokens.Forbidden for
-    a token of another role) otherwise."""
-    principal = authenticate(database, token, ("partner",))
-    if principal.partner is None:
-        raise Unauthorised("this API token acts for no partner")
-    return principal.partner
 
 
 def announce_key_rotation(database: Database, fingerprint: str) -> None:

@@ -12,16 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from hublink.shared.errors import HublinkError
 
-__all__ = ["register_error_handlers", "error_response", "STATUS_BY_CODE"]
+__all__ = ["register_error_handlers", "error_response"]
 
 log = logging.getLogger(__name__)
-
-STATUS_BY_CODE = {
-    "invalid_package": 400, "bad_request": 400, "unauthorised": 401, "forbidden": 403,
-    "not_found": 404,
-    "conflict": 409, "fingerprint_mismatch": 409, "payload_too_large": 413,
-    "not_initialised": 503, "database_unavailable": 503, "storage_full": 507,
-}
 
 # Errors of the hub's own resources, not of the request: the client may retry later.
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -39,8 +32,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HublinkError)
     def domain_error(error: HublinkError):
-        return error_response(STATUS_BY_CODE.get(error.code, 400), error.code, error.message,
-                              error.details)
+        return error_response(error.http_status, error.code, error.message, error.details)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

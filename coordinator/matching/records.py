@@ -19,6 +19,7 @@ class InvalidMatchInput(HublinkError):
     """The datasets or settings handed to the matching engine cannot be matched as given."""
 
     code = "invalid_match_input"
+    http_status = 400
 
 
 @dataclass(frozen=True)
