@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test benchmark docs install clean
+.PHONY: demo test test-fast benchmark docs install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	HUBLINK_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -m "not slow and not browser" -q
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/febrl.py

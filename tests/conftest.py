@@ -1,13 +1,7 @@
-"""Fixture ladder: database_url -> app -> home, client, plus helpers that make valid sync messages."""
+"""Fixture ladder: database_url -> app -> home, client (helpers live in tests/helpers.py)."""
 
 from __future__ import annotations
 
-import os
-import random
-import secrets
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,34 +14,16 @@ from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import add_partner, init_project
 from hublink.coordinator.storage.migrations import upgrade
 from hublink.coordinator.storage.models import Base
-from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
-from hublink.shared.sync_protocol import SyncChunk, SyncStart
+from tests.helpers import BACKENDS, POSTGRESQL_URL, new_postgresql_schema
 
-SECRET = bytes.fromhex("11" * 32)
-SCHEMA = load_linkage_schema()
+INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 
-def make_start(mode: str = "full", base: str | None = None, *, secret: bytes = SECRET,
-               attribute_names: tuple[str, ...] = ("program",)) -> SyncStart:
-    """Returns the opening message of a new sync."""
-    return SyncStart(sync_id=str(uuid.uuid4()), mode=mode, base_sync_id=base,
-                     schema_id=SCHEMA.schema_id, fingerprint=schema_fingerprint(SCHEMA, secret),
-                     clk_bytes=SCHEMA.clk_bytes, attribute_names=attribute_names)
-
-
-def make_chunk(records: int = 3, *, seed: int = 0, deletes: list[str] | None = None,
-               pseudonyms: list[str] | None = None, program: str = "camp") -> SyncChunk:
-    """Returns a chunk of ``records`` random CLKs (or of the given pseudonyms)."""
-    generator = random.Random(seed)
-    pseudonyms = pseudonyms or [secrets.token_hex(32) for _ in range(records)]
-    return SyncChunk(pseudonyms=pseudonyms,
-                     clks=bytes(generator.getrandbits(8) for _ in range(len(pseudonyms) * SCHEMA.clk_bytes)),
-                     attributes={"program": [program] * len(pseudonyms)}, deletes=deletes or [])
-
-
-POSTGRESQL_URL = os.environ.get("HUBLINK_TEST_POSTGRESQL_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", "postgresql"]
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/integration is ``slow``: it starts real processes."""
+    for item in items:
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -63,21 +39,6 @@ def postgresql_server() -> Engine:
                     f"(set HUBLINK_TEST_POSTGRESQL_URL): {str(error).splitlines()[0]}")
     yield engine
     engine.dispose()
-
-
-@contextmanager
-def new_postgresql_schema(server: Engine) -> Iterator[str]:
-    """Yields the URL of a new empty schema on ``server`` (as the search path); drops it after.
-    Schemas are named at random: several test runs may share the server."""
-    schema = f"hublink_test_{uuid.uuid4().hex[:16]}"
-    with server.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        url = server.url.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with server.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from hublink.coordinator.storage import verify_chain
 from hublink.coordinator.storage.models import AuditEvent, Encoding, Project, RecordAttributes, Sync
 from hublink.coordinator.storage.sealed_records import open_attributes
-from tests.conftest import make_chunk, make_start
+from tests.helpers import make_chunk, make_start, sync
 
 
 def count(home, model) -> int:
@@ -46,21 +46,6 @@ def test_failed_authentication_is_audited(client, home):
 def test_unknown_route_and_method_use_the_envelope(client, auth):
     assert_envelope(client.get("/api/v1/nothing", headers=auth), 404, "not_found")
     assert_envelope(client.delete("/api/v1/links", headers=auth), 405, "method_not_allowed")
-
-
-def sync(client, auth, chunks, start=None, record_count=None):
-    """Opens a sync, puts the chunks, commits; returns the commit response."""
-    start = start or make_start()
-    opened = client.post("/api/v1/syncs", json=start.to_wire(), headers=auth)
-    assert opened.status_code == 201, opened.get_json()
-    for number, chunk in enumerate(chunks):
-        answer = client.put(f"/api/v1/syncs/{start.sync_id}/chunks/{number}",
-                            json=chunk.to_wire(), headers=auth)
-        assert answer.status_code == 200, answer.get_json()
-    total = record_count if record_count is not None else sum(len(c.pseudonyms) for c in chunks)
-    return client.post(f"/api/v1/syncs/{start.sync_id}/commit",
-                       json={"format": "hublink.sync/1", "chunk_count": len(chunks),
-                             "record_count": total}, headers=auth)
 
 
 def test_full_sync_replaces_the_partner_records(client, home, auth):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hublink.coordinator.registry import add_partner
 from hublink.coordinator.storage.models import Encoding, RecordAttributes
 from hublink.shared.pii_firewall import firewall_problems
-from tests.conftest import SCHEMA, make_chunk, make_start
+from tests.helpers import SCHEMA, make_chunk, make_start
 
 GOOD_ID = "6f1c0b1e-0000-4000-8000-000000000000"
 

@@ -38,6 +38,7 @@ def matrix(datasets):
     return pack_datasets(datasets)
 
 
+@pytest.mark.slow
 def test_small_blocks_give_the_kernels_similarities_bit_for_bit(matrix):
     generator = np.random.default_rng(5)
     order = generator.permutation(matrix.record_count)

@@ -46,6 +46,7 @@ def fuzzed_app(tmp_path, database_url):
     home_of(application).database.dispose()
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzzed_app):
     application, token = fuzzed_app
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

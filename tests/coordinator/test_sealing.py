@@ -14,8 +14,8 @@ from hublink.coordinator.storage.models import Encoding, RecordAttributes
 from hublink.coordinator.storage.rekey import rotate_data_key
 from hublink.coordinator.storage.sealed_records import open_attributes, open_clk
 from hublink.coordinator.storage.sealing import SealingError, Sealer, load_sealer
-from tests.conftest import make_chunk, make_start
-from tests.coordinator.test_api import sync
+from tests.helpers import make_chunk, make_start
+from tests.helpers import sync
 
 
 def stored_rows(home):

@@ -23,7 +23,7 @@ from hublink.coordinator.tokens import (
 )
 from sqlalchemy import select, text, update
 
-from tests.conftest import make_chunk, make_start
+from tests.helpers import make_chunk, make_start
 
 PARTNER = "school-district"
 SYNC = "6f1c0b1e-0000-4000-8000-000000000000"
@@ -195,7 +195,7 @@ def test_cli_issues_once_lists_and_revokes_without_showing_tokens(home, partner_
 
 def test_api_export_equals_the_cli_export_and_holds_no_clks_or_pseudonyms(
         client, home, tokens, tmp_path):
-    from tests.coordinator.test_api import sync
+    from tests.helpers import sync
     chunk = make_chunk(6, seed=3)
     assert sync(client, bearer(tokens["partner"]), [chunk]).status_code == 200
     run_match(home)
@@ -217,7 +217,7 @@ def test_api_export_equals_the_cli_export_and_holds_no_clks_or_pseudonyms(
 
 
 def test_viewer_sees_counts_only(client, home, tokens):
-    from tests.coordinator.test_api import sync
+    from tests.helpers import sync
     sync(client, bearer(tokens["partner"]), [make_chunk(3)])
     counts = client.get("/api/v1/hub-status", headers=bearer(tokens["viewer"])).get_json()
     assert counts["partners"] == 1 and counts["records"] == 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.load import report, run_load
-from tests.conftest import BACKENDS, new_postgresql_schema
+from tests.helpers import BACKENDS, new_postgresql_schema
 
 pytest.importorskip("gunicorn", reason="gunicorn comes with the coordinator extra")
 

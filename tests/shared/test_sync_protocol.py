@@ -5,7 +5,7 @@ import pytest
 from hublink.shared.errors import InvalidPackage
 from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
 from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
-from tests.conftest import make_chunk, make_start
+from tests.helpers import make_chunk, make_start
 
 
 def test_messages_round_trip():
