@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from hublink.coordinator.api import register_api
+from hublink.coordinator.api.context import HOME_EXTENSION, home_of
 from hublink.coordinator.api.security import DEFAULT_MAX_CONTENT_LENGTH
 from hublink.coordinator.home import CoordinatorHome, resolve_home
 
@@ -21,13 +22,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("HUBLINK")
     if test_config:
         app.config.update(test_config)
-    app.extensions["hublink_home"] = CoordinatorHome(resolve_home(app.config["HOME"]))
+    app.extensions[HOME_EXTENSION] = CoordinatorHome(resolve_home(app.config["HOME"]))
     register_api(app)
     return app
-
-
-def home_of(app: Flask) -> CoordinatorHome:
-    """Returns the opened home folder of an app made by ``create_app``."""
-    return app.extensions["hublink_home"]
 
 

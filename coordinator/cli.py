@@ -198,10 +198,10 @@ def serve(context: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API."""
     from werkzeug.serving import run_simple
 
-    from hublink.coordinator.app import create_app
+    from hublink.coordinator.app import create_app, home_of
     from hublink.coordinator.registry import get_project
     app = create_app({"HOME": str(context.obj["home"])})
-    get_project(app.extensions["hublink_home"].database)
+    get_project(home_of(app).database)
     click.echo(f"serving {context.obj['home']} on http://{host}:{port}")
     run_simple(host, port, app, threaded=True)
 

@@ -13,7 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, g, send_file
+from flask import Blueprint, g, send_file
+
+from hublink.coordinator.api.context import current_home
 from hublink.coordinator.api.auth import roles_required
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.outputs.export import export_linked_dataset
@@ -24,15 +26,11 @@ __all__ = ["blueprint", "hub_counts"]
 blueprint = Blueprint("analyst", __name__, url_prefix="/api/v1")
 
 
-def _home():  # type: ignore[no-untyped-def]
-    return current_app.extensions["hublink_home"]
-
-
 @blueprint.get("/export")
 @roles_required("analyst")
 def get_export():
     """Streams the linked dataset of the last match run as ``text/csv``."""
-    home = _home()
+    home = current_home()
     folder = Path(home.path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(prefix="api-export-", suffix=".csv", dir=folder)
@@ -67,4 +65,4 @@ def hub_counts(home: CoordinatorHome) -> dict[str, Any]:
 @roles_required("viewer", "analyst")
 def get_hub_status():
     """Returns hub-wide counts (see ``hub_counts``)."""
-    return hub_counts(_home())
+    return hub_counts(current_home())

@@ -11,7 +11,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
+
+from hublink.coordinator.api.context import current_home
 from hublink.coordinator.errors import NotFound
 from hublink.coordinator.storage.models import Partner
 from hublink.coordinator.errors import Forbidden
@@ -31,7 +33,7 @@ def _bearer_token() -> str | None:
 
 
 def _database():  # type: ignore[no-untyped-def]
-    return current_app.extensions["hublink_home"].database
+    return current_home().database
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

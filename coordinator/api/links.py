@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
+
+from hublink.coordinator.api.context import current_home
 
 from hublink.coordinator.api.auth import partner_required
 from hublink.coordinator.outputs.link_files import partner_link_file
@@ -14,4 +16,4 @@ blueprint = Blueprint("links", __name__, url_prefix="/api/v1")
 @partner_required
 def get_links():
     """Returns the link file of the last successful match run."""
-    return partner_link_file(current_app.extensions["hublink_home"], g.partner)
+    return partner_link_file(current_home(), g.partner)

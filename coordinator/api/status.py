@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
+
+from hublink.coordinator.api.context import current_home
 
 from hublink.coordinator.api.auth import partner_required
 from hublink.coordinator.status import partner_status
@@ -20,4 +22,4 @@ def health():
 @partner_required
 def get_status():
     """Returns the partner's last sync and the last match run, as counts and times."""
-    return partner_status(current_app.extensions["hublink_home"], g.partner)
+    return partner_status(current_home(), g.partner)

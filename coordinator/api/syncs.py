@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
+
+from hublink.coordinator.api.context import current_home
 
 from hublink.coordinator.api.auth import partner_required
 from hublink.coordinator.syncs import commit_sync, open_sync, receive_chunk, sync_state
@@ -18,8 +20,6 @@ from hublink.shared.sync_protocol import SyncCommit, SyncStart
 blueprint = Blueprint("syncs", __name__, url_prefix="/api/v1")
 
 
-def _home():
-    return current_app.extensions["hublink_home"]
 
 
 def _json_body() -> object:
@@ -34,7 +34,7 @@ def _json_body() -> object:
 def start_sync():
     """Opens a sync of the calling partner's records."""
     start = SyncStart.from_wire(_json_body())
-    state = open_sync(_home(), g.partner, start)
+    state = open_sync(current_home(), g.partner, start)
     return state, 201 if not state["received_chunks"] else 200
 
 
@@ -42,18 +42,18 @@ def start_sync():
 @partner_required
 def get_sync(sync_id: str):
     """Returns the sync's status and received chunk numbers."""
-    return sync_state(_home(), g.partner, sync_id)
+    return sync_state(current_home(), g.partner, sync_id)
 
 
 @blueprint.put("/syncs/<sync_id>/chunks/<int:number>")
 @partner_required
 def put_chunk(sync_id: str, number: int):
     """Stores one chunk of upserts and deletes."""
-    return receive_chunk(_home(), g.partner, sync_id, number, _json_body())
+    return receive_chunk(current_home(), g.partner, sync_id, number, _json_body())
 
 
 @blueprint.post("/syncs/<sync_id>/commit")
 @partner_required
 def commit(sync_id: str):
     """Applies the sync in one transaction and returns its receipt."""
-    return commit_sync(_home(), g.partner, sync_id, SyncCommit.from_wire(_json_body()))
+    return commit_sync(current_home(), g.partner, sync_id, SyncCommit.from_wire(_json_body()))
