@@ -329,7 +329,10 @@ def worker(context: click.Context, once: bool, poll_seconds: float, lease_second
 @click.pass_context
 @_edge
 def export(context: click.Context, out: Path) -> None:
-    """Write the linked de-identified dataset: link_id,partner,<attributes>."""
+    """Write the linked de-identified dataset, one row per enrollment (or record).
+
+    Columns: link_id,partner,<attributes>,<enrollment attributes>.
+    """
     from hublink.coordinator.outputs.export import export_linked_dataset
     rows = export_linked_dataset(_home(context), out)
     click.echo(f"wrote {rows} rows to {out}")

@@ -17,7 +17,8 @@ from hublink.coordinator.errors import Conflict, NotFound
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.sealed_records import seal_attributes, seal_clk
+from hublink.coordinator.storage.sealed_records import (seal_attributes, seal_clk,
+                                                        seal_enrollments)
 from hublink.coordinator.storage.sealing import Sealer
 from hublink.coordinator.storage.models import (Encoding, Partner, Project, RecordAttributes, Sync,
                                                 SyncChunk, utc_now)
@@ -90,8 +91,9 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart) -> dict
         existing = session.get(Sync, start.sync_id)
         if existing is not None:
             same = (existing.partner_id, existing.mode, existing.base_sync_id, existing.fingerprint,
-                    tuple(existing.attribute_names)) == (partner.id, start.mode, start.base_sync_id,
-                                                         start.fingerprint, start.attribute_names)
+                    tuple(existing.attribute_names), _enrollment_names(existing)) == (
+                partner.id, start.mode, start.base_sync_id, start.fingerprint,
+                start.attribute_names, start.enrollment_names)
             if not same:
                 raise Conflict(f"sync {start.sync_id} already exists with other settings")
         else:
@@ -100,21 +102,28 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart) -> dict
                 if base is None or base.id != start.base_sync_id:
                     raise Conflict("the delta's base is not this partner's last committed sync: "
                                    "send a full sync", details=["stale_base"])
-                if tuple(base.attribute_names) != start.attribute_names:
+                if (tuple(base.attribute_names), _enrollment_names(base)) != (
+                        start.attribute_names, start.enrollment_names):
                     raise Conflict("the attributes changed since the last sync: send a full sync",
                                    details=["attributes_changed"])
             session.add(Sync(id=start.sync_id, partner_id=partner.id, mode=start.mode,
                              base_sync_id=start.base_sync_id, schema_id=start.schema_id,
                              fingerprint=start.fingerprint, clk_bytes=start.clk_bytes,
                              attribute_names=list(start.attribute_names),
+                             enrollment_names=list(start.enrollment_names),
                              agent_version=start.agent_version))
     return sync_state(home, partner, start.sync_id)
+
+
+def _enrollment_names(sync: Sync) -> tuple[str, ...]:
+    return tuple(sync.enrollment_names or ())
 
 
 def _start_of(sync: Sync) -> SyncStart:
     return SyncStart(sync_id=sync.id, mode=sync.mode, base_sync_id=sync.base_sync_id,
                      schema_id=sync.schema_id, fingerprint=sync.fingerprint,
-                     clk_bytes=sync.clk_bytes, attribute_names=tuple(sync.attribute_names))
+                     clk_bytes=sync.clk_bytes, attribute_names=tuple(sync.attribute_names),
+                     enrollment_names=_enrollment_names(sync))
 
 
 def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number: int,
@@ -172,7 +181,9 @@ def _apply_chunk(session: Session, sealer: Sealer, partner_id: int, chunk: WireC
         session.execute(RecordAttributes.__table__.insert(), [
             {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
              "attributes": seal_attributes(sealer, partner_id, chunk.pseudonyms[i],
-                                           {name: chunk.attributes[name][i] for name in names})}
+                                           {name: chunk.attributes[name][i] for name in names}),
+             "enrollments": seal_enrollments(sealer, partner_id, chunk.pseudonyms[i],
+                                             chunk.enrollments_of(i))}
             for i in positions])
     return added, changed, deleted
 

@@ -22,14 +22,18 @@ from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH, validate_attri
 from hublink.shared.errors import InvalidPackage
 from hublink.shared.pii_firewall import firewall_problems
 
-__all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "SyncStart", "SyncChunk",
-           "SyncCommit"]
+__all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "MAX_RECORD_ENROLLMENTS",
+           "MAX_CHUNK_ENROLLMENTS", "SyncStart", "SyncChunk", "SyncCommit"]
 
 SYNC_FORMAT = "hublink.sync/1"
 SYNC_MODES = ("full", "delta")
 MAX_CHUNK_RECORDS = 20_000
 MAX_CHUNK_NUMBER = 999_999
 MAX_RECORD_COUNT = 1_000_000_000
+# A youth in more programs than this at one partner is a data error, not a record; a chunk's
+# enrollments are bounded too, so one chunk stays a few megabytes whatever it holds.
+MAX_RECORD_ENROLLMENTS = 200
+MAX_CHUNK_ENROLLMENTS = 100_000
 # A CLK with no bit set, or more than this share of its bits set, encodes nothing usable.
 MAX_CLK_SET_BIT_SHARE = 0.9
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -64,12 +68,15 @@ class SyncStart:
     clk_bytes: int
     attribute_names: tuple[str, ...] = ()
     agent_version: str = ""
+    enrollment_names: tuple[str, ...] = ()
 
     def to_wire(self) -> dict:
         return {"format": SYNC_FORMAT, "sync_id": self.sync_id, "mode": self.mode,
                 "base_sync_id": self.base_sync_id, "schema_id": self.schema_id,
                 "fingerprint": self.fingerprint, "clk_bytes": self.clk_bytes,
-                "attribute_names": list(self.attribute_names), "agent_version": self.agent_version}
+                "attribute_names": list(self.attribute_names),
+                "enrollment_names": list(self.enrollment_names),
+                "agent_version": self.agent_version}
 
     @classmethod
     def from_wire(cls, body: object) -> "SyncStart":
@@ -95,17 +102,11 @@ class SyncStart:
         clk_bytes = body.get("clk_bytes")
         if not isinstance(clk_bytes, int) or isinstance(clk_bytes, bool) or not 8 <= clk_bytes <= 1024:
             problems.append("clk_bytes must be a whole number from 8 to 1024")
-        names = body.get("attribute_names", [])
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            problems.append("attribute_names must be a list of names")
-            names = []
-        for name in names:
-            try:
-                validate_attribute_name(name)
-            except InvalidPackage as error:
-                problems.append(error.message)
-        if len(set(names)) != len(names):
-            problems.append("attribute_names repeat")
+        names = _names(body.get("attribute_names", []), "attribute_names", problems)
+        enrollment_names = _names(body.get("enrollment_names", []), "enrollment_names", problems)
+        if set(names) & set(enrollment_names):
+            problems.append("enrollment_names must differ from attribute_names (they share "
+                            "the analyst export's columns)")
         version = body.get("agent_version", "")
         if not isinstance(version, str) or _CONTROL_CHARACTERS.search(version):
             problems.append("agent_version must be text without control characters")
@@ -114,22 +115,51 @@ class SyncStart:
         return cls(sync_id=sync_id, mode=mode, base_sync_id=base or None,
                    schema_id=body["schema_id"], fingerprint=body["fingerprint"],
                    clk_bytes=clk_bytes, attribute_names=tuple(names),
-                   agent_version=str(body.get("agent_version", ""))[:40])
+                   agent_version=str(body.get("agent_version", ""))[:40],
+                   enrollment_names=tuple(enrollment_names))
+
+
+def _names(names: object, key: str, problems: list[str]) -> list[str]:
+    """Returns the valid list of attribute-like names under ``key``, adding a problem line
+    for each mistake."""
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        problems.append(f"{key} must be a list of names")
+        return []
+    for name in names:
+        try:
+            validate_attribute_name(name)
+        except InvalidPackage as error:
+            problems.append(error.message)
+    if len(set(names)) != len(names):
+        problems.append(f"{key} repeat")
+    return names
 
 
 @dataclass
 class SyncChunk:
-    """One numbered part of a sync: records to add or replace, and pseudonyms to delete."""
+    """One numbered part of a sync: records to add or replace, and pseudonyms to delete.
+
+    ``enrollments`` holds one list per upserted record (empty: none); an empty
+    ``enrollments`` means no record of the chunk has any.
+    """
 
     pseudonyms: list[str] = field(default_factory=list)
     clks: bytes = b""
     attributes: dict[str, list[str | None]] = field(default_factory=dict)
     deletes: list[str] = field(default_factory=list)
+    enrollments: list[list[dict[str, str | None]]] = field(default_factory=list)
+
+    def enrollments_of(self, index: int) -> list[dict[str, str | None]]:
+        """Returns the enrollments of upserted record ``index`` (an empty list: none)."""
+        return self.enrollments[index] if self.enrollments else []
 
     def to_wire(self) -> dict:
-        return {"format": SYNC_FORMAT, "pseudonyms": self.pseudonyms,
+        wire = {"format": SYNC_FORMAT, "pseudonyms": self.pseudonyms,
                 "clks": base64.b64encode(self.clks).decode("ascii"),
                 "attributes": self.attributes, "deletes": self.deletes}
+        if any(self.enrollments):
+            wire["enrollments"] = self.enrollments
+        return wire
 
     @classmethod
     def from_wire(cls, body: object, start: SyncStart) -> "SyncChunk":
@@ -173,11 +203,50 @@ class SyncChunk:
                                     f"{MAX_ATTRIBUTE_VALUE_LENGTH} characters")
             if len(problems) == shape_problems:
                 problems.extend(firewall_problems(attributes))
+        enrollments = _enrollments(body.get("enrollments"), start, len(pseudonyms), problems)
         if start.mode == "full" and deletes:
             problems.append("a full sync replaces the record set: it has no deletes")
         if problems:
             raise InvalidPackage("the chunk is invalid", details=problems)
-        return cls(pseudonyms=pseudonyms, clks=clks, attributes=attributes, deletes=deletes)
+        return cls(pseudonyms=pseudonyms, clks=clks, attributes=attributes, deletes=deletes,
+                   enrollments=enrollments if any(enrollments) else [])
+
+
+def _enrollments(enrollments: object, start: SyncStart, record_count: int,
+                 problems: list[str]) -> list[list[dict[str, str | None]]]:
+    """Returns the chunk's enrollments, one list per upserted record (absent: none), adding
+    a problem line for each broken rule; enrollment values pass the PII firewall as
+    ``enrollments.NAME``."""
+    if enrollments is None:
+        return []
+    names = set(start.enrollment_names)
+    if not isinstance(enrollments, list) or len(enrollments) != record_count \
+            or not all(isinstance(item, list) for item in enrollments):
+        problems.append("enrollments must hold one list per upserted record")
+        return []
+    if not names and any(enrollments):
+        problems.append("this sync declares no enrollment_names: it has no enrollments")
+        return []
+    if any(len(item) > MAX_RECORD_ENROLLMENTS for item in enrollments):
+        problems.append(f"a record has at most {MAX_RECORD_ENROLLMENTS} enrollments")
+    if sum(len(item) for item in enrollments) > MAX_CHUNK_ENROLLMENTS:
+        problems.append(f"a chunk holds at most {MAX_CHUNK_ENROLLMENTS} enrollments")
+    columns: dict[str, list[str | None]] = {f"enrollments.{name}": [] for name in sorted(names)}
+    for item in enrollments:
+        for enrollment in item:
+            if not isinstance(enrollment, dict) or set(enrollment) != names:
+                problems.append("each enrollment must hold exactly the enrollment_names of the "
+                                "sync: " + ", ".join(start.enrollment_names))
+                return []
+            for name, value in enrollment.items():
+                if value is not None and not (isinstance(value, str)
+                                              and len(value) <= MAX_ATTRIBUTE_VALUE_LENGTH):
+                    problems.append(f"enrollment {name!r} values must be null or strings of at "
+                                    f"most {MAX_ATTRIBUTE_VALUE_LENGTH} characters")
+                    return []
+                columns[f"enrollments.{name}"].append(value)
+    problems.extend(firewall_problems(columns))
+    return enrollments
 
 
 def _clk_bit_count_problems(clks: bytes, clk_bytes: int) -> list[str]:

@@ -1,8 +1,8 @@
 """Hub-level endpoints for the roles that are not partners.
 
 - ``GET /api/v1/export``: the de-identified linked dataset as CSV (analyst, operator): the
-  same rows as ``hublink-coordinator export``: ``link_id,partner,<attributes>``, never CLKs,
-  pseudonyms or similarities
+  same rows as ``hublink-coordinator export``: ``link_id,partner,<attributes>,<enrollment
+  attributes>`` (one row per enrollment), never CLKs, pseudonyms or similarities
 - ``GET /api/v1/hub-status``: hub-wide counts only (viewer, analyst, operator)
 """
 

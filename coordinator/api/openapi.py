@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from hublink.shared.sync_protocol import MAX_CHUNK_NUMBER, SYNC_FORMAT, SYNC_MODES
+from hublink.shared.sync_protocol import (MAX_CHUNK_NUMBER, MAX_RECORD_ENROLLMENTS, SYNC_FORMAT,
+                                          SYNC_MODES)
 
 __all__ = ["blueprint", "openapi_document"]
 
@@ -52,6 +53,8 @@ _SCHEMAS: dict[str, Any] = {
             "clk_bytes": {"type": "integer", "minimum": 8, "maximum": 1024},
             "attribute_names": {"type": "array", "uniqueItems": True,
                                 "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
+            "enrollment_names": {"type": "array", "uniqueItems": True,
+                                 "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
             "agent_version": {"type": "string", "maxLength": 40},
         },
     },
@@ -65,6 +68,11 @@ _SCHEMAS: dict[str, Any] = {
             "attributes": {"type": "object", "additionalProperties": {
                 "type": "array", "items": {"type": ["string", "null"], "maxLength": 64}}},
             "deletes": {"type": "array", "items": _HEX64},
+            "enrollments": {
+                "type": "array", "description": "one list of enrollments per upserted record",
+                "items": {"type": "array", "maxItems": MAX_RECORD_ENROLLMENTS, "items": {
+                    "type": "object", "additionalProperties": {
+                        "type": ["string", "null"], "maxLength": 64}}}},
         },
     },
     "SyncCommit": {
@@ -118,7 +126,8 @@ def _export_operation() -> dict[str, Any]:
     """Returns the export operation: CSV on success, the error envelope otherwise."""
     operation = _operation("the de-identified linked dataset (analyst)", {})
     operation["responses"]["200"] = {
-        "description": "CSV: link_id,partner,<attributes>, one row per linked record",
+        "description": ("CSV: link_id,partner,<attributes>,<enrollment attributes>, one "
+                        "row per enrollment of a linked record (one row if it has none)"),
         "content": {"text/csv": {"schema": {"type": "string"}}}}
     return operation
 

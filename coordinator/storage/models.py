@@ -76,6 +76,8 @@ class Sync(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     clk_bytes: Mapped[int] = mapped_column(Integer)
     attribute_names: Mapped[list] = mapped_column(JSON)
+    # Null for syncs committed before enrollments existed: they had none.
+    enrollment_names: Mapped[list | None] = mapped_column(JSON)
     agent_version: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(String(12), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -106,12 +108,14 @@ class Encoding(Base):
 
 
 class RecordAttributes(Base):
-    """A current record's de-identified attributes."""
+    """A current record's de-identified attributes and enrollments (each sealed; null
+    enrollments: the record has none)."""
 
     __tablename__ = "record_attributes"
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
     attributes: Mapped[dict] = mapped_column(JSON)
+    enrollments: Mapped[dict | None] = mapped_column(JSON)
 
 
 class MatchRun(Base):

@@ -13,7 +13,8 @@ from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.models import Encoding, RecordAttributes
 from hublink.coordinator.storage.sealed_records import (open_attributes, open_clk,
-                                                        seal_attributes, seal_clk)
+                                                        open_enrollments, seal_attributes,
+                                                        seal_clk, seal_enrollments)
 
 __all__ = ["rotate_data_key"]
 
@@ -47,18 +48,22 @@ def _reseal_attributes(home: CoordinatorHome) -> int:
         with home.database.session() as session:
             rows = session.execute(
                 select(RecordAttributes.partner_id, RecordAttributes.pseudonym,
-                       RecordAttributes.attributes)
+                       RecordAttributes.attributes, RecordAttributes.enrollments)
                 .where((RecordAttributes.partner_id > after[0])
                        | ((RecordAttributes.partner_id == after[0])
                           & (RecordAttributes.pseudonym > after[1])))
                 .order_by(RecordAttributes.partner_id, RecordAttributes.pseudonym)
                 .limit(_BATCH)).all()
-            for partner_id, pseudonym, stored in rows:
+            for partner_id, pseudonym, stored, stored_enrollments in rows:
                 values = open_attributes(home.sealer, partner_id, pseudonym, stored)
+                enrollments = open_enrollments(home.sealer, partner_id, pseudonym,
+                                               stored_enrollments)
                 session.execute(update(RecordAttributes).where(
                     RecordAttributes.partner_id == partner_id,
                     RecordAttributes.pseudonym == pseudonym)
-                    .values(attributes=seal_attributes(home.sealer, partner_id, pseudonym, values)))
+                    .values(attributes=seal_attributes(home.sealer, partner_id, pseudonym, values),
+                            enrollments=seal_enrollments(home.sealer, partner_id, pseudonym,
+                                                         enrollments)))
                 done += 1
         if len(rows) < _BATCH:
             return done
@@ -66,9 +71,9 @@ def _reseal_attributes(home: CoordinatorHome) -> int:
 
 
 def rotate_data_key(home: CoordinatorHome) -> dict[str, int]:
-    """Adds a new data key, re-seals every stored CLK, attribute set and spooled chunk with
-    it, retires the old keys and returns the counts; raises SealingError on a value that does
-    not open (nothing is retired then)."""
+    """Adds a new data key, re-seals every stored CLK, attribute set (with its enrollments)
+    and spooled chunk with it, retires the old keys and returns the counts; raises
+    SealingError on a value that does not open (nothing is retired then)."""
     key_id = home.sealer.add_key()
     encodings = _reseal_encodings(home, key_id)
     attributes = _reseal_attributes(home)

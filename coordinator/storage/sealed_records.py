@@ -1,7 +1,8 @@
-"""Seal and open the two halves of a stored record: its CLK and its attributes.
+"""Seal and open the parts of a stored record: its CLK, its attributes and its enrollments.
 
-Each is bound to its table, partner and pseudonym, so neither can be swapped between records.
-Attributes stay a JSON value (``{"sealed": base64}``) so the column keeps its type.
+Each is bound to its table, partner and pseudonym, so none can be swapped between records.
+Attributes and enrollments stay a JSON value (``{"sealed": base64}``) so the column keeps
+its type.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 from hublink.coordinator.storage.sealing import Sealer
 
-__all__ = ["seal_clk", "open_clk", "seal_attributes", "open_attributes", "spool_context"]
+__all__ = ["seal_clk", "open_clk", "seal_attributes", "open_attributes", "seal_enrollments",
+           "open_enrollments", "spool_context"]
 
 
 def _context(table: str, partner_id: int, pseudonym: str) -> bytes:
@@ -44,6 +46,27 @@ def open_attributes(sealer: Sealer, partner_id: int, pseudonym: str,
         return stored
     sealed = base64.b64decode(stored["sealed"])
     return json.loads(sealer.open(sealed, _context("attributes", partner_id, pseudonym)))
+
+
+def seal_enrollments(sealer: Sealer, partner_id: int, pseudonym: str,
+                     enrollments: list[dict[str, str | None]]) -> dict[str, str] | None:
+    """Returns the JSON value that stores a record's enrollments sealed for their row, or None
+    when it has none."""
+    if not enrollments:
+        return None
+    plaintext = json.dumps(enrollments, sort_keys=True).encode()
+    sealed = sealer.seal(plaintext, _context("enrollments", partner_id, pseudonym))
+    return {"sealed": base64.b64encode(sealed).decode("ascii")}
+
+
+def open_enrollments(sealer: Sealer, partner_id: int, pseudonym: str,
+                     stored: dict[str, Any] | None) -> list[dict[str, str | None]]:
+    """Returns the enrollments of a stored row ([] when it has none); raises SealingError if
+    they were altered or moved."""
+    if not stored:
+        return []
+    sealed = base64.b64decode(stored["sealed"])
+    return json.loads(sealer.open(sealed, _context("enrollments", partner_id, pseudonym)))
 
 
 def spool_context(sync_id: str, number: int) -> bytes:

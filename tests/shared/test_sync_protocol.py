@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 
 import pytest
 
@@ -74,3 +75,77 @@ def test_schema_is_clkhash_v3_with_keyed_blake_hashing():
     document = load_linkage_schema().document
     assert document["version"] == 3
     assert {f["hashing"]["hash"]["type"] for f in document["features"]} == {"blakeHash"}
+
+
+def enrollment_start() -> SyncStart:
+    return dataclasses.replace(make_start(), enrollment_names=("site", "term"))
+
+
+def enrollment_chunk(records: int = 3) -> SyncChunk:
+    chunk = make_chunk(records)
+    chunk.enrollments = [[{"site": f"site {index}", "term": "2026-06"},
+                          {"site": "north", "term": None}][:index % 3] for index in range(records)]
+    return chunk
+
+
+def test_enrollments_round_trip_and_old_chunks_have_none():
+    start = enrollment_start()
+    assert SyncStart.from_wire(start.to_wire()) == start
+    chunk = enrollment_chunk(4)
+    assert SyncChunk.from_wire(chunk.to_wire(), start) == chunk
+    assert SyncChunk.from_wire(chunk.to_wire(), start).enrollments_of(0) == []
+    wire = make_start().to_wire()
+    del wire["enrollment_names"]
+    assert SyncStart.from_wire(wire).enrollment_names == ()
+    plain = make_chunk(2).to_wire()
+    assert "enrollments" not in plain
+    assert SyncChunk.from_wire(plain, start).enrollments_of(1) == []
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda w: w.update(enrollment_names=["program"]), "must differ from attribute_names"),
+    (lambda w: w.update(enrollment_names=["Site"]), "lower-case"),
+    (lambda w: w.update(enrollment_names=["site", "site"]), "enrollment_names repeat"),
+    (lambda w: w.update(enrollment_names="site"), "enrollment_names must be a list"),
+])
+def test_each_broken_enrollment_name_rule_is_named(mutate, expected):
+    wire = enrollment_start().to_wire()
+    mutate(wire)
+    with pytest.raises(InvalidPackage) as caught:
+        SyncStart.from_wire(wire)
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda w: w.update(enrollments=[[]]), "one list per upserted record"),
+    (lambda w: w.update(enrollments={"site": []}), "one list per upserted record"),
+    (lambda w: w["enrollments"][1].__setitem__(0, {"site": "x"}), "exactly the enrollment_names"),
+    (lambda w: w["enrollments"][1].__setitem__(0, {"site": 3, "term": None}), "null or strings"),
+    (lambda w: w["enrollments"][1].__setitem__(0, {"site": "x" * 65, "term": None}), "at most 64"),
+    (lambda w: w["enrollments"].__setitem__(0, [{"site": "a", "term": None}] * 201),
+     "at most 200 enrollments"),
+    (lambda w: w["enrollments"][1].__setitem__(0, {"site": "2009-08-12", "term": None}),
+     "'enrollments.site' breaks the PII rule full_date"),
+])
+def test_each_broken_enrollment_rule_is_named(mutate, expected):
+    wire = enrollment_chunk(3).to_wire()
+    mutate(wire)
+    with pytest.raises(InvalidPackage) as caught:
+        SyncChunk.from_wire(wire, enrollment_start())
+    assert expected in str(caught.value)
+
+
+def test_a_sync_without_enrollment_names_refuses_enrollments():
+    with pytest.raises(InvalidPackage) as caught:
+        SyncChunk.from_wire(enrollment_chunk(3).to_wire(), make_start())
+    assert "declares no enrollment_names" in str(caught.value)
+
+
+def test_a_chunk_holds_a_bounded_number_of_enrollments():
+    from hublink.shared import sync_protocol
+    records = sync_protocol.MAX_CHUNK_ENROLLMENTS // 200 + 1
+    chunk = make_chunk(records)
+    chunk.enrollments = [[{"site": "a", "term": None}] * 200 for _ in range(records)]
+    with pytest.raises(InvalidPackage) as caught:
+        SyncChunk.from_wire(chunk.to_wire(), enrollment_start())
+    assert "at most 100000 enrollments" in str(caught.value)
