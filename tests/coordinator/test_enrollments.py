@@ -19,8 +19,7 @@ from hublink.coordinator.storage.models import RecordAttributes
 from hublink.coordinator.storage.rekey import rotate_data_key
 from hublink.coordinator.storage.sealed_records import open_enrollments
 from hublink.coordinator.storage.sealing import SealingError
-from tests.conftest import make_chunk, make_start
-from tests.coordinator.test_api import sync
+from tests.helpers import make_chunk, make_start, sync
 
 NAMES = ("site", "start")
 
