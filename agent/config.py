@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from hublink.agent.logs import DEFAULT_LOG_FILE_NAME, LEVELS
-from hublink.agent.settings import IDENTIFIER_KEYS, SETTINGS, Setting
+from hublink.agent.settings import IDENTIFIER_KEYS, IDENTIFIER_OPTION_KEYS, SETTINGS, Setting
 from hublink.agent.deidentify import attribute_columns, parse_attribute_specs, parse_date
+from hublink.agent.normalise.dates import date_format_problems
 from hublink.shared.errors import ConfigError
 
 __all__ = ["AgentConfig", "load_config"]
@@ -34,6 +35,7 @@ class AgentConfig:
     encoding: str
     identifiers: dict[str, Any]
     attributes: dict[str, Any] = field(default_factory=dict)  # as declared; see deidentify
+    enrollments: dict[str, Any] = field(default_factory=dict)  # as declared, like attributes
     state_dir: Path = Path(".hublink-agent")
     source_url: str | None = None
     password_env: str | None = None
@@ -54,10 +56,10 @@ class AgentConfig:
         """Returns every source column the configuration names, record key first."""
         columns = [self.record_key]
         for key, value in self.identifiers.items():
-            if key == "dob_format":
+            if key in IDENTIFIER_OPTION_KEYS:
                 continue
             columns += value if isinstance(value, list) else [value]
-        columns += attribute_columns(self.attributes)
+        columns += attribute_columns(self.attributes) + attribute_columns(self.enrollments)
         return list(dict.fromkeys(columns))
 
     @property
@@ -86,6 +88,11 @@ def _check_kind(setting: Setting, value: Any) -> str | None:
         return None if isinstance(value, dict) else "must be a table"
     if setting.kind == "date":
         return None if parse_date(value) else "must be a date such as 2026-07-01"
+    if setting.kind == "bool":
+        return None if isinstance(value, bool) else "must be true or false"
+    if setting.kind == "dateformat":
+        problems = date_format_problems(value, "")
+        return problems[0].strip() if problems else None
     return None
 
 
@@ -150,15 +157,18 @@ def _check_source(values: dict[str, Any], problems: list[str]) -> None:
 
 
 def _check_identifiers(identifiers: dict[str, Any], attributes: dict[str, Any],
-                       record_key: Any, problems: list[str]) -> None:
+                       enrollments: dict[str, Any], record_key: Any,
+                       problems: list[str]) -> None:
     has_parts = identifiers.get("first_name") or identifiers.get("last_name")
     if not has_parts and not identifiers.get("full_name"):
         problems.append("identifiers: name one of first_name/last_name, or full_name")
     if has_parts and identifiers.get("full_name"):
         problems.append("identifiers: use either full_name or first_name/last_name, not both")
-    if identifiers.get("dob") and not identifiers.get("dob_format"):
-        problems.append('identifiers.dob_format is required with dob (for example "%m/%d/%Y")')
     problems += parse_attribute_specs(attributes, identifiers, record_key)[1]
+    problems += parse_attribute_specs(enrollments, identifiers, record_key, "enrollments")[1]
+    for name in sorted(set(attributes) & set(enrollments)):
+        problems.append(f"enrollments.{name}: {name!r} is already an attribute; an enrollment "
+                        "attribute needs its own name")
 
 
 def _check_age_range(values: dict[str, Any], identifiers: dict[str, Any],
@@ -190,7 +200,9 @@ def load_config(path: str | Path) -> AgentConfig:
     identifiers = {key: values[f"identifiers.{key}"] for key in IDENTIFIER_KEYS
                    if values.get(f"identifiers.{key}")}
     attributes = values.get("attributes") or {}
-    _check_identifiers(identifiers, attributes, values.get("source.record_key"), problems)
+    enrollments = values.get("enrollments") or {}
+    _check_identifiers(identifiers, attributes, enrollments, values.get("source.record_key"),
+                       problems)
     _check_age_range(values, identifiers, problems)
     if problems:
         raise ConfigError(f"{config_path.name} has {len(problems)} problem(s)", details=problems)
@@ -214,6 +226,7 @@ def load_config(path: str | Path) -> AgentConfig:
         encoding=values["source.encoding"],
         identifiers=identifiers,
         attributes=dict(attributes),
+        enrollments=dict(enrollments),
         state_dir=resolve("agent.state_dir"),
         source_url=values["source.url"],
         password_env=values["source.password_env"],

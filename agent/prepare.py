@@ -1,8 +1,17 @@
-"""Turn a source table into what may leave the building: features, keys and attributes.
+"""Turn a source table into what may leave the building: features, keys, attributes and
+enrollments.
 
 This is the shared path of ``check``, ``preview`` and ``sync``: every row is normalised,
 record-level problems are counted with their row numbers (never their values), and rows
-that cannot be sent at all (empty or repeated record key) are set aside.
+that cannot be sent at all (empty record key; a repeated one without ``[enrollments]``) are
+set aside.
+
+With ``[enrollments]``, rows sharing a record key are one youth's enrollments. The rule that
+decides: the key's first row in the file gives the record's identifiers and attributes;
+a later row whose identifiers (or attributes) differ is reported as
+``conflicting_identifiers`` (``conflicting_attributes``) with its line, and its enrollment
+still counts. Each row's enrollment values (all empty: no enrollment) join the record's
+list once (an identical repeat is ``repeated_enrollment``), at most MAX_RECORD_ENROLLMENTS.
 """
 
 from __future__ import annotations
@@ -13,17 +22,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import pandas
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.normalise import RawIdentifiers, normalise_record
-from hublink.agent.deidentify import build_attributes, read_opt_out_file
+from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out_file
+from hublink.shared.sync_protocol import MAX_RECORD_ENROLLMENTS
 
-__all__ = ["PreparedSource", "FeatureSink", "prepare_source", "record_digest", "HEADER_ROWS"]
+__all__ = ["PreparedSource", "FeatureSink", "prepare_source", "record_digest",
+           "enrollment_digest", "HEADER_ROWS", "RECORD_KEY_FIELD"]
 
 # Data row n of a file with one header line is line n + HEADER_ROWS of the file.
 HEADER_ROWS = 2
+# The field of problems that concern a record key's rows together.
+RECORD_KEY_FIELD = "record key"
 
 
 Chunks = Iterable[tuple[int, pandas.DataFrame]]
@@ -33,9 +47,11 @@ Chunks = Iterable[tuple[int, pandas.DataFrame]]
 class PreparedSource:
     """The records of one source, in source order, plus what went wrong where.
 
-    ``digests`` change whenever what a record would send changes; ``rows`` (the features to
-    encode) are kept only for the positions asked for, so a whole source never sits in
-    memory as features.
+    ``digests`` change whenever what a record would send changes (its enrollments too);
+    ``rows`` (the features to encode) are kept only for the positions asked for, so a whole
+    source never sits in memory as features. ``enrollment_lists`` holds each record's
+    enrollments (tuples in ``enrollment_names`` order, sorted) when ``[enrollments]`` is
+    declared; ``dates`` the pass's date readers, which know the forms they read.
     """
 
     row_count: int = 0
@@ -48,6 +64,18 @@ class PreparedSource:
     problem_rows: dict[tuple[str, str], list[int]] = field(
         default_factory=lambda: defaultdict(list))
     skipped_rows: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    enrollment_names: list[str] = field(default_factory=list)
+    enrollment_lists: list[list[tuple[str | None, ...]]] = field(default_factory=list)
+    enrollment_count: int = 0
+    conflicts: list[tuple[int, int]] = field(default_factory=list)  # (line, the key's first line)
+    dates: SourceDates | None = None
+
+    def enrollments_of(self, position: int) -> list[dict[str, str | None]]:
+        """Returns the enrollments of the record at ``position`` as they are sent."""
+        if not self.enrollment_names:
+            return []
+        return [dict(zip(self.enrollment_names, values))
+                for values in self.enrollment_lists[position]]
 
     @property
     def record_count(self) -> int:
@@ -65,6 +93,18 @@ class PreparedSource:
 def record_digest(features: tuple[str, ...], attributes: tuple[str | None, ...]) -> str:
     """Returns a digest that changes whenever what would be sent for a record changes."""
     return hashlib.sha256(json.dumps([list(features), list(attributes)]).encode()).hexdigest()[:32]
+
+
+def _sort_key(enrollment: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
+    return tuple((value is None, value or "") for value in enrollment)
+
+
+def enrollment_digest(digest: str, enrollments: list[tuple[str | None, ...]]) -> str:
+    """Given a record's digest and its (sorted) enrollments, returns the digest of both; the
+    record's own digest when it has none."""
+    if not enrollments:
+        return digest
+    return hashlib.sha256(json.dumps([digest, enrollments]).encode()).hexdigest()[:32]
 
 
 def _column_text(frame: pandas.DataFrame, column: str | list[str] | None) -> list[object]:
@@ -87,49 +127,108 @@ FeatureSink = Callable[[int, tuple[str, ...], str], None]
 
 
 def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFrame,
-                   today: date | None, opted_out: set[str], seen: set[str],
+                   today: date | None, opted_out: set[str], seen: dict[str, _FirstRow] | set[str],
                    prepared: PreparedSource, sink: FeatureSink, interned: dict[str, str]) -> None:
     identifiers = config.identifiers
     columns = {key: _column_text(frame, identifiers.get(key))
                for key in ("first_name", "middle_name", "last_name", "full_name", "dob", "sex",
                            "address", "city", "zip")}
     first_line = first_index + HEADER_ROWS
-    attribute_values, attribute_problems = build_attributes(config, frame, first_line, today)
+    prepared.dates.observe(frame)
+    attribute_values, attribute_problems = build_attributes(config, frame, first_line, today,
+                                                            prepared.dates)
     names = list(prepared.attributes)
     # Attribute values repeat: keep one string object per distinct value, not one per cell.
     for name in names:
         attribute_values[name] = [None if value is None else interned.setdefault(value, value)
                                   for value in attribute_values[name]]
-    dob_format = identifiers.get("dob_format")
+    enrolling = isinstance(seen, dict)
+    if enrolling:
+        enrollment_values, enrollment_problems = build_attributes(
+            config, frame, first_line, today, prepared.dates, section="enrollments")
+        attribute_problems += enrollment_problems
+        enrollment_rows = [tuple(None if value is None else interned.setdefault(value, value)
+                                 for value in row)
+                           for row in zip(*(enrollment_values[name]
+                                            for name in prepared.enrollment_names))]
+    dob_reader = prepared.dates.reader("dob")
+    zip_pad = bool(identifiers.get("zip_pad"))
     skipped: set[int] = set()
+    later: set[int] = set()
     for offset, raw_key in enumerate(frame[config.record_key].tolist()):
         line = first_line + offset
         record_key = _text_or_none(raw_key)
         reason = ("empty_record_key" if record_key is None else "opted_out"
-                  if record_key in opted_out else "duplicate_record_key" if record_key in seen
-                  else None)
+                  if record_key in opted_out else "duplicate_record_key"
+                  if not enrolling and record_key in seen else None)
         if reason:
             prepared.skipped_rows[reason].append(line)
             skipped.add(line)
             continue
-        seen.add(record_key)
+        first = seen.get(record_key) if enrolling else None
         raw = RawIdentifiers(**{key: _raw_value(values[offset]) for key, values in columns.items()})
-        normalised = normalise_record(raw, dob_format, today=today)
+        normalised = normalise_record(raw, dob_reader, today=today, zip_pad=zip_pad)
+        values = tuple(attribute_values[name][offset] for name in names)
+        if first is not None:
+            _add_enrollment_row(prepared, first, line, normalised.features, values,
+                                enrollment_rows[offset])
+            later.add(line)  # its identifiers and attributes are the first row's
+            continue
         for problem in normalised.problems:
             prepared.problem_rows[(problem.kind, problem.field)].append(line)
         position = prepared.sent_count
         prepared.sent_count += 1
-        values = tuple(attribute_values[name][offset] for name in names)
         digest = record_digest(normalised.features, values)
         sink(position, normalised.features, digest)
+        if enrolling:
+            seen[record_key] = _FirstRow(position, line, hash(normalised.features), hash(values))
+            prepared.enrollment_lists.append([])
+            _add_enrollment_row(prepared, seen[record_key], line, normalised.features, values,
+                                enrollment_rows[offset])
+        else:
+            seen.add(record_key)
         if prepared.keep_records:
             prepared.record_keys.append(record_key)
             prepared.digests.append(digest)
             for name, value in zip(names, values):
                 prepared.attributes[name].append(value)
     for problem in attribute_problems:
-        if problem.line not in skipped:
+        if problem.line not in skipped and (problem.line not in later
+                                            or problem.field in prepared.enrollment_names):
             prepared.problem_rows[(problem.kind, problem.field)].append(problem.line)
+
+
+class _FirstRow(NamedTuple):
+    """The row of a record key that decides its identifiers and attributes."""
+
+    position: int
+    line: int
+    features_hash: int
+    attributes_hash: int
+
+
+def _add_enrollment_row(prepared: PreparedSource, first: _FirstRow, line: int,
+                        features: tuple[str, ...], values: tuple[str | None, ...],
+                        enrollment: tuple[str | None, ...]) -> None:
+    """Adds one row of a record key to its record: a later row's identifiers and attributes
+    are compared with the first row's (which decide), its enrollment joins the record's."""
+    if line != first.line:
+        if hash(features) != first.features_hash:
+            prepared.problem_rows[("conflicting_identifiers", RECORD_KEY_FIELD)].append(line)
+            prepared.conflicts.append((line, first.line))
+        elif hash(values) != first.attributes_hash:
+            prepared.problem_rows[("conflicting_attributes", RECORD_KEY_FIELD)].append(line)
+            prepared.conflicts.append((line, first.line))
+    if all(value is None for value in enrollment):
+        return
+    enrollments = prepared.enrollment_lists[first.position]
+    if enrollment in enrollments:
+        prepared.problem_rows[("repeated_enrollment", RECORD_KEY_FIELD)].append(line)
+    elif len(enrollments) >= MAX_RECORD_ENROLLMENTS:
+        prepared.problem_rows[("too_many_enrollments", RECORD_KEY_FIELD)].append(line)
+    else:
+        enrollments.append(enrollment)
+        prepared.enrollment_count += 1
 
 
 def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
@@ -145,13 +244,19 @@ def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
     if sink is None:
         sink = lambda position, features, digest: prepared.rows.__setitem__(position, features)  # noqa: E731
     prepared.attributes = {name: [] for name in config.attributes}
+    prepared.enrollment_names = list(config.enrollments)
+    prepared.dates = SourceDates(config)
     opted_out = read_opt_out_file(config.opt_out_file)
-    seen: set[str] = set()
+    seen: dict[str, _FirstRow] | set[str] = {} if config.enrollments else set()
     interned: dict[str, str] = {}
     for first_index, frame in chunks:
         prepared.row_count += len(frame)
         _prepare_chunk(config, first_index, frame, today, opted_out, seen, prepared, sink,
                        interned)
+    for position, enrollments in enumerate(prepared.enrollment_lists):
+        enrollments.sort(key=_sort_key)
+        if prepared.keep_records:
+            prepared.digests[position] = enrollment_digest(prepared.digests[position], enrollments)
     return prepared
 
 

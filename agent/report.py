@@ -14,7 +14,7 @@ import pandas
 from hublink.agent.config import AgentConfig
 from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
-from hublink.agent.prepare import HEADER_ROWS, PreparedSource, prepare_source
+from hublink.agent.prepare import HEADER_ROWS, RECORD_KEY_FIELD, PreparedSource, prepare_source
 from hublink.agent.readers import iter_source
 
 __all__ = ["check_report", "check_source", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
@@ -33,7 +33,7 @@ _HINTS = {
     "empty_record_key": "row skipped: no record key",
     "duplicate_record_key": "row skipped: its record key is on an earlier line",
     "opted_out": "not a problem: on the opt-out list, not sent",
-    "unparseable_date": "does not match the configured date format",
+    "unparseable_date": "not a date in any form the column's date format reads",
     "future_date": "after today",
     "implausible_date": "an age over 120 years",
     "outside_age_range": "outside [checks] min_age..max_age",
@@ -42,7 +42,15 @@ _HINTS = {
     "missing_name": "no name",
     "unsupported_script": "letters that cannot be written in ASCII were dropped",
     "unknown_sex_code": "not F/M/Female/Male/U/Unknown",
-    "bad_zip": "not a 5- or 9-digit ZIP code",
+    "bad_zip": "not a 5- or 9-digit ZIP code (identifiers.zip_pad = true restores leading "
+               "zeros a spreadsheet dropped)",
+    "conflicting_identifiers": "identifiers differ from the first row of the same record key, "
+                               "which decides; the row's enrollment still counts",
+    "conflicting_attributes": "attributes differ from the first row of the same record key, "
+                              "which decides; the row's enrollment still counts",
+    "repeated_enrollment": "the same enrollment as an earlier row of the record key, sent once",
+    "too_many_enrollments": "the record key already has the most enrollments a record may "
+                            "carry; this one is not sent",
     "unmapped_value": "a code outside the mapping, sent as null",
     "not_a_number": "not a number, sent as null",
     "attribute_too_long": "longer than 64 characters, sent as null",
@@ -112,6 +120,8 @@ def check_source(config: AgentConfig) -> tuple[str, int]:
 
 
 def _section_of(field_name: str, attributes: set[str]) -> str:
+    if field_name == RECORD_KEY_FIELD:
+        return "record keys"
     if field_name == "dob":
         return "dates of birth"
     if field_name in _NAME_FIELDS:
@@ -140,11 +150,17 @@ def _render_check(config: AgentConfig, prepared: PreparedSource,
     for kind, lines in sorted(prepared.skipped_rows.items()):
         sections["record keys"].append(_issue_line(kind, kind, lines))
         problems += 0 if kind in _NOT_PROBLEMS else len(lines)
-    attributes = set(config.attributes)
+    attributes = set(config.attributes) | set(config.enrollments)
     for (kind, field_name), lines in sorted(prepared.problem_rows.items()):
         sections[_section_of(field_name, attributes)].append(
             _issue_line(f"{kind} ({field_name})", kind, lines))
         problems += len(lines)
+    if prepared.conflicts:
+        shown = ", ".join(f"{line} (first at {first})"
+                          for line, first in prepared.conflicts[:MAX_ROWS_LISTED])
+        sections["record keys"].append(f"  conflicting rows and their key's first row: {shown}")
+    if _date_forms(prepared):
+        sections["date formats found"] = _date_forms(prepared)
     specs = attribute_specs(config)
     for name, counts in sorted(statistics.unmapped.items()):
         fallback = specs[name].unmapped
@@ -158,12 +174,27 @@ def _render_check(config: AgentConfig, prepared: PreparedSource,
         low = "" if config.min_age is None else config.min_age
         high = "" if config.max_age is None else config.max_age
         titles["dates of birth"] += f" (ages {low}..{high} expected at {on})"
+    enrollments = (f" with {prepared.enrollment_count} enrollments" if prepared.enrollment_names
+                   else "")
     text = [f"source: {config.source_name}: {prepared.row_count} rows, "
-            f"{prepared.record_count} records can be sent", "", *_missing_rates(config, statistics),
+            f"{prepared.record_count} records{enrollments} can be sent", "",
+            *_missing_rates(config, statistics),
             "", "file line numbers below count the header as line 1"]
     for name, lines in sections.items():
         text += ["", f"{titles[name]}:", *(lines or ["  no problems"])]
     return "\n".join(text), problems
+
+
+def _date_forms(prepared: PreparedSource) -> list[str]:
+    """Returns one line per date column: the forms read, with counts, and how ambiguous
+    day/month values were read (unreadable values are listed with their rows above)."""
+    if prepared.dates is None:
+        return []
+    lines = []
+    for key, reader in prepared.dates.readers.items():
+        label = "date of birth" if key == "dob" else key
+        lines.append(f"  {label} ({prepared.dates.columns[key]}): {reader.describe()}")
+    return lines
 
 
 def _size(count: int) -> str:
@@ -231,6 +262,9 @@ def preview_report(config: AgentConfig, prepared: PreparedSource, clk_bytes: int
                  for index in range(shown)]
         lines += ["", f"the first {shown} of {prepared.record_count} records, as they leave:",
                   *_table(header, table)]
+    if prepared.enrollment_names:
+        lines.append(f"  enrollments: {prepared.enrollment_count} "
+                     f"({', '.join(prepared.enrollment_names)}), listed with their records")
     specs = attribute_specs(config)
     lines += ["", "attributes:" if prepared.attributes else "attributes: none"]
     for name, values in prepared.attributes.items():

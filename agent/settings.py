@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "ATTRIBUTE_TABLE_KEYS",
+__all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "IDENTIFIER_OPTION_KEYS", "ATTRIBUTE_TABLE_KEYS",
            "render_example_config", "render_config", "render_settings_markdown"]
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One configuration key: ``kind`` is one of str, path, float, int, date, columns,
-    list, table."""
+    """One configuration key: ``kind`` is one of str, path, float, int, bool, date,
+    dateformat, columns, list, table."""
 
     section: str
     key: str
@@ -88,15 +88,28 @@ SETTINGS: tuple[Setting, ...] = (
             'Column with the whole name, "Last, First" or "First Last", instead of first/last.',
             None),
     Setting("identifiers", "dob", "str", "Column with the date of birth.", "BIRTH_DT"),
-    Setting("identifiers", "dob_format", "str",
-            "strptime format of the date of birth (required with dob).", "%m/%d/%Y"),
-    Setting("identifiers", "sex", "str", "Column with sex: F/M/Female/Male/U/Unknown/blank.",
+    Setting("identifiers", "dob_format", "dateformat",
+            'How dates of birth are written: "auto" (the default) recognises ISO, month/day/'
+            "year with or without zero padding, day-month name-year, YYYYMMDD, Excel serial "
+            "numbers and spreadsheet date cells, value by value, and reads a day/month that "
+            "could be either in the column's dominant unambiguous order (month first when "
+            "none is), so a file that mixes forms loses no dates; `check` reports the forms "
+            'found. Or one strptime format ("%m/%d/%Y"), or a list tried in order.',
+            "auto", default="auto"),
+    Setting("identifiers", "sex", "str", "Column with sex: F/M/Female/Male/U/Unknown/blank. "
+            'A gender attribute may read it through map = "gender" (see Attribute tables).',
             "GENDER_CD"),
     Setting("identifiers", "address", "columns",
             "Column, or list of columns joined with spaces, holding the street address.",
             ["STREET_NO", "STREET"]),
     Setting("identifiers", "city", "str", "Column with the city.", "CITY"),
-    Setting("identifiers", "zip", "str", "Column with the ZIP code.", "ZIP_CD"),
+    Setting("identifiers", "zip", "str", "Column with the ZIP code: 5 or 9 digits (ZIP+4, "
+            "with or without the dash); any other shape is counted as a bad_zip problem.",
+            "ZIP_CD"),
+    Setting("identifiers", "zip_pad", "bool",
+            "Restore a leading zero a spreadsheet dropped (2134 -> 02134). Off by default: in "
+            "most of the country a 4-digit ZIP is an error, and padding it would make another "
+            "place's ZIP.", False, default=False),
     Setting("checks", "min_age", "int",
             "`check` reports dates of birth giving a younger age at checks.reference_date.", 5),
     Setting("checks", "max_age", "int",
@@ -108,6 +121,13 @@ SETTINGS: tuple[Setting, ...] = (
             "it is), or a table [attributes.NAME] that transforms a column or the date of "
             "birth (see Attribute tables in docs/agent-config.md).",
             {"race_ethnicity": "RACE_ETHNICITY", "program": "Program"}, default={}),
+    Setting("enrollments", "*", "table",
+            "Per-row participation attributes: rows sharing a record key are one youth's "
+            "enrollments (the first row of a key gives its identifiers and attributes), and "
+            "each row's values, declared like [attributes] (name = column, or a table "
+            "[enrollments.NAME] with a transform), travel as that record's enrollment list. "
+            "Without [enrollments] a repeated record key is reported and skipped.",
+            {"program": "Program", "site": "Site"}, default={}),
     Setting("agent", "state_dir", "path",
             "Folder for the agent's own state (pseudonym key). Default: .hublink-agent beside "
             "the config file.", ".hublink-agent", default=".hublink-agent"),
@@ -125,6 +145,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 IDENTIFIER_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.section == "identifiers")
+# [identifiers] keys that say how to read a column rather than name one.
+IDENTIFIER_OPTION_KEYS = frozenset({"dob_format", "zip_pad"})
 
 # The keys of an attribute table [attributes.NAME]; agent/deidentify validates them.
 ATTRIBUTE_TABLE_KEYS: tuple[Setting, ...] = (
@@ -136,8 +158,10 @@ ATTRIBUTE_TABLE_KEYS: tuple[Setting, ...] = (
             "What leaves: passthrough (default), map (default with map), age, age_band, "
             "birth_year, month, zip5, zip3 or bucket; see the transforms below.", "age_band"),
     Setting("attributes.NAME", "map", "table",
-            'code = label for transform map, or "spd15" for the ready SPD 15 mapping. Codes '
-            "match ignoring case, spaces and punctuation.", {"1": "Black or African American"}),
+            'code = label for transform map, "spd15" for the ready SPD 15 mapping, or "gender" '
+            "for female, male, another gender and unknown (the only labels a map of the "
+            "identifiers' sex column may send). Codes match ignoring case, spaces and "
+            "punctuation.", {"1": "Black or African American"}),
     Setting("attributes.NAME", "extra", "table",
             "More code = label pairs, added to (or overriding) map.", {"8": "Unknown"}),
     Setting("attributes.NAME", "unmapped", "str",
@@ -152,9 +176,10 @@ ATTRIBUTE_TABLE_KEYS: tuple[Setting, ...] = (
             "Ages (whole years) where each age band starts, increasing.", [0, 5, 11, 14, 18, 25]),
     Setting("attributes.NAME", "edges", "list",
             "Numbers where each bucket starts, increasing.", [0, 10, 20, 40]),
-    Setting("attributes.NAME", "date_format", "str",
-            "strptime format of a date column (default: ISO); the date of birth uses "
-            "identifiers.dob_format.", "%m/%d/%Y"),
+    Setting("attributes.NAME", "date_format", "dateformat",
+            'How a date column is written: "auto" (the default, as identifiers.dob_format), '
+            "a strptime format or a list of them; the date of birth uses "
+            "identifiers.dob_format.", "%m/%d/%Y", default="auto"),
 )
 
 # Shown, commented out, in the example configuration under [attributes].
@@ -172,13 +197,24 @@ ATTRIBUTE_TABLE_EXAMPLE = """# A table transforms the value so that nothing iden
 # [attributes.zip]
 # from = "zip"
 # transform = "zip5"
+# [attributes.gender]        # from the identifiers' sex column, coarsened
+# column = "GENDER_CD"
+# map = "gender"             # female, male, another gender, unknown
 # [attributes.hours]
 # column = "HOURS"
 # transform = "bucket"
 # edges = [0, 10, 20, 40]"""
 
 
+# Shown, commented out, in the example configuration under [enrollments].
+ENROLLMENT_TABLE_EXAMPLE = """# [enrollments.start]
+# column = "Start Date"
+# transform = "month"""
+
+
 def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):
@@ -200,11 +236,14 @@ def render_example_config() -> str:
         need = "required" if setting.required else "optional"
         lines.append(f"# {setting.help} ({need})")
         if setting.kind == "table":
-            lines += [f"{name} = {_toml_value(column)}" for name, column in setting.example.items()]
+            comment = "# " if setting.section == "enrollments" else ""  # most files: one row a youth
+            lines += [f"{comment}{name} = {_toml_value(column)}"
+                      for name, column in setting.example.items()]
             lines += ATTRIBUTE_TABLE_EXAMPLE.splitlines() if setting.section == "attributes" else []
+            lines += ENROLLMENT_TABLE_EXAMPLE.splitlines() if setting.section == "enrollments" else []
         elif setting.example is None:
             lines.append(f"# {setting.key} = \"...\"")
-        elif setting.required or setting.section == "identifiers":
+        elif setting.required or (setting.section == "identifiers" and setting.default is None):
             lines.append(f"{setting.key} = {_toml_value(setting.example)}")
         else:
             lines.append(f"# {setting.key} = {_toml_value(setting.example)}")

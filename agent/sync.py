@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hublink.agent.config import AgentConfig
+from hublink.agent.deidentify import attribute_specs, enrollment_specs
 from hublink.agent.encode import RowEncoder
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise, read_linkage_secret
-from hublink.agent.prepare import PreparedSource, prepare_source
+from hublink.agent.prepare import PreparedSource, enrollment_digest, prepare_source
 from hublink.agent.readers import iter_source
 from hublink.agent.state import PendingSync, SyncState, now
 from hublink.agent.transport import CoordinatorClient, CoordinatorRefused, read_token
 from hublink.shared.errors import SourceError
 from hublink.shared.pii_firewall import firewall_problems
 from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema, schema_fingerprint
-from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
+from hublink.shared.sync_protocol import MAX_CHUNK_ENROLLMENTS, SyncChunk, SyncCommit, SyncStart
 
 __all__ = ["SyncSummary", "SyncPlan", "load_prepared", "plan_sync", "run_sync"]
 
@@ -47,6 +48,7 @@ class SyncSummary:
     changed: int = 0
     deleted: int = 0
     resumed_chunks: int = 0
+    enrollments: int = 0
     problem_counts: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -58,6 +60,8 @@ class SyncSummary:
         else:
             head = (f"synced {self.records} records ({self.mode}: {self.added} added, "
                     f"{self.changed} changed, {self.deleted} deleted) from {self.rows_read} rows")
+            if self.enrollments:
+                head += f", with {self.enrollments} enrollments"
             if self.resumed_chunks:
                 head += f"; resumed, {self.resumed_chunks} chunks were already there"
         lines = [f"{head}; {stages}"]
@@ -127,6 +131,20 @@ def load_prepared(config: AgentConfig) -> PreparedSource:
 _ENCODE_BATCH = 20_000
 
 
+def chunk_size(config: AgentConfig, prepared: PreparedSource) -> int:
+    """Returns the records per chunk: ``chunk_records``, fewer when records have so many
+    enrollments that a full chunk would pass MAX_CHUNK_ENROLLMENTS."""
+    most = max((len(item) for item in prepared.enrollment_lists), default=0)
+    return max(1, min(config.chunk_records, MAX_CHUNK_ENROLLMENTS // max(most, 1)))
+
+
+def sent_names(prepared: PreparedSource) -> tuple[str, ...]:
+    """Returns the names a sync declares, as the state remembers them: the attributes, then
+    ``enrollments.NAME`` for each enrollment attribute (a change of either needs a full sync)."""
+    return tuple(prepared.attributes) + tuple(f"enrollments.{name}"
+                                              for name in prepared.enrollment_names)
+
+
 def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id: str,
                          prepared: PreparedSource, pseudonyms: list[str], upserts: tuple[int, ...],
                          chunks: list[tuple[tuple[int, ...], tuple[str, ...]]], missing: list[int],
@@ -135,7 +153,7 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
     """Streams the source a second time, encodes the records of the missing chunks in
     batches as they complete, and sends each chunk; raises SourceError when a record changed
     since pass one (nothing is committed then)."""
-    size = config.chunk_records
+    size = chunk_size(config, prepared)
     missing_set = set(missing)
     collected: dict[int, list[tuple[str, ...]]] = {}
     complete = [number for number in missing if not chunks[number][0]]
@@ -155,6 +173,8 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
         number = chunk_of(position)
         if number is None:
             return
+        if prepared.enrollment_names:
+            digest = enrollment_digest(digest, prepared.enrollment_lists[position])
         if digest != prepared.digests[position]:
             raise SourceError("the source changed while this sync was reading it; run sync again")
         collected.setdefault(number, []).append(features)
@@ -175,7 +195,9 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
             client.put_chunk(sync_id, number, SyncChunk(
                 pseudonyms=[pseudonyms[i] for i in upserts], clks=clks[offset:offset + size],
                 attributes={name: [prepared.attributes[name][i] for i in upserts] for name in names},
-                deletes=list(deletes)))
+                deletes=list(deletes),
+                enrollments=[prepared.enrollments_of(i) for i in upserts]
+                if prepared.enrollment_names else []))
             offset += size
         complete.clear()
 
@@ -191,18 +213,42 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
         raise SourceError("the source changed while this sync was reading it; run sync again")
 
 
-def _check_firewall(prepared: PreparedSource, chunk_records: int) -> None:
+def _check_firewall(config: AgentConfig, prepared: PreparedSource, chunk_records: int) -> None:
     """Applies the coordinator's PII firewall here first, chunk by chunk as it will be sent,
-    so a partner learns of an identifying attribute before anything leaves; raises SourceError."""
-    problems: list[str] = []
+    so a partner learns of an identifying attribute before anything leaves, and checks that
+    an attribute read from an identifier column sends only its declared coarse categories;
+    raises SourceError."""
+    problems = _identifier_attribute_problems(config, prepared)
     for start in range(0, prepared.record_count, chunk_records):
         window = {name: values[start:start + chunk_records]
                   for name, values in prepared.attributes.items()}
+        for index, name in enumerate(prepared.enrollment_names):
+            window[f"enrollments.{name}"] = [
+                enrollment[index] for enrollments in
+                prepared.enrollment_lists[start:start + chunk_records] for enrollment in enrollments]
         problems.extend(problem for problem in firewall_problems(window) if problem not in problems)
     if problems:
         raise SourceError("attributes would be refused as identifying: change the "
                           "[attributes] configuration (a transform or another column)",
                           details=problems)
+
+
+def _identifier_attribute_problems(config: AgentConfig, prepared: PreparedSource) -> list[str]:
+    """Returns a problem line for each attribute read from an identifier column (the sex
+    column, through a gender map) whose values are not all its declared categories."""
+    problems = []
+    specs = {**attribute_specs(config), **enrollment_specs(config)}
+    for name, spec in specs.items():
+        if not spec.reads_identifier:
+            continue
+        allowed = {*spec.mapping.values(), spec.unmapped, spec.missing, None}
+        values = (prepared.attributes[name] if name in prepared.attributes else
+                  [enrollment[prepared.enrollment_names.index(name)]
+                   for enrollments in prepared.enrollment_lists for enrollment in enrollments])
+        if not set(values) <= allowed:
+            problems.append(f"attribute {name!r} reads an identifier column and may send only "
+                            "its declared categories: " + ", ".join(sorted(allowed - {None})))
+    return problems
 
 
 def _agent_version() -> str:
@@ -225,8 +271,8 @@ def _send(config: AgentConfig, client: CoordinatorClient, state: SyncState, plan
     opened = client.open_sync(SyncStart(
         sync_id=sync_id, mode=plan.mode, base_sync_id=plan.base_sync_id, schema_id=schema.schema_id,
         fingerprint=fingerprint, clk_bytes=schema.clk_bytes, attribute_names=names,
-        agent_version=_agent_version()))
-    chunks = plan.chunks(config.chunk_records)
+        agent_version=_agent_version(), enrollment_names=tuple(prepared.enrollment_names)))
+    chunks = plan.chunks(chunk_size(config, prepared))
     if opened["status"] != "committed":
         received = set(opened["received_chunks"])
         summary.resumed_chunks = len(received & set(range(len(chunks))))
@@ -253,11 +299,12 @@ def run_sync(config: AgentConfig, full: bool = False,
     summary.rows_read, summary.problem_counts = prepared.row_count, prepared.problem_counts()
     key = load_or_create_pseudonym_key(config.state_dir)
     pseudonyms = [pseudonymise(key, record_key) for record_key in prepared.record_keys]
-    names = tuple(prepared.attributes)
+    names = sent_names(prepared)
     digests = prepared.digests
     summary.stage_seconds["read"] = time.perf_counter() - started
     summary.records = len(pseudonyms)
-    _check_firewall(prepared, config.chunk_records)
+    summary.enrollments = prepared.enrollment_count
+    _check_firewall(config, prepared, chunk_size(config, prepared))
     client = CoordinatorClient(config.coordinator_url, token, timeout=config.timeout,
                                retries=config.retries)
     plan: SyncPlan | None = None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hublink.agent.deidentify.specs import AttributeSpec, parse_attribute_specs
 from hublink.agent.deidentify.transforms import (TRANSFORMS, bucket_value, date_value,
                                                  map_code, whole_years, zip_value)
-from hublink.agent.normalise.dates import _as_date, normalise_birth_date
+from hublink.agent.normalise.dates import AUTO, DateReader, normalise_birth_date
 from hublink.agent.normalise.text import cell_text, is_missing
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH
 from hublink.shared.errors import ConfigError
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
     from hublink.agent.config import AgentConfig
 
-__all__ = ["AttributeProblem", "attribute_specs", "build_attributes", "unmapped_codes"]
+__all__ = ["AttributeProblem", "SourceDates", "attribute_specs", "build_attributes",
+           "enrollment_specs", "unmapped_codes"]
 
 class AttributeProblem(NamedTuple):
     """One problem of one row: ``kind`` (e.g. "unmapped_value"), ``field`` (the attribute
@@ -37,37 +38,75 @@ class AttributeProblem(NamedTuple):
     line: int
 
 
-def attribute_specs(config: AgentConfig) -> dict[str, AttributeSpec]:
-    """Given a configuration, returns its attribute specs; raises ConfigError when the
-    declarations are invalid (``load_config`` reports those earlier)."""
-    specs, problems = parse_attribute_specs(config.attributes, config.identifiers,
-                                            config.record_key)
+def attribute_specs(config: AgentConfig, section: str = "attributes") -> dict[str, AttributeSpec]:
+    """Given a configuration, returns its attribute (or, with ``section="enrollments"``,
+    enrollment) specs; raises ConfigError when the declarations are invalid (``load_config``
+    reports those earlier)."""
+    declared = config.enrollments if section == "enrollments" else config.attributes
+    specs, problems = parse_attribute_specs(declared, config.identifiers, config.record_key,
+                                            section)
     if problems:
-        raise ConfigError("the [attributes] table has problems", details=problems)
+        raise ConfigError(f"the [{section}] table has problems", details=problems)
     return specs
 
 
-def _births(config: AgentConfig, frame: pandas.DataFrame, today: date) -> list[date | None]:
+def enrollment_specs(config: AgentConfig) -> dict[str, AttributeSpec]:
+    """Given a configuration, returns its ``[enrollments]`` specs (empty: one row a youth)."""
+    return attribute_specs(config, "enrollments")
+
+
+class SourceDates:
+    """The date readers of a source's date columns, kept for a whole pass so that "auto"
+    decides ambiguous values by everything read so far: ``"dob"`` for the date of birth,
+    ``"attributes.NAME"`` and ``"enrollments.NAME"`` for date columns of attributes."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        self.columns: dict[str, str] = {}
+        self.readers: dict[str, DateReader] = {}
+        if config.identifiers.get("dob"):
+            self._add("dob", config.identifiers["dob"],
+                      config.identifiers.get("dob_format", AUTO))
+        for section in ("attributes", "enrollments"):
+            for name, spec in attribute_specs(config, section).items():
+                if TRANSFORMS[spec.transform].reads == "date" and spec.source != "dob":
+                    self._add(f"{section}.{name}", spec.column, spec.date_format)
+
+    def _add(self, key: str, column: str, setting: str | list[str]) -> None:
+        self.columns[key], self.readers[key] = column, DateReader(setting)
+
+    def observe(self, frame: pandas.DataFrame) -> None:
+        """Counts the unambiguous day/month orders of one block of rows, before it is read."""
+        for key, reader in self.readers.items():
+            reader.observe(frame[self.columns[key]].tolist())
+
+    def reader(self, key: str) -> DateReader:
+        """Returns the reader of ``key``; a fresh "auto" reader when there is none."""
+        return self.readers.get(key) or DateReader()
+
+
+def _births(config: AgentConfig, frame: pandas.DataFrame, today: date,
+            dates: SourceDates) -> list[date | None]:
     column = config.identifiers.get("dob")
     if not column:
         return [None] * len(frame)
-    dob_format = config.identifiers.get("dob_format")
+    reader = dates.reader("dob")
     births: list[date | None] = []
     for cell in frame[column].tolist():
-        year, month, day, _, problem = normalise_birth_date(cell, dob_format, today)
+        year, month, day, _, problem = normalise_birth_date(cell, reader, today, count=False)
         births.append(None if problem or not year else date(int(year), int(month), int(day)))
     return births
 
 
-def _rule(spec: AttributeSpec) -> Callable[[Any], tuple[str | None, str | None]]:
+def _rule(spec: AttributeSpec, reader: DateReader, zip_pad: bool
+          ) -> Callable[[Any], tuple[str | None, str | None]]:
     reads = TRANSFORMS[spec.transform].reads
     if reads == "zip":
-        return lambda cell: zip_value(spec.transform, cell)
+        return lambda cell: zip_value(spec.transform, cell, zip_pad)
     if reads == "number":
         return lambda cell: bucket_value(spec.edges, cell)
     if reads == "date":
         def from_date(cell: Any) -> tuple[str | None, str | None]:
-            when = _as_date(cell, spec.date_format)  # None reads ISO dates
+            when = reader.read(cell)
             if when is None:
                 return None, "unparseable_date"
             return date_value(spec.transform, when, spec.reference_date, spec.edges)
@@ -90,28 +129,36 @@ def _cells(spec: AttributeSpec, config: AgentConfig, frame: pandas.DataFrame,
 
 
 def build_attributes(config: AgentConfig, frame: pandas.DataFrame, first_line: int,
-                     today: date | None = None
+                     today: date | None = None, dates: SourceDates | None = None,
+                     section: str = "attributes"
                      ) -> tuple[dict[str, list[str | None]], list[AttributeProblem]]:
     """Given the configuration, a block of source rows whose first row is file line
-    ``first_line`` and today's date (default: the system date), returns every attribute's
-    values in row order and the problems, row by row; raises ConfigError on invalid specs."""
+    ``first_line``, today's date (default: the system date) and the pass's date readers
+    (default: new ones that observe this block), returns every attribute's (or enrollment
+    attribute's) values in row order and the problems, row by row; raises ConfigError on
+    invalid specs. The ``[checks]`` age range is checked with the attributes."""
     today = today or date.today()
-    specs = attribute_specs(config)
-    needs_births = any(spec.source == "dob" for spec in specs.values()) \
-        or _age_range(config) is not None
-    births = _births(config, frame, today) if needs_births else []
+    if dates is None:
+        dates = SourceDates(config)
+        dates.observe(frame)
+    specs = attribute_specs(config, section)
+    checks_ages = section == "attributes" and _age_range(config) is not None
+    needs_births = any(spec.source == "dob" for spec in specs.values()) or checks_ages
+    births = _births(config, frame, today, dates) if needs_births else []
     values: dict[str, list[str | None]] = {}
     problems: list[AttributeProblem] = []
     for name, spec in specs.items():
-        rule, cache = _rule(spec), {}
+        rule = _rule(spec, dates.reader(f"{section}.{name}"),
+                     bool(config.identifiers.get("zip_pad")))
+        cache: dict[Any, tuple[str | None, str | None]] = {}
         column: list[str | None] = []
         for index, cell in enumerate(_cells(spec, config, frame, births)):
             if cell is None or (spec.source != "dob" and is_missing(cell)):
                 column.append(spec.missing)
                 continue
             key = cell if spec.source == "dob" else cell_text(cell)
-            if key not in cache:
-                cache[key] = rule(cell)
+            if key not in cache or TRANSFORMS[spec.transform].reads == "date":
+                cache[key] = rule(cell)  # a date is read each time: its reader counts forms
             value, problem = cache[key]
             if value is not None and len(value) > MAX_ATTRIBUTE_VALUE_LENGTH:
                 value, problem = None, "attribute_too_long"
@@ -119,7 +166,8 @@ def build_attributes(config: AgentConfig, frame: pandas.DataFrame, first_line: i
                 problems.append(AttributeProblem(problem, name, first_line + index))
             column.append(value)
         values[name] = column
-    problems += _age_range_problems(config, births, first_line, today)
+    if checks_ages:
+        problems += _age_range_problems(config, births, first_line, today)
     return values, problems
 
 
@@ -150,10 +198,12 @@ def _age_range_problems(config: AgentConfig, births: list[date | None], first_li
 def unmapped_codes(config: AgentConfig, frame: pandas.DataFrame, first_line: int,
                    skip: set[int] | frozenset[int] = frozenset()) -> dict[str, Counter[str]]:
     """Given the configuration, source rows starting at file line ``first_line`` and the
-    lines to leave out (rows not sent), returns attribute name -> count of each code outside
-    its mapping (codes are attribute values, shown on the partner's terminal only)."""
+    lines to leave out (rows not sent), returns attribute (and enrollment attribute) name ->
+    count of each code outside its mapping (codes are attribute values, shown on the
+    partner's terminal only)."""
     found: dict[str, Counter[str]] = {}
-    for name, spec in attribute_specs(config).items():
+    specs = {**attribute_specs(config), **enrollment_specs(config)}
+    for name, spec in specs.items():
         if spec.transform != "map":
             continue
         counts: Counter[str] = Counter()

@@ -4,7 +4,8 @@ An attribute is either ``name = "COLUMN"`` (the cell passes through) or a table 
 ``column`` or an identifier it derives from (``from = "dob"`` or ``"zip"``), a ``transform``
 and that transform's keys. An identifier column or the record key never passes through: an
 identifier may only be read by a transform that generalises it (a date transform of the date
-of birth, zip5/zip3 of the ZIP).
+of birth, zip5/zip3 of the ZIP, a map of the sex column whose every label is one of the
+coarse gender categories). ``[enrollments]`` uses the same declarations.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hublink.agent.deidentify.gender import GENDER_CATEGORIES, gender_mapping
 from hublink.agent.deidentify.spd15 import code_key, spd15_mapping
 from hublink.agent.deidentify.transforms import TRANSFORMS
-from hublink.agent.settings import ATTRIBUTE_TABLE_KEYS
+from hublink.agent.normalise.dates import AUTO, date_format_problems
+from hublink.agent.settings import ATTRIBUTE_TABLE_KEYS, IDENTIFIER_OPTION_KEYS
 from hublink.shared.attributes import (ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTE_VALUE_LENGTH,
                                        RESERVED_ATTRIBUTE_NAMES)
 
 __all__ = ["AttributeSpec", "NAMED_MAPS", "parse_attribute_specs", "attribute_columns",
            "parse_date"]
 
-NAMED_MAPS = {"spd15": spd15_mapping}
+NAMED_MAPS = {"spd15": spd15_mapping, "gender": gender_mapping}
 _COMMON_KEYS = frozenset({"column", "from", "transform", "missing"})
 _KNOWN_KEYS = tuple(setting.key for setting in ATTRIBUTE_TABLE_KEYS)
 _DERIVABLE = {"dob": "date", "zip": "zip"}
@@ -44,7 +47,8 @@ class AttributeSpec:
     missing: str | None = None
     reference_date: date | None = None
     edges: tuple[float, ...] = ()
-    date_format: str | None = None
+    date_format: str | list[str] = AUTO
+    reads_identifier: bool = False  # the sex column, through a map of gender categories
 
     def describe(self) -> str:
         """Returns where the values come from, for the preview."""
@@ -70,13 +74,15 @@ def attribute_columns(declared: dict[str, Any]) -> list[str]:
 
 
 def parse_attribute_specs(declared: dict[str, Any], identifiers: dict[str, Any],
-                          record_key: Any) -> tuple[dict[str, AttributeSpec], list[str]]:
-    """Given the ``[attributes]`` table, the ``[identifiers]`` table and the record key
-    column, returns the specs of the valid attributes and a problem line for each mistake."""
+                          record_key: Any, section: str = "attributes"
+                          ) -> tuple[dict[str, AttributeSpec], list[str]]:
+    """Given the ``[attributes]`` (or ``[enrollments]``, named by ``section``) table, the
+    ``[identifiers]`` table and the record key column, returns the specs of the valid
+    attributes and a problem line for each mistake."""
     problems: list[str] = []
     specs: dict[str, AttributeSpec] = {}
     for name, declaration in declared.items():
-        where = f"attributes.{name}"
+        where = f"{section}.{name}"
         found = len(problems)
         if not isinstance(name, str) or not ATTRIBUTE_NAME_PATTERN.match(name) \
                 or name in RESERVED_ATTRIBUTE_NAMES:
@@ -109,24 +115,29 @@ def _parse_table(name: str, where: str, table: dict[str, Any], identifiers: dict
                  for key in table if key in _KNOWN_KEYS and key not in allowed]
     problems += [f"{where}.{key} is required with transform {transform}"
                  for key in kind.required if key not in table]
-    column, source = _origin(where, table, kind.reads, identifiers, record_key, problems)
+    mapping, map_name = _mapping(where, table, problems) if transform == "map" else ({}, None)
+    unmapped = _label(f"{where}.unmapped", table.get("unmapped", "error"), problems, "error")
+    missing = _label(f"{where}.missing", table.get("missing"), problems)
+    coarse = transform == "map" and set(mapping.values()) | {unmapped, missing} <= {
+        *GENDER_CATEGORIES, None}
+    column, source = _origin(where, table, kind.reads, identifiers, record_key, problems, coarse)
     if source == "dob" and "date_format" in table:
         problems.append(f"{where}.date_format is not used with the date of birth: "
                         "identifiers.dob_format applies")
-    mapping, map_name = _mapping(where, table, problems) if transform == "map" else ({}, None)
     return AttributeSpec(
         name=name, transform=transform, column=column, source=source,
         mapping=mapping, map_name=map_name,
-        unmapped=_label(f"{where}.unmapped", table.get("unmapped", "error"), problems, "error"),
-        missing=_label(f"{where}.missing", table.get("missing"), problems),
+        unmapped=unmapped, missing=missing,
         reference_date=_date(where, table.get("reference_date"), problems),
         edges=_edges(where, table, problems),
         date_format=_date_format(where, table.get("date_format"), problems),
+        reads_identifier=column is not None and column == identifiers.get("sex"),
     )
 
 
 def _origin(where: str, table: dict[str, Any], reads: str, identifiers: dict[str, Any],
-            record_key: Any, problems: list[str]) -> tuple[str | None, str | None]:
+            record_key: Any, problems: list[str],
+            coarse_gender: bool = False) -> tuple[str | None, str | None]:
     column, source = table.get("column"), table.get("from")
     if (column is None) == (source is None):
         problems.append(f"{where} needs exactly one of column (a source column) or from "
@@ -148,12 +159,16 @@ def _origin(where: str, table: dict[str, Any], reads: str, identifiers: dict[str
         return None, "dob"
     if reads == "zip" and column == identifiers.get("zip"):
         return column, None
+    if column == identifiers.get("sex") and coarse_gender:
+        return column, None
     identifying = {record_key} | {
-        name for key, value in identifiers.items() if key != "dob_format"
+        name for key, value in identifiers.items() if key not in IDENTIFIER_OPTION_KEYS
         for name in (value if isinstance(value, list) else [value])}
     if column in identifying:
+        hint = (': a map whose labels are all of ' + ", ".join(GENDER_CATEGORIES)
+                + ' (map = "gender") may read it' if column == identifiers.get("sex") else "")
         problems.append(f"{where} names column {column!r}, which is an identifier or the record "
-                        "key: it would leave the building in the clear")
+                        f"key: it would leave the building in the clear{hint}")
     return column, None
 
 
@@ -242,8 +257,7 @@ def _edges(where: str, table: dict[str, Any], problems: list[str]) -> tuple[floa
     return tuple(value)
 
 
-def _date_format(where: str, value: Any, problems: list[str]) -> str | None:
-    if value is None or (isinstance(value, str) and "%" in value):
-        return value
-    problems.append(f"{where}.date_format must be a strptime format such as \"%m/%d/%Y\"")
-    return None
+def _date_format(where: str, value: Any, problems: list[str]) -> str | list[str]:
+    found = date_format_problems(value, f"{where}.date_format")
+    problems += found
+    return AUTO if value is None or found else value

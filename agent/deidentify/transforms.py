@@ -42,8 +42,8 @@ TRANSFORMS: dict[str, Transform] = {transform.name: transform for transform in (
     Transform("birth_year", "date", "The year of the date.", (), ("date_format",)),
     Transform("month", "date", "The date generalised to its month, YYYY-MM.", (),
               ("date_format",)),
-    Transform("zip5", "zip", "A ZIP code as five digits (ZIP+4 cut, a lost leading zero "
-              "restored)."),
+    Transform("zip5", "zip", "A ZIP code as five digits (ZIP+4 cut; a lost leading zero "
+              "restored with identifiers.zip_pad)."),
     Transform("zip3", "zip", "The first three digits of a ZIP code."),
     Transform("bucket", "number", "A number in the buckets starting at each of `edges`: "
               "[0, 10] gives 0-<10, 10+ (and <0 below).", ("edges",)),
@@ -108,9 +108,10 @@ def date_value(transform: str, when: date, reference_date: date | None,
     return (str(age) if transform == "age" else band_label(edges, age, whole=True)), None
 
 
-def zip_value(transform: str, cell: object) -> tuple[str | None, str | None]:
-    """Given zip5 or zip3 and a non-missing cell, returns the value and the problem kind."""
-    digits, problem = normalise_zip(cell)
+def zip_value(transform: str, cell: object, pad: bool = False) -> tuple[str | None, str | None]:
+    """Given zip5 or zip3, a non-missing cell and whether a dropped leading zero is restored,
+    returns the value and the problem kind."""
+    digits, problem = normalise_zip(cell, pad)
     if problem or not digits:
         return None, "bad_zip"
     return (digits if transform == "zip5" else digits[:3]), None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hublink.agent.normalise.address import normalise_city, normalise_street, normalise_zip
-from hublink.agent.normalise.dates import normalise_birth_date
+from hublink.agent.normalise.dates import DateReader, normalise_birth_date
 from hublink.agent.normalise.names import normalise_names
 from hublink.agent.normalise.sex import normalise_sex
 from hublink.agent.normalise.text import cell_text
@@ -62,11 +62,12 @@ class NormalisedRecord:
     problems: tuple[RecordProblem, ...]
 
 
-def normalise_record(raw: RawIdentifiers, dob_format: str | None,
-                     today: date | None = None) -> NormalisedRecord:
-    """Given one record's raw identifiers, the strptime format of its date of birth (None:
-    ISO dates) and today's date (default: the system date), returns its features and
-    problems; never raises for a bad value."""
+def normalise_record(raw: RawIdentifiers, dob_format: DateReader | str | list[str] | None,
+                     today: date | None = None, zip_pad: bool = False) -> NormalisedRecord:
+    """Given one record's raw identifiers, the reader (or format setting, None: "auto") of
+    its date of birth, today's date (default: the system date) and whether a ZIP's dropped
+    leading zero is restored, returns its features and problems; never raises for a bad
+    value."""
     given, family, name_tokens, middle_initial, name_problems = normalise_names(
         cell_text(raw.first_name), cell_text(raw.middle_name), cell_text(raw.last_name),
         cell_text(raw.full_name))
@@ -78,7 +79,7 @@ def normalise_record(raw: RawIdentifiers, dob_format: str | None,
     sex, sex_problem = normalise_sex(raw.sex)
     if sex_problem:
         problems.append(RecordProblem(sex_problem, "sex"))
-    zip_code, zip_problem = normalise_zip(raw.zip)
+    zip_code, zip_problem = normalise_zip(raw.zip, zip_pad)
     if zip_problem:
         problems.append(RecordProblem(zip_problem, "zip"))
     features = (given, family, name_tokens, middle_initial, year, month, day, day_month,

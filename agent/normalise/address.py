@@ -5,10 +5,11 @@ suffixes and directions (STREET -> ST, AVENUE -> AVE, NORTH -> N, SAINT -> ST), 
 unit designator (APARTMENT, APT, UNIT, #) written APT, so "Apt 2", "Unit 2" and "#2" agree.
 Words are abbreviated wherever they stand: both partners apply the same rule, so agreement
 matters more than grammatical correctness. City: upper-case ASCII, punctuation removed,
-SAINT/MOUNT/FORT abbreviated. ZIP: the first five digits of a 5- or 9-digit code; a 4-digit
-code is taken for one whose leading zero a spreadsheet dropped (02134 -> 2134) and padded,
-because the readers hand over Excel's numbers as text and the dropped zero is the common
-case; any other shape gives "" and ``bad_zip``.
+SAINT/MOUNT/FORT abbreviated. ZIP: the first five digits of a 5- or 9-digit code (ZIP+4 with
+or without its dash); any other shape gives "" and ``bad_zip``. A 4-digit code is restored
+as one whose leading zero a spreadsheet dropped (2134 -> 02134) only when the partner asks
+(``zip_pad``): in most of the country a 4-digit ZIP is a typo, and padding it would turn it
+into another place's ZIP.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _STREET_WORDS = {
 _CITY_WORDS = {"SAINT": "ST", "MOUNT": "MT", "FORT": "FT"}
 _NOT_STREET = re.compile(r"[^A-Z0-9#]+")
 _NOT_CITY = re.compile(r"[^A-Z0-9]+")
-_ZIP = re.compile(r"(\d{4,5})(?:\s*-?\s*\d{4})?(?:\.0+)?")
+_ZIP = re.compile(r"(\d{5})(?:\s*-?\s*\d{4})?(?:\.0+)?")
+_PADDABLE_ZIP = re.compile(r"(\d{4})(?:\s*-?\s*\d{4})?(?:\.0+)?")
 
 
 def normalise_street(value: object) -> str:
@@ -68,18 +70,18 @@ def _city(text: str) -> str:
     return " ".join(_CITY_WORDS.get(word, word) for word in words)
 
 
-def normalise_zip(value: object) -> tuple[str, str | None]:
-    """Given a ZIP cell, returns the five-digit feature and the problem kind or None; a
-    missing cell gives "" without a problem."""
+def normalise_zip(value: object, pad: bool = False) -> tuple[str, str | None]:
+    """Given a ZIP cell and whether to restore a dropped leading zero, returns the five-digit
+    feature and the problem kind or None; a missing cell gives "" without a problem."""
     text = cell_text(value)
     if text is None:
         return "", None
-    return _zip(text.strip())
+    return _zip(text.strip(), pad)
 
 
 @lru_cache(maxsize=16_384)
-def _zip(text: str) -> tuple[str, str | None]:
-    match = _ZIP.fullmatch(text)
+def _zip(text: str, pad: bool) -> tuple[str, str | None]:
+    match = _ZIP.fullmatch(text) or (_PADDABLE_ZIP.fullmatch(text) if pad else None)
     if match is None:
         return "", "bad_zip"
     digits = match.group(1).zfill(5)

@@ -1,23 +1,37 @@
-"""Dates of birth to the birth features: year, month, day and the sorted day-and-month.
+"""Date cells to dates, and dates of birth to the birth features.
 
-A text date is parsed with the partner's configured strptime format, after surrounding
-whitespace is stripped; when that fails, a trailing time of day (" 00:00:00", "T00:00",
-" 12:00 AM", as Excel exports write them) is removed and the date parsed again. Without a
-configured format only ISO dates (2009-03-07) are read. A ``date``, ``datetime`` or pandas
-``Timestamp`` (what an .xlsx reader gives) is used as it is. A whole number (a spreadsheet's
-20090307) is read as its digits with the format; Excel serial day numbers are not guessed.
+A date column is read under its format setting: one strptime format, a list of formats tried
+in order, or ``"auto"`` (the default), which recognises per value the common forms:
+ISO ``2009-08-12`` (also with ``/`` or ``.``), month/day/year ``8/12/2009`` or ``08-12-2009``,
+day/month/year ``12/08/2009``, ``12-Aug-2009`` (also ``12 Aug 09``), ``Aug 12, 2009``,
+compact ``20090812``, five-digit Excel serial day numbers (``40037``, dates from 1927 on) and
+spreadsheet date cells. A numeric date whose first two parts could both be the month
+(``08/12/2009``) follows the column's dominant unambiguous order (``25/12/2009`` is day first,
+``12/25/2009`` month first) among the rows read so far, including the whole current chunk;
+with no unambiguous value, month first (the US order). The choice is reported by ``check``.
+
+Surrounding whitespace and a trailing time of day (" 00:00:00", "T00:00", " 12:00 AM", as
+Excel exports write them) are ignored. A ``date``, ``datetime`` or pandas ``Timestamp``
+(what an .xlsx reader gives) is used as it is.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from hublink.agent.normalise.text import cell_text, is_missing
 
-__all__ = ["BirthFeatures", "normalise_birth_date", "MAXIMUM_AGE"]
+__all__ = ["AUTO", "BirthFeatures", "DateReader", "MAXIMUM_AGE", "SPREADSHEET_DATE",
+           "date_format_problems", "normalise_birth_date"]
 
+AUTO = "auto"
+SPREADSHEET_DATE = "spreadsheet date cell"
+MONTH_FIRST, DAY_FIRST = "M/D/YYYY", "D/M/YYYY"
 # birth_year, birth_month, birth_day, birth_day_month, problem kind or None
 BirthFeatures = tuple[str, str, str, str, str | None]
 
@@ -25,39 +39,165 @@ MAXIMUM_AGE = 120
 _NO_DATE: BirthFeatures = ("", "", "", "", None)
 _TIME_OF_DAY = re.compile(
     r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]\.?M\.?)?\s*$", re.IGNORECASE)
+_MONTHS = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+_NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[-\s]([a-z]{3,9})\.?[-\s,]+(\d{4}|\d{2})", re.IGNORECASE)
+_MONTH_NAME_DAY = re.compile(r"([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})", re.IGNORECASE)
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL = re.compile(r"(\d{5})(?:\.0+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug included)
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _two_digit_year(year: int) -> int:
+    return year + (2000 if year < 69 else 1900)  # strptime's %y pivot
+
+
+@lru_cache(maxsize=65_536)
+def _auto_candidates(text: str) -> tuple[tuple[str, date], ...]:
+    """Given date text, returns every (form, date) it can be read as: two for an ambiguous
+    numeric date (month first, then day first), one or none otherwise."""
+    text = _TIME_OF_DAY.sub("", text.strip())
+    if match := _ISO.fullmatch(text):
+        found = _date(int(match[1]), int(match[3]), int(match[4]))
+        return (("YYYY-MM-DD", found),) if found else ()
+    if match := _NUMERIC.fullmatch(text):
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
+        readings = ((MONTH_FIRST, _date(year, first, second)),
+                    (DAY_FIRST, _date(year, second, first)))
+        readings = tuple((form, found) for form, found in readings if found)
+        return readings[:1] if first == second else readings
+    if match := _DAY_MONTH_NAME.fullmatch(text):
+        month = _MONTHS.get(match[2].lower())
+        year = int(match[3]) if len(match[3]) == 4 else _two_digit_year(int(match[3]))
+        found = _date(year, month, int(match[1])) if month else None
+        return (("D-Mon-YYYY", found),) if found else ()
+    if match := _MONTH_NAME_DAY.fullmatch(text):
+        month = _MONTHS.get(match[1].lower())
+        found = _date(int(match[3]), month, int(match[2])) if month else None
+        return (("Mon D, YYYY", found),) if found else ()
+    if match := _COMPACT.fullmatch(text):
+        found = _date(int(match[1]), int(match[2]), int(match[3]))
+        return (("YYYYMMDD", found),) if found else ()
+    if match := _SERIAL.fullmatch(text):
+        return (("Excel serial number", _EXCEL_EPOCH + timedelta(days=int(match[1]))),)
+    return ()
 
 
 @lru_cache(maxsize=32_768)
-def _parse_text(text: str, dob_format: str | None) -> date | None:
-    """Given date text and a strptime format (None: ISO), returns the date or None."""
+def _parse_text(text: str, date_format: str) -> date | None:
+    """Given date text and a strptime format, returns the date or None."""
     text = text.strip()
     for candidate in (text, _TIME_OF_DAY.sub("", text)):
         try:
-            if dob_format is None:
-                return date.fromisoformat(candidate)
-            return datetime.strptime(candidate, dob_format).date()
+            return datetime.strptime(candidate, date_format).date()
         except ValueError:
             continue
     return None
 
 
-def _as_date(value: object, dob_format: str | None) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    return None if text is None else _parse_text(text, dob_format)
+def date_format_problems(value: Any, where: str) -> list[str]:
+    """Given a date format setting (None: not set), returns a problem line when it is not
+    "auto", a strptime format or a non-empty list of them."""
+    formats = value if isinstance(value, list) else [value]
+    if value is None or value == AUTO or (formats and all(
+            isinstance(item, str) and "%" in item for item in formats)):
+        return []
+    return [f'{where} must be "auto", a strptime format such as "%m/%d/%Y", or a list of '
+            "formats tried in order"]
 
 
-def normalise_birth_date(value: object, dob_format: str | None, today: date) -> BirthFeatures:
-    """Given a date-of-birth cell, the configured format and today's date, returns the
-    four birth features and the problem kind (None when fine). A missing cell gives empty
-    features and no problem; an unparseable, future or implausible date (an age over
-    MAXIMUM_AGE years) gives empty features and its problem kind."""
+class DateReader:
+    """Reads the dates of one column under its format setting, remembering which forms it
+    read (``forms``: form -> rows) and, with ``"auto"``, the unambiguous day/month orders
+    seen, which decide the ambiguous values."""
+
+    def __init__(self, setting: str | list[str] | None = AUTO) -> None:
+        self.formats: tuple[str, ...] | None = (
+            None if setting in (None, AUTO) else tuple(setting) if isinstance(setting, list)
+            else (setting,))
+        self.orders: Counter[str] = Counter()
+        self.forms: Counter[str] = Counter()
+        self.ambiguous = 0
+
+    @property
+    def day_first(self) -> bool:
+        """Returns whether ambiguous numeric dates are read day first (the dominant order)."""
+        return self.orders[DAY_FIRST] > self.orders[MONTH_FIRST]
+
+    def observe(self, cells: Iterable[object]) -> None:
+        """Counts the unambiguous day/month orders among ``cells`` (auto only)."""
+        if self.formats is not None:
+            return
+        for cell in cells:
+            if isinstance(cell, str) and not is_missing(cell):
+                readings = _auto_candidates(cell)
+                if len(readings) == 1 and readings[0][0] in (MONTH_FIRST, DAY_FIRST):
+                    self.orders[readings[0][0]] += 1
+
+    def read(self, value: object, count: bool = True) -> date | None:
+        """Given a non-missing cell, returns its date or None; with ``count``, adds the form
+        it was read in to ``forms``."""
+        found, form, ambiguous = self._read(value)
+        if count and found is not None:
+            self.forms[form] += 1
+            self.ambiguous += ambiguous
+        return found
+
+    def _read(self, value: object) -> tuple[date | None, str, bool]:
+        if isinstance(value, datetime):
+            return value.date(), SPREADSHEET_DATE, False
+        if isinstance(value, date):
+            return value, SPREADSHEET_DATE, False
+        text = cell_text(value)
+        if text is None:
+            return None, "", False
+        if self.formats is not None:
+            for date_format in self.formats:
+                found = _parse_text(text, date_format)
+                if found is not None:
+                    return found, date_format, False
+            return None, "", False
+        readings = _auto_candidates(text)
+        if not readings:
+            return None, "", False
+        form, found = readings[1 if len(readings) == 2 and self.day_first else 0]
+        return found, form, len(readings) == 2
+
+    def describe(self) -> str:
+        """Returns the forms read, with counts, and how ambiguous values were decided."""
+        forms = ", ".join(f"{form} ({count})" for form, count in self.forms.most_common())
+        text = forms or "no dates read"
+        if self.ambiguous:
+            order = "day first" if self.day_first else "month first"
+            text += (f"; {self.ambiguous} values could be month or day first, read {order} as "
+                     f"the column's unambiguous values ({self.orders[MONTH_FIRST]} month first, "
+                     f"{self.orders[DAY_FIRST]} day first)")
+        return text
+
+
+def normalise_birth_date(value: object, reader: DateReader | str | list[str] | None,
+                         today: date, count: bool = True) -> BirthFeatures:
+    """Given a date-of-birth cell, its column's reader (or format setting), today's date and
+    whether to count the form read, returns the four birth features and the problem kind
+    (None when fine). A missing cell gives empty features and no problem; an unparseable,
+    future or implausible date (an age over MAXIMUM_AGE years) gives empty features and its
+    problem kind."""
     if is_missing(value):
         return _NO_DATE
-    born = _as_date(value, dob_format)
+    if not isinstance(reader, DateReader):
+        reader = DateReader(reader)
+    born = reader.read(value, count=count)
     if born is None:
         return ("", "", "", "", "unparseable_date")
     if born > today:

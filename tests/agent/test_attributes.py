@@ -156,9 +156,13 @@ def test_birth_year_and_month_of_the_date_of_birth_and_of_a_date_column(tmp_path
 def test_zip5_and_zip3(tmp_path):
     frame = frame_of(ZIP=["21201-1234", "2134", "21201.0", "ABCDE", ""])
     values, problems = attribute(tmp_path, 'column = "ZIP"\ntransform = "zip5"', frame)
-    assert values == ["21201", "02134", "21201", None, None]
-    assert problems == [("bad_zip", "out", 5)]
+    assert values == ["21201", None, "21201", None, None]
+    assert problems == [("bad_zip", "out", 3), ("bad_zip", "out", 5)]
     assert attribute(tmp_path, 'from = "zip"\ntransform = "zip3"', frame)[0] == \
+        ["212", None, "212", None, None]
+    padded = config_from(tmp_path, 'zip_pad = true\n[attributes.out]\nfrom = "zip"\n'
+                                   'transform = "zip3"')
+    assert build_attributes(padded, frame, HEADER_ROWS, today=TODAY)[0]["out"] == \
         ["212", "021", "212", None, None]
 
 

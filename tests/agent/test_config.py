@@ -45,14 +45,14 @@ def test_every_problem_is_reported_in_one_pass(tmp_path):
     sections = {name: dict(values) for name, values in VALID.items()}
     del sections["source"]["record_key"]
     sections["coordinator"]["colour"] = "blue"
-    sections["identifiers"].pop("dob_format")
+    sections["identifiers"]["dob_format"] = "MM/DD/YYYY"
     sections["attributes"]["zipcode"] = "STREET"
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, sections))
     details = "\n".join(caught.value.details)
     assert "source.record_key is required" in details
     assert "coordinator.colour is not a known setting" in details
-    assert "dob_format is required with dob" in details
+    assert 'identifiers.dob_format must be "auto", a strptime format' in details
     assert "identifier or the record key" in details
 
 
@@ -80,6 +80,7 @@ def test_example_config_is_valid_toml_that_loads(tmp_path):
     path = tmp_path / "example.toml"
     path.write_text(render_example_config())
     document = tomllib.loads(path.read_text())
-    assert document["identifiers"]["dob_format"] == "%m/%d/%Y"
+    assert "dob_format" not in document["identifiers"]  # "auto" by default
     config = load_config(path)
+    assert config.identifiers["dob_format"] == "auto" and config.enrollments == {}
     assert config.attributes == {"race_ethnicity": "RACE_ETHNICITY", "program": "Program"}

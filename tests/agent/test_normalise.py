@@ -280,15 +280,25 @@ def test_cities(raw, expected):
 
 @pytest.mark.parametrize(("raw", "expected"), [
     ("21201", "21201"), ("21201-1234", "21201"), ("212011234", "21201"), (" 21201 ", "21201"),
-    (21201, "21201"), (21201.0, "21201"), ("21201.0", "21201"), ("2134", "02134"),
-    (2134, "02134"), ("02134", "02134"), (None, ""),
+    (21201, "21201"), (21201.0, "21201"), ("21201.0", "21201"), ("02134", "02134"),
+    (None, ""),
 ])
 def test_zip_codes_keep_five_digits(raw, expected):
     assert features(first_name="A", last_name="B", zip=raw)["zip"] == expected
     assert problems(first_name="A", last_name="B", zip=raw) == set()
 
 
-@pytest.mark.parametrize("raw", ["212", "MD 21201", "ABCDE", "123456", "00000"])
+@pytest.mark.parametrize("raw", ["2134", 2134, "2134-5678", 2134.0])
+def test_a_lost_leading_zero_is_restored_only_with_zip_pad(raw):
+    padded = normalise_record(RawIdentifiers(first_name="A", last_name="B", zip=raw), None,
+                              today=TODAY, zip_pad=True)
+    assert padded.features[FEATURE_NAMES.index("zip")] == "02134" and not padded.problems
+    assert features(first_name="A", last_name="B", zip=raw)["zip"] == ""
+    assert problems(first_name="A", last_name="B", zip=raw) == {("bad_zip", "zip")}
+
+
+@pytest.mark.parametrize("raw", ["212", "MD 21201", "ABCDE", "123456", "00000", "2121",
+                                 "2120112345"])
 def test_bad_zip_codes_are_missing_and_reported(raw):
     assert features(first_name="A", last_name="B", zip=raw)["zip"] == ""
     assert problems(first_name="A", last_name="B", zip=raw) == {("bad_zip", "zip")}
