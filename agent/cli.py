@@ -48,6 +48,8 @@ def _edge(command: Callable[..., int | None]) -> Callable[..., None]:
         started = time.perf_counter()
         try:
             code = command(*args, **kwargs) or EXIT_OK
+        except click.ClickException:
+            raise  # a usage error: click prints it and exits 2
         except HublinkError as error:
             click.echo(f"error: {error}", err=True)
             code = next((exit_code for kind, exit_code in _EXIT_CODES
@@ -67,9 +69,11 @@ def _edge(command: Callable[..., int | None]) -> Callable[..., None]:
 
 
 def _config(context: click.Context) -> AgentConfig:
-    path = context.obj["config_path"]
+    path = context.find_root().obj["config_path"]
     if path is None:
-        raise ConfigError("--config FILE is required for this command")
+        raise click.UsageError("this command needs the configuration: --config FILE (before "
+                               "or after the command) or the HUBLINK_AGENT_CONFIG variable",
+                               context)
     config = load_config(path)
     if config.log_file is not None:
         configure_logging(config.log_file, config.log_level, config.log_max_bytes,
@@ -88,6 +92,20 @@ def _locked_sync(config: AgentConfig, **options: Any) -> list[str]:
     for line in lines:
         log.info("%s", line)
     return lines
+
+
+def _remember_config(context: click.Context, _parameter: click.Parameter,
+                     value: Path | None) -> None:
+    if value is not None:
+        context.find_root().ensure_object(dict)["config_path"] = value
+
+
+def _config_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config`` after the command name too: ``hublink-agent sync --config FILE``."""
+    return click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                        expose_value=False, callback=_remember_config,
+                        help="The agent's TOML configuration file (also accepted before the "
+                             "command, or from HUBLINK_AGENT_CONFIG).")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,6 +147,7 @@ def keygen(out: Path) -> int:
 @main.command()
 @click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Secret to fingerprint (default: the configured linkage.secret_file).")
+@_config_option
 @click.pass_context
 @_edge
 def fingerprint(context: click.Context, secret_file: Path | None) -> int:
@@ -141,6 +160,7 @@ def fingerprint(context: click.Context, secret_file: Path | None) -> int:
 
 
 @main.command()
+@_config_option
 @click.pass_context
 @_edge
 def check(context: click.Context) -> int:
@@ -152,6 +172,7 @@ def check(context: click.Context) -> int:
 
 
 @main.command()
+@_config_option
 @click.pass_context
 @_edge
 def preview(context: click.Context) -> int:
@@ -163,6 +184,7 @@ def preview(context: click.Context) -> int:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Resend every record, not only the changes.")
+@_config_option
 @click.pass_context
 @_edge
 def sync(context: click.Context, full: bool) -> int:
@@ -173,6 +195,7 @@ def sync(context: click.Context, full: bool) -> int:
 
 
 @main.command()
+@_config_option
 @click.pass_context
 @_edge
 def status(context: click.Context) -> int:
@@ -185,6 +208,7 @@ def status(context: click.Context) -> int:
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="CSV to write: record_key,link_id.")
+@_config_option
 @click.pass_context
 @_edge
 def links(context: click.Context, out: Path) -> int:
@@ -217,6 +241,7 @@ class _Duration(click.ParamType):
 @main.command()
 @click.option("--every", "interval", type=_Duration(), required=True,
               help="Time from the start of one sync to the next: 30m, 6h, 24h, 1d.")
+@_config_option
 @click.pass_context
 @_edge
 def run(context: click.Context, interval: int) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hublink.agent.logs import DEFAULT_LOG_FILE_NAME, LEVELS
 from hublink.agent.settings import IDENTIFIER_KEYS, IDENTIFIER_OPTION_KEYS, SETTINGS, Setting
@@ -130,6 +131,19 @@ def _collect(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     return values
 
 
+def _check_coordinator_url(values: dict[str, Any], problems: list[str]) -> None:
+    url = values.get("coordinator.url")
+    if not (isinstance(url, str) and url.strip()):
+        return
+    parts = urlsplit(url.strip())
+    if "://" not in url:
+        problems.append(f"coordinator.url {url!r} has no scheme: write "
+                        f'"https://{url.strip().rstrip("/")}" (or http:// on a test network)')
+    elif parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(f"coordinator.url {url!r} must be an http:// or https:// address "
+                        'with a host, for example "https://hub.example.org"')
+
+
 def _check_source(values: dict[str, Any], problems: list[str]) -> None:
     url = values.get("source.url")
     if url and values.get("source.path"):
@@ -193,6 +207,7 @@ def load_config(path: str | Path) -> AgentConfig:
         raise ConfigError(f"configuration file {config_path} is not valid TOML: {error}") from None
     problems: list[str] = []
     values = _collect(document, problems)
+    _check_coordinator_url(values, problems)
     _check_source(values, problems)
     level = values.get("logging.level")
     if not (isinstance(level, str) and level.upper() in LEVELS):

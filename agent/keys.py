@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import stat
 from pathlib import Path
 
+from hublink.agent.private_files import check_private, write_private
 from hublink.shared.errors import ConfigError
 
 __all__ = ["MINIMUM_SECRET_BITS", "create_secret_file", "read_linkage_secret",
@@ -24,28 +23,13 @@ MINIMUM_SECRET_BITS = 256
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 
-def _write_private(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(content)
-
-
 def create_secret_file(path: Path) -> None:
     """Writes a new random 256-bit secret as hex, readable by its owner only; raises
     ConfigError if the file already exists."""
     try:
-        _write_private(path, secrets.token_hex(MINIMUM_SECRET_BITS // 8) + "\n")
+        write_private(path, secrets.token_hex(MINIMUM_SECRET_BITS // 8) + "\n")
     except FileExistsError:
         raise ConfigError(f"{path} already exists; refusing to overwrite a secret") from None
-
-
-def _check_private(path: Path, what: str) -> None:
-    if os.name != "posix":
-        return
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(f"{what} {path} is readable by other users; run: chmod 600 {path}")
 
 
 def read_linkage_secret(path: Path) -> bytes:
@@ -54,7 +38,7 @@ def read_linkage_secret(path: Path) -> bytes:
     if not path.is_file():
         raise ConfigError(f"linkage secret file {path} does not exist; the hub's key custodian "
                           "provides it (`hublink-agent keygen` creates one for a new hub)")
-    _check_private(path, "linkage secret file")
+    check_private(path, "linkage secret file")
     text = path.read_text(encoding="ascii", errors="replace").strip()
     if not _HEX.match(text) or len(text) * 4 < MINIMUM_SECRET_BITS:
         raise ConfigError(f"linkage secret file {path} must hold at least "
@@ -68,10 +52,10 @@ def load_or_create_pseudonym_key(state_dir: Path) -> bytes:
     path = state_dir / "pseudonym.key"
     if not path.exists():
         try:
-            _write_private(path, secrets.token_hex(32) + "\n")
+            write_private(path, secrets.token_hex(32) + "\n")
         except FileExistsError:
             pass
-    _check_private(path, "pseudonym key file")
+    check_private(path, "pseudonym key file")
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from hublink.shared.partner_view import PseudonymDigest
+
 __all__ = ["SyncState", "HistoryEntry", "PendingSync", "now"]
 
 _SCHEMA = """
@@ -100,6 +102,27 @@ class SyncState:
         """Returns how many records the coordinator holds, as of the last commit."""
         return self.connection.execute("SELECT COUNT(*) FROM sent").fetchone()[0]
 
+    def pseudonym_digest(self) -> str:
+        """Returns the digest (``shared.partner_view``) of the pseudonyms of the last commit:
+        kept since that commit, or computed from the sent records for older state files."""
+        stored = self._meta("pseudonym_digest")
+        if stored is not None:
+            return stored
+        return PseudonymDigest().update(
+            row[0] for row in self.connection.execute("SELECT pseudonym FROM sent")).hexdigest()
+
+    @property
+    def last_checkin(self) -> dict[str, Any] | None:
+        """Returns the last check-in: when, the coordinator's figures, and its outcome."""
+        value = self._meta("last_checkin")
+        return json.loads(value) if value else None
+
+    def record_checkin(self, checkin: dict[str, Any]) -> None:
+        """Keeps the last check-in (counts, sync ids and times only) for ``status``."""
+        with self.transaction() as connection:
+            connection.execute("INSERT OR REPLACE INTO meta VALUES ('last_checkin', ?)",
+                               (json.dumps(checkin),))
+
     def compare(self, pseudonyms: list[str], digests: list[str]) -> tuple[list[int], int, list[str]]:
         """Given the current records, returns (positions to send, how many of those the
         coordinator already holds in another version, pseudonyms to delete). The comparison
@@ -140,12 +163,20 @@ class SyncState:
                       digests: Iterable[tuple[str, str]]) -> None:
         """Given a committed sync and the digests of every current record, makes them the
         state, in one transaction."""
+        held = PseudonymDigest()
+
+        def rows() -> Iterator[tuple[str, str]]:
+            for pseudonym, digest in digests:
+                held.add(pseudonym)
+                yield pseudonym, digest
+
         with self.transaction() as connection:
             connection.execute("DELETE FROM sent")
-            connection.executemany("INSERT INTO sent VALUES (?, ?)", digests)
+            connection.executemany("INSERT INTO sent VALUES (?, ?)", rows())
             connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("fingerprint", fingerprint), ("last_sync_id", sync_id),
-                ("attribute_names", json.dumps(list(attribute_names)))])
+                ("attribute_names", json.dumps(list(attribute_names))),
+                ("pseudonym_digest", held.hexdigest())])
             connection.execute("DELETE FROM meta WHERE key = 'pending'")
 
     def add_history(self, started_at: str, outcome: str, **fields: Any) -> None:

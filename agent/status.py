@@ -1,4 +1,5 @@
-"""``status``: the last sync's time, counts and outcome, from the local state."""
+"""``status``: the last sync's time, counts and outcome, and the last check-in, from the local
+state. An interrupted sync is reported only while no later attempt succeeded."""
 
 from __future__ import annotations
 
@@ -14,8 +15,19 @@ def _entry_line(label: str, entry: HistoryEntry) -> str:
         return line + f" ({entry.message})"
     if entry.outcome == "unchanged":
         return line + f"; {entry.records} records, nothing to send"
-    return (line + f"; {entry.mode} sync of {entry.records} records: {entry.added} added, "
-            f"{entry.changed} changed, {entry.deleted} deleted")
+    line += (f"; {entry.mode} sync of {entry.records} records: {entry.added} added, "
+             f"{entry.changed} changed, {entry.deleted} deleted")
+    return line + (f"; {entry.message}" if entry.message else "")
+
+
+def _checkin_line(checkin: dict) -> str:
+    line = (f"last check-in: {checkin['at']}, the coordinator held {checkin['records']} "
+            f"records of this partner")
+    if checkin["outcome"] == "repaired":
+        return line + f"; it differed ({checkin['difference']}) and was repaired"
+    if checkin["outcome"] == "confirmed":
+        return line + "; the interrupted sync's commit had landed"
+    return line + ", as this agent expected"
 
 
 def describe_status(config: AgentConfig) -> list[str]:
@@ -26,6 +38,7 @@ def describe_status(config: AgentConfig) -> list[str]:
         last, success = state.last_history(), state.last_success()
         held = state.sent_count()
         pending = state.pending()
+        checkin = state.last_checkin
     if last is None:
         return ["no sync has run yet"]
     lines = [_entry_line("last sync", last)]
@@ -34,7 +47,10 @@ def describe_status(config: AgentConfig) -> list[str]:
     if last.problems:
         lines.append("record-level problems: "
                      + ", ".join(f"{kind}: {count}" for kind, count in last.problems.items()))
-    lines.append(f"the coordinator holds {held} records of this partner")
-    if pending is not None:
+    if checkin is not None:
+        lines.append(_checkin_line(checkin))
+    lines.append(f"the coordinator holds {held} records of this partner, as of the last "
+                 "successful sync")
+    if pending is not None and last.outcome == "failed":
         lines.append("a sync was interrupted; the next `sync` resumes it")
     return lines

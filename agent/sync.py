@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from hublink.agent.checkin import CheckIn, compare_view
 from hublink.agent.config import AgentConfig
 from hublink.agent.deidentify import attribute_specs, enrollment_specs
 from hublink.agent.encode import RowEncoder
@@ -27,9 +28,10 @@ from hublink.agent.prepare import PreparedSource, enrollment_digest, prepare_sou
 from hublink.agent.readers import iter_source
 from hublink.agent.state import PendingSync, SyncState, now
 from hublink.agent.transport import CoordinatorClient, CoordinatorRefused, read_token
-from hublink.shared.errors import SourceError
-from hublink.shared.pii_firewall import firewall_problems
+from hublink.shared.errors import HublinkError, SourceError
 from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema, schema_fingerprint
+from hublink.shared.partner_view import PartnerView
+from hublink.shared.pii_firewall import firewall_problems
 from hublink.shared.sync_protocol import MAX_CHUNK_ENROLLMENTS, SyncChunk, SyncCommit, SyncStart
 
 __all__ = ["SyncSummary", "SyncPlan", "load_prepared", "plan_sync", "run_sync"]
@@ -51,12 +53,18 @@ class SyncSummary:
     enrollments: int = 0
     problem_counts: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    repair: str | None = None  # how the coordinator's copy differed, when this sync repaired it
+    checked_in: PartnerView | None = None
 
     def lines(self) -> list[str]:
         """Returns the summary as lines for the terminal and the log."""
         stages = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.stage_seconds.items())
         if self.outcome == "unchanged":
             head = f"no changes: the coordinator already holds these {self.records} records"
+            view = self.checked_in
+            if view is not None and view.last_sync_id:
+                head += (f" (checked in: its last sync {view.last_sync_id[:8]} of "
+                         f"{view.last_sync_at} matches this agent's)")
         else:
             head = (f"synced {self.records} records ({self.mode}: {self.added} added, "
                     f"{self.changed} changed, {self.deleted} deleted) from {self.rows_read} rows")
@@ -65,6 +73,9 @@ class SyncSummary:
             if self.resumed_chunks:
                 head += f"; resumed, {self.resumed_chunks} chunks were already there"
         lines = [f"{head}; {stages}"]
+        if self.repair:
+            lines.insert(0, f"repaired: {self.repair}; this {self.mode or 'full'} sync resent "
+                            "every record, so the coordinator now holds exactly this source")
         if self.problem_counts:
             lines.append("record-level problems (encoded as missing or skipped): "
                          + ", ".join(f"{k}: {v}" for k, v in self.problem_counts.items()))
@@ -285,34 +296,61 @@ def _send(config: AgentConfig, client: CoordinatorClient, state: SyncState, plan
     return receipt
 
 
+def _check_in(client: CoordinatorClient, state: SyncState) -> CheckIn:
+    """Fetches the coordinator's view of this partner and compares it with the state."""
+    return compare_view(client.partner_view(), state)
+
+
 def run_sync(config: AgentConfig, full: bool = False,
              progress: Callable[[int], None] | None = None) -> SyncSummary:
-    """Given the configuration, brings the coordinator up to date and returns the summary;
-    raises ConfigError, SourceError, CoordinatorUnreachable or CoordinatorRefused."""
+    """Given the configuration, checks in with the coordinator, brings its copy up to date
+    (repairing it with a full resend when it differs from this agent's state) and returns
+    the summary; raises ConfigError, SourceError, CoordinatorUnreachable or
+    CoordinatorRefused. Every attempt lands in the state's history."""
     summary = SyncSummary()
     secret = read_linkage_secret(config.secret_file)
     token = read_token(config.token_file)
     schema = load_linkage_schema()
     fingerprint = schema_fingerprint(schema, secret)
-    started_at, started = now(), time.perf_counter()
-    prepared = load_prepared(config)
-    summary.rows_read, summary.problem_counts = prepared.row_count, prepared.problem_counts()
-    key = load_or_create_pseudonym_key(config.state_dir)
-    pseudonyms = [pseudonymise(key, record_key) for record_key in prepared.record_keys]
-    names = sent_names(prepared)
-    digests = prepared.digests
-    summary.stage_seconds["read"] = time.perf_counter() - started
-    summary.records = len(pseudonyms)
-    summary.enrollments = prepared.enrollment_count
-    _check_firewall(config, prepared, chunk_size(config, prepared))
     client = CoordinatorClient(config.coordinator_url, token, timeout=config.timeout,
-                               retries=config.retries)
+                               retries=config.retries, token_source=str(config.token_file))
+    started_at, started = now(), time.perf_counter()
     plan: SyncPlan | None = None
     with SyncState(config.state_dir) as state:
         try:
+            prepared = load_prepared(config)
+            summary.rows_read, summary.problem_counts = prepared.row_count, prepared.problem_counts()
+            key = load_or_create_pseudonym_key(config.state_dir)
+            pseudonyms = [pseudonymise(key, record_key) for record_key in prepared.record_keys]
+            names = sent_names(prepared)
+            digests = prepared.digests
+            summary.stage_seconds["read"] = time.perf_counter() - started
+            summary.records = len(pseudonyms)
+            summary.enrollments = prepared.enrollment_count
+            _check_firewall(config, prepared, chunk_size(config, prepared))
+            # Whatever the plan, even with nothing to send: a refused token or an unreachable
+            # coordinator fails the sync, and a coordinator's copy that differs is repaired.
+            started = time.perf_counter()
+            checkin = _check_in(client, state)
+            summary.stage_seconds["check-in"] = time.perf_counter() - started
             plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full)
+            outcome = "matched" if checkin.difference is None else "repaired"
+            pending = state.pending()
+            if (checkin.difference is not None and pending is not None
+                    and checkin.view.last_sync_id == pending.sync_id
+                    and plan.digest == pending.plan_digest):
+                # The interrupted sync's commit landed but its answer was lost: resuming it
+                # confirms that commit, nothing needs repair.
+                outcome = "confirmed"
+            elif checkin.difference is not None:
+                summary.repair = checkin.difference
+                plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full=True)
+            checkin.record(state, outcome)
             if plan.empty:
                 summary.outcome, summary.mode = "unchanged", "delta"
+                summary.checked_in = checkin.view
+                # An open sync left by an interrupted attempt has nothing left to send.
+                state.set_pending(None)
                 state.add_history(started_at, "unchanged", mode="delta", records=len(pseudonyms),
                                   problems=summary.problem_counts)
                 return summary
@@ -323,16 +361,18 @@ def run_sync(config: AgentConfig, full: bool = False,
             except CoordinatorRefused as error:
                 if plan.mode != "delta" or error.status != 409:
                     raise
-                # The coordinator's copy is not what this agent last committed (a restore, a
-                # lost commit answer after a source change): resend everything.
+                # The coordinator's copy changed since the check-in (another commit, a
+                # restore): resend everything.
                 plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full=True)
                 receipt = _send(config, client, state, plan, prepared, pseudonyms,
                                 schema, secret, fingerprint, summary, progress)
             summary.stage_seconds["send"] = time.perf_counter() - started
             state.record_commit(summary.sync_id, fingerprint, names, zip(pseudonyms, digests))
         except Exception as error:
+            message = error.message if isinstance(error, HublinkError) else type(error).__name__
             state.add_history(started_at, "failed", mode=plan.mode if plan else None,
-                              message=type(error).__name__, problems=summary.problem_counts)
+                              message=message.splitlines()[0][:300],
+                              problems=summary.problem_counts)
             raise
         summary.mode = plan.mode
         summary.added = receipt.get("added", plan.added)
@@ -340,5 +380,6 @@ def run_sync(config: AgentConfig, full: bool = False,
         summary.deleted = receipt.get("deleted", len(plan.deletes))
         state.add_history(started_at, "synced", mode=plan.mode, sync_id=summary.sync_id,
                           records=len(pseudonyms), added=summary.added, changed=summary.changed,
-                          deleted=summary.deleted, problems=summary.problem_counts)
+                          deleted=summary.deleted, problems=summary.problem_counts,
+                          message=f"repaired: {summary.repair}" if summary.repair else None)
     return summary

@@ -8,6 +8,7 @@ any of them is safe.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from hublink.shared.errors import ConfigError, HublinkError
+from hublink.shared.partner_view import PartnerView
 from hublink.shared.sync_protocol import SyncChunk, SyncCommit, SyncStart
 
 __all__ = ["CoordinatorClient", "CoordinatorUnreachable", "CoordinatorRefused", "read_token"]
@@ -51,13 +53,32 @@ def read_token(path: Path) -> str:
     return token
 
 
+def _failure_kind(error: requests.RequestException, timeout: float) -> str:
+    """Returns what went wrong with a request, in words, without the library's message (it
+    may quote a proxy's page)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the TLS handshake failed (check the hub's certificate and this machine's clock)"
+    if isinstance(error, requests.exceptions.ProxyError):
+        return "the proxy refused or failed the connection"
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return f"no connection within {timeout:g}s"
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        return f"no answer within coordinator.timeout = {timeout:g}s"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "the connection was refused, reset or could not be made (name, route or port)"
+    return type(error).__name__
+
+
 class CoordinatorClient:
-    """A session with the coordinator's API for one partner."""
+    """A session with the coordinator's API for one partner. ``token_source`` names where the
+    token came from (the token file), for the message of a refused token."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 60.0,
-                 retries: int = 5, backoff: float = 0.5) -> None:
+                 retries: int = 5, backoff: float = 0.5, token_source: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.attempts = retries + 1
+        self.token_source = token_source
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}",
                                      "User-Agent": "hublink-agent"})
@@ -71,11 +92,19 @@ class CoordinatorClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self.base_url}{path}"
+        started = time.monotonic()
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as error:
             raise CoordinatorUnreachable(
-                f"cannot reach the coordinator at {self.base_url}: {type(error).__name__}") from None
+                f"cannot reach the coordinator at {self.base_url}: {method} {path} failed "
+                f"{self.attempts} time(s) over {time.monotonic() - started:.0f}s: "
+                f"{_failure_kind(error, self.timeout)}",
+                details=[f"check that coordinator.url ({self.base_url}) is the hub's address",
+                         "check that this machine reaches it: open "
+                         f"{self.base_url}/api/v1/health in a browser here (network, proxy, "
+                         "firewall)",
+                         "ask the hub operator whether the coordinator is running"]) from None
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -85,13 +114,37 @@ class CoordinatorClient:
             reason = error.get("message") if error.get("code") != "http_error" else None
             raise CoordinatorUnreachable(
                 f"the coordinator kept failing (HTTP {response.status_code}"
-                f"{': ' + reason if reason else ''}); try again later")
+                f"{': ' + reason if reason else ''}) to {method} {path}, {self.attempts} "
+                f"time(s) over {time.monotonic() - started:.0f}s; try again later, and tell "
+                "the hub operator if it persists")
         if response.status_code >= 400:
+            details = list(error.get("details") or [])
+            if response.status_code == 401 and self.token_source:
+                details.append(f"put the partner token the hub operator issues in "
+                               f"{self.token_source} (coordinator.token_file)")
             raise CoordinatorRefused(
                 f"the coordinator refused the request (HTTP {response.status_code}): "
                 f"{error.get('message', '')}", status=response.status_code,
-                error_code=error.get("code", "http_error"), details=error.get("details"))
-        return response.json()
+                error_code=error.get("code", "http_error"), details=details)
+        try:
+            return response.json()
+        except ValueError:
+            raise CoordinatorUnreachable(
+                f"{self.base_url} answered {method} {path} with something that is not JSON: "
+                "check that coordinator.url is the coordinator itself, not a proxy's or "
+                "portal's page") from None
+
+    def partner_view(self) -> PartnerView:
+        """Returns what the coordinator holds for this partner (the check-in of every sync);
+        raises CoordinatorUnreachable, or CoordinatorRefused for a refused token."""
+        body = self._request("GET", "/api/v1/partner-view")
+        try:
+            return PartnerView.from_wire(body)
+        except HublinkError as error:
+            raise CoordinatorUnreachable(f"the coordinator's answer to the check-in was not "
+                                         f"understood ({error.message}): is "
+                                         f"{self.base_url} a hublink coordinator of this "
+                                         "version?") from None
 
     def open_sync(self, start: SyncStart) -> dict[str, Any]:
         """Opens (or re-opens) a sync; returns its state with the chunks already received."""

@@ -31,8 +31,21 @@ def _edge(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _existing_home(context: click.Context) -> Path:
+    """Returns the home folder of every command but ``init``; raises NotInitialised, creating
+    nothing, when it is not a coordinator home (a mistyped --home must not become one)."""
+    from hublink.coordinator.errors import NotInitialised
+    from hublink.coordinator.home import is_home
+    path = context.find_root().obj["home"]
+    if not is_home(path):
+        raise NotInitialised(f"{path} is not initialised as a coordinator home: check --home or "
+                             "HUBLINK_HOME, or create one with `hublink-coordinator --home "
+                             f"{path} init`")
+    return path
+
+
 def _home(context: click.Context) -> CoordinatorHome:
-    return CoordinatorHome(context.obj["home"])
+    return CoordinatorHome(_existing_home(context))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +67,7 @@ def main(context: click.Context, home: Path | None) -> None:
 def init(context: click.Context, link_scope: str) -> None:
     """Create the database and the linkage project."""
     from hublink.coordinator.registry import init_project
-    home = _home(context)
+    home = CoordinatorHome(context.obj["home"])
     init_project(home.database, link_scope)
     click.echo(f"initialised {home.path} (link scope: {link_scope})")
 
@@ -74,6 +87,60 @@ def partner_add(context: click.Context, name: str) -> None:
     _, token = add_partner(_home(context.find_root()).database, name)
     click.echo(f"partner {name!r} registered; its API token (shown only now):")
     click.echo(token)
+
+
+@partner.command("list")
+@click.pass_context
+@_edge
+def partner_list(context: click.Context) -> None:
+    """List partners: records and time of the last sync, usable tokens, disabled or not."""
+    from hublink.coordinator.registry import list_partners
+
+    def moment(value: Any) -> str:
+        return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+    click.echo(f"{'partner':<32}  {'records':>8}  {'last sync':<16}  {'tokens':>6}  "
+               f"{'created':<16}  status")
+    for info in list_partners(_home(context).database):
+        state = f"disabled {moment(info.disabled_at)}" if info.disabled_at else "enabled"
+        click.echo(f"{info.name:<32}  {info.records:>8}  {moment(info.last_sync_at):<16}  "
+                   f"{info.active_tokens:>6}  {moment(info.created_at):<16}  {state}")
+
+
+@partner.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@click.pass_context
+@_edge
+def partner_rename(context: click.Context, name: str, new_name: str) -> None:
+    """Rename partner NAME to NEW_NAME; its tokens, records and link IDs stay its own."""
+    from hublink.coordinator.registry import rename_partner
+    rename_partner(_home(context).database, name, new_name)
+    click.echo(f"partner {name!r} is now {new_name!r}")
+
+
+@partner.command("disable")
+@click.argument("name")
+@click.pass_context
+@_edge
+def partner_disable(context: click.Context, name: str) -> None:
+    """Refuse every token of partner NAME from its next request on (audited); its records
+    stay until it is enabled again or removed."""
+    from hublink.coordinator.registry import set_partner_disabled
+    changed = set_partner_disabled(_home(context).database, name, True)
+    click.echo(f"partner {name!r} {'disabled' if changed else 'was already disabled'}: its "
+               "tokens are refused")
+
+
+@partner.command("enable")
+@click.argument("name")
+@click.pass_context
+@_edge
+def partner_enable(context: click.Context, name: str) -> None:
+    """Accept the tokens of a disabled partner NAME again (audited)."""
+    from hublink.coordinator.registry import set_partner_disabled
+    changed = set_partner_disabled(_home(context).database, name, False)
+    click.echo(f"partner {name!r} {'enabled' if changed else 'was not disabled'}")
 
 
 @main.group()
@@ -200,7 +267,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
 
     from hublink.coordinator.app import create_app, home_of
     from hublink.coordinator.registry import get_project
-    app = create_app({"HOME": str(context.obj["home"])})
+    app = create_app({"HOME": str(_existing_home(context))})
     get_project(home_of(app).database)
     click.echo(f"serving {context.obj['home']} on http://{host}:{port}")
     run_simple(host, port, app, threaded=True)

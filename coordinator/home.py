@@ -10,13 +10,22 @@ from pathlib import Path
 from hublink.coordinator.storage import ChunkSpool, Database
 from hublink.coordinator.storage.sealing import load_sealer
 
-__all__ = ["CoordinatorHome", "resolve_home"]
+__all__ = ["CoordinatorHome", "resolve_home", "is_home"]
+
+# What `init` leaves in every home: the SQLite database, or (with HUBLINK_DATABASE_URL) the
+# audit log's head and the data keyring.
+_HOME_MARKERS = ("hublink.db", "audit-head.json", "keys")
 
 
 def resolve_home(home: str | Path | None) -> Path:
     """Given ``--home`` (or None), returns the home folder: the option, ``HUBLINK_HOME``,
     or ``./hublink-home``."""
     return Path(home or os.environ.get("HUBLINK_HOME") or "hublink-home").resolve()
+
+
+def is_home(path: Path) -> bool:
+    """Returns whether ``path`` is a coordinator home made by ``init``; creates nothing."""
+    return path.is_dir() and any((path / marker).exists() for marker in _HOME_MARKERS)
 
 
 @dataclass

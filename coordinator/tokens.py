@@ -178,6 +178,9 @@ def authenticate(database: Database, token: str | None, roles: tuple[str, ...],
             failure = ("expired", "the API token expired"
                        + (f" at {expires.isoformat(timespec='seconds')}" if expires else "")
                        + "; ask the hub operator for a new one")
+        elif partner is not None and partner.disabled_at is not None:
+            failure = ("partner_disabled", f"partner {partner.name!r} is disabled: the hub "
+                       "operator enables it again with `partner enable`")
         else:
             principal = Principal(stored.id, stored.role, partner)
             refused = stored.role != "operator" and stored.role not in roles

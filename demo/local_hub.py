@@ -82,7 +82,12 @@ class LocalHub:
         subprocess.run([str(_BIN / "hublink-agent"), "keygen", "--out", str(self.secret_file)],
                        check=True, capture_output=True, env=self._env())
         self.port = free_port()
-        log = open(self.root / "coordinator.log", "w")
+        return self.serve()
+
+    def serve(self) -> "LocalHub":
+        """Starts serving the home on ``port`` (again, after ``stop``) and waits until it
+        answers."""
+        log = open(self.root / "coordinator.log", "a")
         self.process = subprocess.Popen(
             [str(_BIN / "hublink-coordinator"), "--home", str(self.home), "serve",
              "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT, env=self._env())

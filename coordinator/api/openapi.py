@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from hublink.shared.partner_view import PARTNER_VIEW_FORMAT
 from hublink.shared.sync_protocol import (MAX_CHUNK_NUMBER, MAX_RECORD_ENROLLMENTS, SYNC_FORMAT,
                                           SYNC_MODES)
 
@@ -87,6 +88,22 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {"sync_id": {"type": "string"}, "chunk": {"type": "integer"},
                        "upserts": {"type": "integer"}, "deletes": {"type": "integer"}},
     },
+    "PartnerView": {
+        "type": "object", "required": ["format", "partner", "last_sync", "record_count",
+                                       "pseudonym_digest"],
+        "properties": {
+            "format": {"type": "string", "enum": [PARTNER_VIEW_FORMAT]},
+            "partner": {"type": "string"},
+            "last_sync": {"type": ["object", "null"], "required": ["id", "committed_at"],
+                          "properties": {"id": {"type": "string", "format": "uuid"},
+                                         "committed_at": {"type": ["string", "null"]},
+                                         "fingerprint": {"type": ["string", "null"]}}},
+            "record_count": {"type": "integer", "minimum": 0},
+            "pseudonym_digest": {**_HEX64, "description": "sum mod 2^256 of SHA-256("
+                                 "'hublink/partner-view/v1\\n' || pseudonym) over the held "
+                                 "pseudonyms, order-independent"},
+        },
+    },
     "Health": {"type": "object", "required": ["status"],
                "properties": {"status": {"type": "string", "enum": ["ok"]}}},
     "Object": {"type": "object"},
@@ -152,8 +169,8 @@ def openapi_document() -> dict[str, Any]:
                 "type": "http", "scheme": "bearer",
                 "description": "A token of role operator (every endpoint; on a partner's "
                                "endpoints it names the partner in X-Hublink-Partner), partner "
-                               "(syncs, links, status), analyst (export, hub-status) or "
-                               "viewer (hub-status). Wrong role: 403 forbidden."}},
+                               "(syncs, links, status, partner-view), analyst (export, "
+                               "hub-status) or viewer (hub-status). Wrong role: 403 forbidden."}},
             "schemas": _SCHEMAS,
         },
         "paths": {
@@ -162,6 +179,9 @@ def openapi_document() -> dict[str, Any]:
                                                        secured=False)},
             "/api/v1/status": {"get": _operation("the partner's last sync and match run",
                                                  {"200": "Object"})},
+            "/api/v1/partner-view": {"get": _operation(
+                "what the coordinator holds for the partner: last sync, record count, "
+                "pseudonym digest", {"200": "PartnerView"})},
             "/api/v1/links": {"get": _operation("the partner's link file", {"200": "Object"})},
             "/api/v1/hub-status": {"get": _operation("hub-wide counts (viewer, analyst)",
                                                      {"200": "HubCounts"})},
