@@ -120,13 +120,27 @@ def main(context: click.Context, config_path: Path | None) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="hublink-agent.toml")
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A source file (.csv, .xlsx): map the columns it recognises and detect the "
+                   "date format from its header and first rows.")
+@click.option("--sheet", default=None, help="The worksheet of an .xlsx --from file.")
 @_edge
-def init(path: Path) -> int:
-    """Write a commented example configuration to PATH."""
+def init(path: Path, source: Path | None, sheet: str | None) -> int:
+    """Write a commented configuration to PATH: an example, or guessed from a source file."""
     if path.exists():
         raise ConfigError(f"{path} already exists; refusing to overwrite it")
-    path.write_text(render_example_config(), encoding="utf-8")
-    click.echo(f"wrote {path}; edit it, then run: hublink-agent --config {path} check\n"
+    guess = None
+    if source is not None:
+        from hublink.agent.init_from import guess_config
+        guess = guess_config(source, sheet, path.parent)
+    path.write_text(guess.render() if guess else render_example_config(), encoding="utf-8")
+    click.echo(f"wrote {path}")
+    if guess is not None:
+        click.echo("guessed (check each):")
+        click.echo("\n".join(f"  {line}" for line in guess.guessed) or "  nothing")
+        click.echo("left to declare:")
+        click.echo("\n".join(f"  {line}" for line in guess.left))
+    click.echo(f"edit it, then run: hublink-agent --config {path} check\n"
                "To sync every night, schedule `sync` with the platform's scheduler "
                "(docs/agent-install.md).")
     return EXIT_OK

@@ -225,8 +225,14 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
-def render_example_config() -> str:
-    """Returns a commented example configuration built from ``SETTINGS``."""
+def render_example_config(values: dict[str, Any] | None = None,
+                          notes: dict[str, str] | None = None) -> str:
+    """Returns a commented example configuration built from ``SETTINGS``. ``values`` (dotted
+    key -> value; ``"attributes"`` -> its table), as ``init --from`` guesses them, are written
+    active, each after its line of ``notes``; then identifiers and attributes not guessed stay
+    commented out, so the file loads with only what the source holds."""
+    guided = values is not None
+    values, notes = values or {}, notes or {}
     lines = ["# hublink agent configuration. Paths are relative to this file.", ""]
     section = None
     for setting in SETTINGS:
@@ -235,15 +241,30 @@ def render_example_config() -> str:
             lines += ([""] if len(lines) > 2 else []) + [f"[{section}]"]
         need = "required" if setting.required else "optional"
         lines.append(f"# {setting.help} ({need})")
+        key = setting.section if setting.kind == "table" else setting.dotted
+        if key in notes:
+            lines.append(f"# {notes[key]}")
+        if key in values:
+            if setting.kind == "table":
+                lines += [f"{_toml_key(name)} = {_toml_value(item)}"
+                          for name, item in values[key].items()]
+            else:
+                lines.append(f"{setting.key} = {_toml_value(values[key])}")
+            continue
+        # Guided, a source column not found stays commented: the file then says it is required.
+        active = ((setting.required and not (guided and setting.section == "source"))
+                  or (setting.section == "identifiers" and not guided))
         if setting.kind == "table":
-            comment = "# " if setting.section == "enrollments" else ""  # most files: one row a youth
-            lines += [f"{comment}{name} = {_toml_value(column)}"
+            # Guided, the example columns are not the source's; most files hold one row a youth.
+            prefix = "# " if guided or setting.section == "enrollments" else ""
+            lines += [f"{prefix}{name} = {_toml_value(column)}"
                       for name, column in setting.example.items()]
             lines += ATTRIBUTE_TABLE_EXAMPLE.splitlines() if setting.section == "attributes" else []
             lines += ENROLLMENT_TABLE_EXAMPLE.splitlines() if setting.section == "enrollments" else []
         elif setting.example is None:
             lines.append(f"# {setting.key} = \"...\"")
-        elif setting.required or (setting.section == "identifiers" and setting.default is None):
+        elif (active and (setting.required or setting.default is None)
+              and not (guided and setting.unless and setting.unless in values)):
             lines.append(f"{setting.key} = {_toml_value(setting.example)}")
         else:
             lines.append(f"# {setting.key} = {_toml_value(setting.example)}")

@@ -1,0 +1,223 @@
+"""``init --from FILE``: a first configuration guessed from a source file's header and sample.
+
+Column names are compared folded (letters and digits only, lower case) after removing a
+leading subject word (``STU_``, ``Student``, ``Youth``, ``Participant``...) and a trailing
+type word (``_NM``, ``_CD``, ``_DT``...), so ``STU_FIRST_NM``, ``First Name`` and
+``FIRST_NAME`` all name the first name. The date of birth's format is the strptime format
+that reads the most sample values (``agent/normalise/dates.py`` reads them); when several
+forms tie, the US month-first order wins and the guess says so. Nothing is sent and no
+sample value is printed: the report names columns, formats and counts only.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas
+
+from hublink.agent.normalise.dates import normalise_birth_date
+from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
+from hublink.agent.readers.csv import iter_csv, sniff_dialect
+from hublink.agent.readers.encoding import detect_encoding
+from hublink.agent.readers.xlsx import iter_xlsx
+from hublink.agent.settings import render_example_config
+from hublink.shared.errors import SourceError
+
+__all__ = ["SAMPLE_ROWS", "Guess", "guess_config", "DATE_FORMATS"]
+
+SAMPLE_ROWS = 1_000
+_SUBJECT_PREFIXES = ("student", "youth", "participant", "client", "child", "person", "member",
+                     "mentee", "stu")
+_TYPE_SUFFIXES = ("nm", "cd", "dt", "code", "txt")
+# Folded core names -> configuration key; the first match of a key wins.
+_COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "source.record_key": ("id", "key", "recordid", "recordkey", "number", "no", "mrn"),
+    "identifiers.first_name": ("first", "firstname", "fname", "given", "givenname", "forename"),
+    "identifiers.middle_name": ("middle", "middlename", "mname", "mi", "middleinitial"),
+    "identifiers.last_name": ("last", "lastname", "lname", "surname", "family", "familyname"),
+    "identifiers.full_name": ("name", "fullname"),
+    "identifiers.dob": ("dob", "birth", "birthdate", "dateofbirth", "birthday", "bday",
+                        "dobdate"),
+    "identifiers.sex": ("sex", "gender"),
+    "identifiers.city": ("city", "town"),
+    "identifiers.zip": ("zip", "zipcode", "postal", "postalcode", "postcode", "zip5"),
+    "attributes.race_ethnicity": ("race", "ethnicity", "raceethnicity", "raceeth"),
+    "attributes.program": ("program", "programname", "programme", "track", "service",
+                           "activity"),
+}
+_ADDRESS_NUMBER = ("streetno", "streetnumber", "streetnum", "houseno", "housenumber")
+_ADDRESS_STREET = ("street", "streetname", "address", "streetaddress", "address1",
+                   "addressline", "addressline1", "addr", "homeaddress")
+# Tried in this order; an equal count keeps the earlier (US month-first before day-first).
+DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%d/%m/%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
+                "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d.%m.%Y", "%Y/%m/%d",
+                "%m/%d/%y")
+
+
+@dataclass
+class Guess:
+    """What ``init --from`` found: configuration values, one note per guess, and the lines of
+    its report (what was guessed, what is left to declare)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    guessed: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """Returns the commented configuration (from ``agent/settings.py``)."""
+        return render_example_config(self.values, self.notes)
+
+
+def _core(name: str) -> str:
+    folded = re.sub(r"[^0-9a-z]", "", name.casefold())
+    for prefix in _SUBJECT_PREFIXES:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            folded = folded[len(prefix):]
+            break
+    for suffix in _TYPE_SUFFIXES:
+        if folded.endswith(suffix) and len(folded) > len(suffix):
+            return folded[:-len(suffix)]
+    return folded
+
+
+def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataFrame]:
+    """Returns the header and up to SAMPLE_ROWS rows of a CSV or .xlsx file."""
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        encoding = detect_encoding(path)
+        with open(path, encoding=encoding, errors="replace", newline="") as handle:
+            text = handle.read(16_384)
+        delimiter, quotechar = sniff_dialect(text)
+        header = next(csv.reader(text.splitlines()[:1], delimiter=delimiter,
+                                 quotechar=quotechar), [])
+        chunks = iter_csv(path, list(dict.fromkeys(header)), "auto", SAMPLE_ROWS)
+    elif suffix in XLSX_SUFFIXES:
+        import openpyxl
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+            first = next(worksheet.iter_rows(values_only=True, max_row=1), ())
+        finally:
+            workbook.close()
+        header = [str(cell) for cell in first if cell is not None]
+        chunks = iter_xlsx(path, list(dict.fromkeys(header)), sheet, SAMPLE_ROWS)
+    else:
+        raise SourceError(f"init --from reads .csv, .tsv, .txt or .xlsx files, not {suffix!r}")
+    if not header:
+        raise SourceError(f"{path.name} has no header line naming its columns")
+    sample = next(iter(chunks), None)
+    return header, sample if sample is not None else pandas.DataFrame(columns=header)
+
+
+def _date_format(values: list[object]) -> tuple[str | None, int, int, bool]:
+    """Returns (best format, values it reads, non-empty values, whether another format reads
+    as many: an ambiguous day/month order)."""
+    today = date.today()
+    cells = [value for value in values if str(value).strip()]
+    counts = {form: sum(normalise_birth_date(cell, form, today)[4] != "unparseable_date"
+                        for cell in cells) for form in DATE_FORMATS}
+    best = max(DATE_FORMATS, key=lambda form: counts[form])  # max keeps the earliest on ties
+    tied = sum(count == counts[best] for count in counts.values()) > 1
+    return (best if counts[best] else None), counts[best], len(cells), tied and counts[best] > 0
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        relative = os.path.relpath(path.resolve(), folder.resolve())
+    except ValueError:  # another drive, on Windows
+        return str(path.resolve())
+    return str(path.resolve()) if relative.startswith("..") else relative
+
+
+def guess_config(path: Path, sheet: str | None = None, config_folder: Path | None = None) -> Guess:
+    """Given a source file (and the folder the configuration goes in, to which source.path is
+    made relative), returns the guessed configuration and report; raises SourceError when the
+    file cannot be read."""
+    if not path.is_file():
+        raise SourceError(f"source file {path} does not exist")
+    header, sample = _read_sample(path, sheet)
+    guess = Guess()
+    guess.values["source.path"] = _relative(path, config_folder or Path.cwd())
+    if sheet:
+        guess.values["source.sheet"] = sheet
+    taken: set[str] = set()
+    for column in header:
+        core = _core(column)
+        for key, names in _COLUMN_NAMES.items():
+            if core in names and key not in guess.values and column not in taken:
+                guess.values[key] = column
+                taken.add(column)
+    if "source.record_key" not in guess.values:
+        keys = [column for column in header if column not in taken
+                and re.sub(r"[^0-9a-z]", "", column.casefold()).endswith(("id", "key"))]
+        if keys:
+            guess.values["source.record_key"] = keys[0]
+            taken.add(keys[0])
+    if guess.values.get("identifiers.first_name") or guess.values.get("identifiers.last_name"):
+        guess.values.pop("identifiers.full_name", None)
+    address = [column for kind in (_ADDRESS_NUMBER, _ADDRESS_STREET) for column in header
+               if _core(column) in kind and column not in taken][:2]
+    if address:
+        guess.values["identifiers.address"] = address[0] if len(address) == 1 else address
+        taken.update(address)
+    _describe(guess, header, sample, taken)
+    return guess
+
+
+def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: set[str]) -> None:
+    """Moves attribute guesses into their table and writes the notes and the report."""
+    attributes = {key.split(".", 1)[1]: guess.values.pop(key)
+                  for key in [k for k in guess.values if k.startswith("attributes.")]}
+    if attributes:
+        guess.values["attributes"] = attributes
+        guess.notes["attributes"] = ("guessed: " + ", ".join(
+            f"{name} from column {column!r}" for name, column in attributes.items())
+            + '; race can be mapped to SPD 15 with [attributes.NAME] map = "spd15"')
+    for key, value in guess.values.items():
+        if key in ("source.path", "source.sheet", "attributes"):
+            continue
+        guess.notes[key] = f"guessed from column(s) {value!r}"
+        guess.guessed.append(f"{key} = {value!r}")
+    guess.guessed += [f"attribute {name} = {column!r}" for name, column in attributes.items()]
+    dob = guess.values.get("identifiers.dob")
+    if dob:
+        form, read, total, tied = _date_format(list(sample[dob]) if dob in sample else [])
+        if form is None:
+            guess.left.append(f"identifiers.dob_format: no common date format reads column "
+                              f"{dob!r}; give its strptime format")
+        else:
+            guess.values["identifiers.dob_format"] = form
+            guess.notes["identifiers.dob_format"] = (
+                f"guessed: reads {read} of {total} sample dates"
+                + ("; day and month could be either way round, month first assumed"
+                   if tied else ""))
+            guess.guessed.append(f"identifiers.dob_format = {form!r} (reads {read} of {total} "
+                                 "sample dates" + ("; month/day order ambiguous: check it"
+                                                   if tied else "") + ")")
+            if read < total:
+                guess.left.append(f"{total - read} of {total} sample dates in column {dob!r} "
+                                  f"are not {form}: `check` lists their rows")
+    if "source.record_key" not in guess.values:
+        guess.left.append("source.record_key: no column looks like the record key (an ID); "
+                          "name it")
+    has_name = any(key in guess.values for key in
+                   ("identifiers.first_name", "identifiers.last_name", "identifiers.full_name"))
+    if not has_name:
+        guess.left.append("identifiers: no name column recognised; name first_name/last_name "
+                          "or full_name")
+    if not dob:
+        guess.left.append("identifiers.dob: no date-of-birth column recognised (linkage is "
+                          "far weaker without it)")
+    unused = [column for column in header if column not in taken]
+    if unused:
+        guess.left.append("columns not used (declare any that should travel as attributes, "
+                          "de-identified): " + ", ".join(unused))
+    guess.left.append("coordinator.url, coordinator.token_file and linkage.secret_file: from "
+                      "the hub operator and the key custodian")

@@ -1,0 +1,122 @@
+"""``init --from FILE``: columns mapped and the date format detected from real partner files,
+a configuration that loads, and a report naming what is left, never a sample value."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas
+import pytest
+from click.testing import CliRunner
+
+from hublink.agent.cli import EXIT_OK, main
+from hublink.agent.config import load_config
+from hublink.agent.init_from import guess_config
+from hublink.synthetic import generate_dataset
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return generate_dataset(tmp_path_factory.mktemp("partners"), youth=300, seed=5)
+
+
+def init_from(folder: Path, source: Path, *extra: str):
+    config = folder / "hublink-agent.toml"
+    result = CliRunner().invoke(main, ["init", str(config), "--from", str(source), *extra],
+                                catch_exceptions=False)
+    assert result.exit_code == EXIT_OK, result.output
+    return config, result.output
+
+
+def identifiers_of(config) -> dict:
+    return {key: value for key, value in config.identifiers.items()}
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_every_generated_partner_file_is_mapped_like_its_own_configuration(dataset, tmp_path,
+                                                                          index):
+    partner = dataset.partners[index]
+    config_path, output = init_from(tmp_path, partner.path)
+    config = load_config(config_path)
+    assert config.record_key == partner.record_key
+    expected = {key: value for key, value in partner.identifiers.items()}
+    if isinstance(expected.get("address"), list) and len(expected["address"]) == 1:
+        expected["address"] = expected["address"][0]
+    assert identifiers_of(config) == expected
+    assert config.source_path == partner.path.resolve()
+    assert "left to declare:" in output and "coordinator.url" in output
+
+
+def test_the_tidy_student_file_gives_a_configuration_check_accepts(tmp_path):
+    shutil.copy(DATA / "students.csv", tmp_path / "students.csv")
+    config_path, output = init_from(tmp_path, tmp_path / "students.csv")
+    text = config_path.read_text()
+    assert 'path = "students.csv"' in text
+    assert "# guessed from column(s) 'STU_FIRST_NM'" in text
+    assert 'race_ethnicity = "RACE_ETHNICITY"' in text and 'program = "Program"' in text
+    config = load_config(config_path)
+    assert config.identifiers["address"] == ["STREET_NO", "STREET"]
+    assert config.identifiers["dob_format"] == "%m/%d/%Y"
+    assert "reads 7 of 8 sample dates" in output
+    for value in ("Aaliyah", "Johnson", "S0001", "03/07/2011", "Greenmount"):
+        assert value not in output
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert result.exit_code == 1  # the file's deliberate problems, as with the hand-written one
+    assert "8 rows, 6 records can be sent" in result.output
+    assert "unparseable_date (dob): 1 rows: 4" in result.output
+
+
+@pytest.mark.parametrize("dates, expected, ambiguous", [
+    (["07/04/2010", "12/25/2011", "01/02/2009"], "%m/%d/%Y", False),
+    (["04/07/2010", "25/12/2011", "01/02/2009"], "%d/%m/%Y", False),
+    (["01/02/2010", "03/04/2011"], "%m/%d/%Y", True),
+    (["2010-07-04", "2011-12-25"], "%Y-%m-%d", False),
+    (["20100704", "20111225"], "%Y%m%d", False),
+    (["04-Jul-2010", "25-Dec-2011"], "%d-%b-%Y", False),
+    (["7/4/2010", "12/25/2011"], "%m/%d/%Y", False),
+])
+def test_the_date_format_is_the_one_reading_most_sample_values(tmp_path, dates, expected,
+                                                              ambiguous):
+    source = tmp_path / "youth.csv"
+    pandas.DataFrame({"Youth ID": [f"Y{i}" for i in range(len(dates))],
+                      "First Name": "A", "Last Name": "B", "Birthday": dates}).to_csv(
+        source, index=False)
+    guess = guess_config(source, config_folder=tmp_path)
+    assert guess.values["identifiers.dob"] == "Birthday"
+    assert guess.values["identifiers.dob_format"] == expected
+    assert ("ambiguous" in " ".join(guess.guessed)) == ambiguous
+
+
+def test_spreadsheet_date_cells_and_a_windows_1252_file(tmp_path):
+    frame = pandas.read_csv(DATA / "students.csv", dtype=str, keep_default_na=False)
+    frame["BIRTH_DT"] = pandas.to_datetime(frame["BIRTH_DT"], format="%m/%d/%Y", errors="coerce")
+    frame.to_excel(tmp_path / "students.xlsx", index=False)
+    guess = guess_config(tmp_path / "students.xlsx", config_folder=tmp_path)
+    assert guess.values["identifiers.first_name"] == "STU_FIRST_NM"
+    assert guess.values["identifiers.dob_format"]  # date cells read whatever the format
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes((DATA / "students.csv").read_text(encoding="utf-8").encode("cp1252"))
+    assert guess_config(legacy, config_folder=tmp_path).values["source.record_key"] == "STUDENT_ID"
+
+
+def test_a_file_without_names_or_key_says_what_is_left(tmp_path):
+    source = tmp_path / "odd.csv"
+    source.write_text("Colour,Shoe Size\nred,7\n")
+    config_path, output = init_from(tmp_path, source)
+    assert "source.record_key: no column looks like the record key" in output
+    assert "no name column recognised" in output and "Colour, Shoe Size" in output
+    assert "# record_key" in config_path.read_text()
+
+
+def test_init_from_refuses_an_existing_configuration_and_a_missing_file(tmp_path):
+    (tmp_path / "hublink-agent.toml").write_text("")
+    taken = CliRunner().invoke(main, ["init", str(tmp_path / "hublink-agent.toml"), "--from",
+                                      str(DATA / "students.csv")])
+    assert taken.exit_code == 3
+    missing = CliRunner().invoke(main, ["init", str(tmp_path / "new.toml"), "--from",
+                                        str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert not (tmp_path / "new.toml").exists()
