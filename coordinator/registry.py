@@ -14,7 +14,7 @@ __all__ = ["LINK_SCOPES", "init_project", "get_project", "add_partner", "hash_to
            "announce_key_rotation"]
 
 LINK_SCOPES = ("partner", "hub")
-_PARTNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
+_PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}")
 
 
 def init_project(database: Database, link_scope: str = "partner") -> Project:
@@ -51,7 +51,7 @@ def add_partner(database: Database, name: str) -> tuple[Partner, str]:
     """Registers a partner; returns it and its new partner token (shown once, stored hashed,
     expiring after the partner default of ``tokens.DEFAULT_LIFETIMES``)."""
     get_project(database)
-    if not _PARTNER_NAME.match(name):
+    if not _PARTNER_NAME.fullmatch(name):  # fullmatch: "$" would let a final newline in
         raise Conflict("partner names are 1-80 letters, digits, spaces, dots, dashes or "
                        "underscores")
     with database.session() as session:

@@ -14,14 +14,21 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
+from hublink.coordinator.attribute_declarations import DEFAULT_DECLARATIONS
 from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
 from hublink.shared.sync_protocol import SyncChunk, SyncStart
 
-__all__ = ["SECRET", "SCHEMA", "POSTGRESQL_URL", "BACKENDS", "make_start", "make_chunk", "sync",
+__all__ = ["SECRET", "SCHEMA", "TEST_DECLARATIONS", "POSTGRESQL_URL", "BACKENDS", "make_start", "make_chunk", "sync",
            "new_postgresql_schema"]
 
 SECRET = bytes.fromhex("11" * 32)
 SCHEMA = load_linkage_schema()
+# The hub's declarations in these tests: the defaults plus the programs the tests send.
+TEST_DECLARATIONS = DEFAULT_DECLARATIONS + '''
+[attributes.program]
+type = "category"
+values = ["camp", "jobs", "Summer Camp", "a"]
+'''
 
 
 def make_start(mode: str = "full", base: str | None = None, *, secret: bytes = SECRET,

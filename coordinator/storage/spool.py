@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -49,6 +50,25 @@ class ChunkSpool:
     def discard(self, sync_id: str) -> None:
         """Removes every chunk of a sync."""
         shutil.rmtree(self._folder(sync_id), ignore_errors=True)
+
+    def sync_ids(self) -> list[str]:
+        """Returns the sync ids that have a folder in the spool."""
+        if not self.root.exists():
+            return []
+        found = []
+        for folder in self.root.iterdir():
+            try:
+                found.append(str(uuid.UUID(folder.name)))
+            except ValueError:
+                continue
+        return found
+
+    def idle_seconds(self, sync_id: str) -> float:
+        """Returns how long ago the sync's spool folder last changed (0 when it is gone)."""
+        try:
+            return max(0.0, time.time() - self._folder(sync_id).stat().st_mtime)
+        except FileNotFoundError:
+            return 0.0
 
     def reseal_all(self) -> int:
         """Re-seals every spooled chunk under the current key; returns how many."""
