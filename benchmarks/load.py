@@ -32,6 +32,7 @@ import requests
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
+from hublink.coordinator.attribute_declarations import DEFAULT_DECLARATIONS, write_declarations
 from hublink.coordinator.registry import add_partner, init_project
 from hublink.coordinator.storage import Database
 from hublink.coordinator.storage.models import Encoding, Partner, RecordAttributes
@@ -43,6 +44,7 @@ GUNICORN_CONFIG = ROOT / "deploy" / "coordinator" / "gunicorn.conf.py"
 POSTGRESQL_SERVER_URL = os.environ.get("HUBLINK_TEST_POSTGRESQL_URL",
                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ENDPOINTS = ("open", "chunk", "commit")
+LOAD_DECLARATIONS = '\n[attributes.program]\ntype = "category"\nvalues = ["camp"]\n'
 
 
 @dataclass
@@ -192,6 +194,7 @@ def run_load(home: Path, database_url: str, *, agents: int = 80, records: int = 
     database = Database(database_url, audit_head_path=home / "audit-head.json")
     try:
         init_project(database, "partner")
+        write_declarations(home, DEFAULT_DECLARATIONS + LOAD_DECLARATIONS)
         tokens = {f"load partner {index:03d}": add_partner(database, f"load partner {index:03d}")[1]
                   for index in range(agents)}
         result = LoadResult(expected={name: records for name in tokens})

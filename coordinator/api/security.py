@@ -24,13 +24,14 @@ import uuid
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
 from hublink.coordinator.api.errors import error_response
 from hublink.coordinator.api.rate_limits import RateLimits
 from hublink.coordinator.service_limits import limits_from_config
 
 __all__ = ["DEFAULT_MAX_CONTENT_LENGTH", "SECURITY_HEADERS", "TOKEN_QUERY_PARAMETERS",
-           "register_security", "client_address"]
+           "PathOnlyRequestHandler", "register_security", "client_address"]
 
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 SECURITY_HEADERS = {
@@ -43,6 +44,17 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 TOKEN_QUERY_PARAMETERS = frozenset({"token", "access_token", "api_token", "api_key", "apikey",
                                     "bearer", "auth", "authorization"})
+
+
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """The development server's request handler, logging the path without its query string
+    (as the deployment's gunicorn access log does): a token put in a URL is never logged."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        method, _, rest = self.requestline.partition(" ")
+        target, _, protocol = rest.rpartition(" ")
+        self.log("info", '"%s %s %s" %s %s', method, target.partition("?")[0], protocol,
+                 code, size)
 
 
 class HardenedJSONProvider(DefaultJSONProvider):

@@ -42,10 +42,12 @@ class ChunkSpool:
             temporary.unlink(missing_ok=True)
             raise
 
-    def read(self, sync_id: str, number: int) -> bytes:
-        """Returns a chunk's content; raises SealingError if the file was altered."""
+    def read(self, sync_id: str, number: int, allow_plain: bool = False) -> bytes:
+        """Returns a chunk's content; raises SealingError if the file was altered or is not
+        sealed (unless ``allow_plain``: ``reseal_all``, the migration that seals it)."""
         sealed = (self._folder(sync_id) / f"{int(number):06d}.json").read_bytes()
-        return self.sealer.open(sealed, spool_context(str(uuid.UUID(sync_id)), int(number)))
+        return self.sealer.open(sealed, spool_context(str(uuid.UUID(sync_id)), int(number)),
+                                allow_plain)
 
     def discard(self, sync_id: str) -> None:
         """Removes every chunk of a sync."""
@@ -75,6 +77,6 @@ class ChunkSpool:
         count = 0
         for path in sorted(self.root.glob("*/*.json")) if self.root.exists() else []:
             sync_id, number = path.parent.name, int(path.stem)
-            self.write(sync_id, number, self.read(sync_id, number))
+            self.write(sync_id, number, self.read(sync_id, number, allow_plain=True))
             count += 1
         return count
