@@ -33,12 +33,15 @@ from pathlib import Path
 import urllib3
 from sqlalchemy import func, select
 
-from benchmarks.load import (LoadResult, fresh_postgresql_database, percentile, report,
-                             run_load)
-from hublink.coordinator.registry import add_partner
-from hublink.coordinator.storage import Database
-from hublink.coordinator.storage.models import AuditEvent
-from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.load import (LoadResult, fresh_postgresql_database, percentile,  # noqa: E402
+                             report, run_load)
+from hublink.coordinator.registry import add_partner  # noqa: E402
+from hublink.coordinator.storage import Database  # noqa: E402
+from hublink.coordinator.storage.models import AuditEvent  # noqa: E402
+from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint  # noqa: E402
 
 ENDPOINTS = ("open", "chunk", "commit")
 REDIS_URL = "redis://127.0.0.1:6379/0"

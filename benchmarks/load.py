@@ -124,7 +124,7 @@ def gunicorn_coordinator(home: Path, database_url: str, workers: int,
         started.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine starts 4 workers slowly
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {(home / 'gunicorn.log').read_text()[-2000:]}")
@@ -134,7 +134,7 @@ def gunicorn_coordinator(home: Path, database_url: str, workers: int,
             except (requests.ConnectionError, requests.Timeout):
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer /api/v1/health within 30 s")
+                raise RuntimeError("gunicorn did not answer /api/v1/health within 120 s")
             time.sleep(0.1)
         yield base
     finally:

@@ -41,6 +41,7 @@ class ServiceLimits:
     RATE_LIMIT_PER_MINUTE: int = 600
     FAILED_AUTH_PER_MINUTE: int = 20
     RATE_LIMIT_STORAGE_URL: str = "memory://"
+    TRUSTED_PROXY_HOPS: int = 0
 
 
 LIMIT_SETTINGS: dict[str, str] = {
@@ -58,6 +59,9 @@ LIMIT_SETTINGS: dict[str, str] = {
     "RATE_LIMIT_STORAGE_URL": "where the rate-limit counters live: memory:// (one process, "
                               "development) or redis://host:6379 (shared by every gunicorn "
                               "worker; use it in production)",
+    "TRUSTED_PROXY_HOPS": "reverse proxies in front that set X-Forwarded-For (1 behind the "
+                          "deployment's Caddy), so the limits see each client's address, not "
+                          "the proxy's; 0 trusts no such header",
 }
 
 

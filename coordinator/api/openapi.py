@@ -163,6 +163,9 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/status": {"get": _operation("the partner's last sync and match run",
                                                  {"200": "Object"})},
             "/api/v1/links": {"get": _operation("the partner's link file", {"200": "Object"})},
+            "/api/v1/attributes": {"get": _operation(
+                "the attributes the hub accepts: type, values or range of each",
+                {"200": "Object"})},
             "/api/v1/hub-status": {"get": _operation("hub-wide counts (viewer, analyst)",
                                                      {"200": "HubCounts"})},
             "/api/v1/export": {"get": _export_operation()},

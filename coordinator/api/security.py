@@ -6,9 +6,8 @@ Settings (``create_app`` config or ``HUBLINK_<NAME>`` environment variables):
   chunk of 20,000 records with 1,024-byte CLKs and a dozen attributes. A chunk is further
   bounded by what a full chunk of its own sync can need (``syncs.chunk_body_limit``).
 - the quotas and rate limits of ``service_limits`` (``RATE_LIMIT_PER_MINUTE``,
-  ``FAILED_AUTH_PER_MINUTE``, ``RATE_LIMIT_STORAGE_URL``...), counted by ``rate_limits``.
-- ``TRUSTED_PROXY_HOPS``: how many reverse proxies in front set ``X-Forwarded-For`` (1 behind
-  the deployment's Caddy); the client address of the limits is then the one they report.
+  ``FAILED_AUTH_PER_MINUTE``, ``RATE_LIMIT_STORAGE_URL``, ``TRUSTED_PROXY_HOPS``...), counted
+  by ``rate_limits``.
 - ``FORCE_HSTS``: send ``Strict-Transport-Security`` even when the request did not arrive
   over TLS (it is always sent when it did, or when the proxy says ``X-Forwarded-Proto: https``).
 
@@ -95,9 +94,9 @@ def register_security(app: Flask) -> None:
     home = app.extensions["hublink_home"]
     rate_limits = RateLimits(limits, namespace=f"{home.path}|{home.database.url}")
     app.extensions["hublink_rate_limits"] = rate_limits
-    hops = int(app.config.get("TRUSTED_PROXY_HOPS", 0) or 0)
-    if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    if limits.TRUSTED_PROXY_HOPS > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=limits.TRUSTED_PROXY_HOPS,
+                                x_proto=limits.TRUSTED_PROXY_HOPS)
 
     @app.before_request
     def check_request():

@@ -1,4 +1,5 @@
-"""``GET /api/v1/status`` (the calling partner's view) and ``GET /api/v1/health``."""
+"""``GET /api/v1/status`` (the calling partner's view), ``GET /api/v1/attributes`` (the
+hub's attribute declarations, which agents check before they send) and ``GET /api/v1/health``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from flask import Blueprint, g
 
 from hublink.coordinator.api.context import current_home
 
-from hublink.coordinator.api.auth import partner_required
+from hublink.coordinator.api.auth import partner_required, roles_required
+from hublink.coordinator.attribute_declarations import declarations_as_wire, load_declarations
 from hublink.coordinator.status import partner_status
 
 blueprint = Blueprint("status", __name__, url_prefix="/api/v1")
