@@ -68,8 +68,8 @@ def resident_bytes(process: subprocess.Popen) -> int:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
             continue
-        total += next(int(line.split()[1]) * 1024 for line in status.splitlines()
-                      if line.startswith("VmRSS:"))
+        total += next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                       if line.startswith("VmRSS:")), 0)  # none for a process just ended
         pending.extend(int(child) for child in children)
     return total
 
@@ -159,7 +159,7 @@ class AbuseResult:
         """Returns, per endpoint, the honest p95 latency under the flood over the quiet one."""
         return {name: percentile(self.flooded.timings[name], 0.95)
                 / percentile(self.quiet.timings[name], 0.95)
-                for name in ENDPOINTS if self.quiet.timings[name]}
+                for name in ENDPOINTS if self.quiet.timings[name] and self.flooded.timings[name]}
 
 
 def _audit_counts(database: Database) -> dict[str, int]:

@@ -99,7 +99,8 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
     an id reused differently) or QuotaExceeded (too many open syncs)."""
     get_project(home.database)
     _check_schema(start)
-    undeclared = undeclared_problems(start.attribute_names, load_declarations(home.path))
+    undeclared = undeclared_problems(start.attribute_names + start.enrollment_names,
+                                     load_declarations(home.path))
     if undeclared:
         raise InvalidPackage("the sync names attributes the hub does not accept",
                              details=undeclared)
@@ -140,6 +141,17 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
                              enrollment_names=list(start.enrollment_names),
                              agent_version=start.agent_version))
     return sync_state(home, partner, start.sync_id)
+
+
+def _value_columns(chunk: WireChunk) -> dict[str, list[str | None]]:
+    """Returns the chunk's attribute columns and one column per enrollment attribute (over
+    every enrollment): the allow-list and the firewall judge both alike."""
+    columns: dict[str, list[str | None]] = dict(chunk.attributes)
+    for enrollments in chunk.enrollments:
+        for enrollment in enrollments:
+            for name, value in enrollment.items():
+                columns.setdefault(name, []).append(value)
+    return columns
 
 
 def _enrollment_names(sync: Sync) -> tuple[str, ...]:
@@ -183,7 +195,7 @@ def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number:
     if not 0 <= number < 1_000_000:
         raise InvalidPackage("chunk numbers run from 0")
     chunk = WireChunk.from_wire(body, start)
-    problems = value_problems(load_declarations(home.path), chunk.attributes)
+    problems = value_problems(load_declarations(home.path), _value_columns(chunk))
     if problems:
         raise InvalidPackage("the chunk holds values the hub's attribute types refuse",
                              details=problems)
@@ -315,11 +327,13 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                 session.execute(delete(model).where(model.partner_id == partner.id))
         totals, seen = [0, 0, 0], set()
         declarations, tally = load_declarations(home.path), QuasiIdentifierTally()
-        problems = undeclared_problems(sync.attribute_names, declarations)
+        problems = undeclared_problems(list(sync.attribute_names) + list(_enrollment_names(sync)),
+                                       declarations)
         for number in range(commit.chunk_count):
             chunk = WireChunk.from_wire(json.loads(home.spool.read(sync_id, number)), _start_of(sync))
-            tally.add(chunk.attributes)
-            problems += [line for line in value_problems(declarations, chunk.attributes)
+            columns = _value_columns(chunk)
+            tally.add(columns)
+            problems += [line for line in value_problems(declarations, columns)
                          if line not in problems]
             touched = set(chunk.pseudonyms) | set(chunk.deletes)
             if not seen.isdisjoint(touched):

@@ -23,11 +23,19 @@ __all__ = ["SECRET", "SCHEMA", "TEST_DECLARATIONS", "POSTGRESQL_URL", "BACKENDS"
 
 SECRET = bytes.fromhex("11" * 32)
 SCHEMA = load_linkage_schema()
-# The hub's declarations in these tests: the defaults plus the programs the tests send.
+# The hub's declarations in these tests: the defaults plus what the tests send.
 TEST_DECLARATIONS = DEFAULT_DECLARATIONS + '''
 [attributes.program]
 type = "category"
-values = ["camp", "jobs", "Summer Camp", "a"]
+values = ["camp", "jobs", "Summer Camp", "a", "=HYPERLINK(1)"]
+
+[attributes.site]
+type = "category"
+values = ["Site 0", "Site 1", "Site 2", "Site 3", "Site 4", "Site 5", "Site 6", "Site 7",
+          "Site 8", "Site 9"]
+
+[attributes.start]
+type = "month"
 '''
 
 

@@ -14,7 +14,7 @@ from hublink.coordinator.registry import add_partner, init_project
 from hublink.coordinator.storage.models import AuditEvent, Sync, utc_now
 from hublink.coordinator.syncs import chunk_body_limit
 from hublink.coordinator.tokens import issue_token
-from tests.conftest import make_chunk, make_start
+from tests.helpers import make_chunk, make_start
 
 REDIS_URL = os.environ.get("HUBLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -13,7 +13,7 @@ from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.outputs.export import export_linked_dataset
 from hublink.shared.attribute_types import parse_declarations, value_problems
 from hublink.shared.pii_firewall import attribute_name_problems, firewall_problems
-from tests.conftest import TEST_DECLARATIONS, make_chunk, make_start
+from tests.helpers import TEST_DECLARATIONS, make_chunk, make_start
 
 IDENTIFYING_VALUES = ["20090415", "2009 04 15", "2009 April 15", "123 45 6789", "123.45.6789",
                       "jane.doe(at)example.org", "+44 20 7946 0958",
@@ -107,13 +107,13 @@ def test_a_value_outside_the_declared_vocabulary_is_refused_unquoted(client, aut
 
 def test_the_quasi_identifier_rule_sees_the_whole_sync_not_one_chunk(client, auth, home):
     sites = [f"Site {chr(65 + index // 26)}{chr(65 + index % 26)}" for index in range(150)]
-    write_declarations(home.path, TEST_DECLARATIONS + '\n[attributes.site]\ntype = "category"\n'
+    write_declarations(home.path, TEST_DECLARATIONS + '\n[attributes.venue]\ntype = "category"\n'
                        f'values = {sites!r}\n'.replace("'", '"'), replace=True)
-    start = make_start(attribute_names=("site",))
+    start = make_start(attribute_names=("venue",))
     assert client.post("/api/v1/syncs", json=start.to_wire(), headers=auth).status_code == 201
     for number in range(3):  # 49 all-different values a chunk: each chunk alone passes
         chunk = make_chunk(49, seed=number)
-        chunk.attributes = {"site": sites[number * 49:(number + 1) * 49]}
+        chunk.attributes = {"venue": sites[number * 49:(number + 1) * 49]}
         assert put(client, auth, start, number, chunk).status_code == 200
     response = commit(client, auth, start, 3, 147)
     assert response.status_code == 400

@@ -14,7 +14,7 @@ from hublink.coordinator.registry import add_partner
 from hublink.coordinator.storage.models import RecordAttributes
 from hublink.coordinator.storage.rekey import rotate_data_key
 from hublink.coordinator.storage.sealing import SealingError
-from tests.conftest import make_chunk, make_start
+from tests.helpers import make_chunk, make_start
 
 A1, A2, B1, B2 = (1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")
 
@@ -69,10 +69,10 @@ def test_partner_status_holds_only_the_partners_own_figures(client, auth, home):
 
 def test_the_export_header_lists_only_current_attributes(client, auth, home, tmp_path):
     from hublink.coordinator.attribute_declarations import write_declarations
-    from tests.conftest import TEST_DECLARATIONS
-    write_declarations(home.path, TEST_DECLARATIONS + '\n[attributes.site]\ntype = "category"\n'
+    from tests.helpers import TEST_DECLARATIONS
+    write_declarations(home.path, TEST_DECLARATIONS + '\n[attributes.club]\ntype = "category"\n'
                        'values = ["camp"]\n', replace=True)
-    sync(client, auth, 3, names=("program", "site"))
+    sync(client, auth, 3, names=("program", "club"))
     sync(client, auth, 3, names=("program",), seed=1)
     run_match(home)
     export_linked_dataset(home, tmp_path / "export.csv")

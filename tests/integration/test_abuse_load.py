@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 from benchmarks.abuse import abuse_report, run_abuse
-from tests.conftest import new_postgresql_schema
+from tests.helpers import new_postgresql_schema
 
 pytest.importorskip("gunicorn", reason="gunicorn comes with the coordinator extra")
 
