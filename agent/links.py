@@ -11,6 +11,7 @@ from hublink.agent.config import AgentConfig
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.readers import iter_source
 from hublink.agent.transport import CoordinatorClient, read_token
+from hublink.shared.spreadsheet import safe_row
 
 __all__ = ["LinksSummary", "fetch_links"]
 
@@ -48,7 +49,7 @@ def fetch_links(config: AgentConfig, out: Path) -> LinksSummary:
     with open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["record_key", "link_id"])
-        writer.writerows(rows)
+        writer.writerows(safe_row(row) for row in rows)
     os.replace(temporary, out)
     return LinksSummary(written=len(rows), without_link=len(record_keys) - len(rows),
                         distinct_link_ids=len({link_id for _, link_id in rows}),

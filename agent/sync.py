@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from hublink.agent.checkin import CheckIn, compare_view
 from hublink.agent.config import AgentConfig
@@ -28,13 +29,15 @@ from hublink.agent.prepare import PreparedSource, enrollment_digest, prepare_sou
 from hublink.agent.readers import iter_source
 from hublink.agent.state import PendingSync, SyncState, now
 from hublink.agent.transport import CoordinatorClient, CoordinatorRefused, read_token
+from hublink.shared.attribute_types import parse_declarations, undeclared_problems, value_problems
 from hublink.shared.errors import HublinkError, SourceError
 from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema, schema_fingerprint
 from hublink.shared.partner_view import PartnerView
 from hublink.shared.pii_firewall import firewall_problems
 from hublink.shared.sync_protocol import MAX_CHUNK_ENROLLMENTS, SyncChunk, SyncCommit, SyncStart
 
-__all__ = ["SyncSummary", "SyncPlan", "load_prepared", "plan_sync", "run_sync"]
+__all__ = ["SyncSummary", "SyncPlan", "check_attributes", "load_prepared", "plan_sync",
+           "run_sync"]
 
 
 @dataclass
@@ -224,23 +227,48 @@ def _send_missing_chunks(config: AgentConfig, client: CoordinatorClient, sync_id
         raise SourceError("the source changed while this sync was reading it; run sync again")
 
 
-def _check_firewall(config: AgentConfig, prepared: PreparedSource, chunk_records: int) -> None:
-    """Applies the coordinator's PII firewall here first, chunk by chunk as it will be sent,
-    so a partner learns of an identifying attribute before anything leaves, and checks that
-    an attribute read from an identifier column sends only its declared coarse categories;
-    raises SourceError."""
+def _sync_columns(prepared: PreparedSource, enrollment_prefix: str = "enrollments."
+                  ) -> dict[str, list[str | None]]:
+    """Returns every value column of the whole sync: the attributes, and each enrollment
+    attribute (named with ``enrollment_prefix``) over every enrollment."""
+    columns = dict(prepared.attributes)
+    for index, name in enumerate(prepared.enrollment_names):
+        columns[f"{enrollment_prefix}{name}"] = [
+            enrollment[index] for enrollments in prepared.enrollment_lists
+            for enrollment in enrollments]
+    return columns
+
+
+def _check_firewall(config: AgentConfig, prepared: PreparedSource) -> None:
+    """Applies the coordinator's PII firewall here first, to the whole sync as the commit
+    judges it, so a partner learns of an identifying attribute before anything leaves, and
+    checks that an attribute read from an identifier column sends only its declared coarse
+    categories; raises SourceError."""
     problems = _identifier_attribute_problems(config, prepared)
-    for start in range(0, prepared.record_count, chunk_records):
-        window = {name: values[start:start + chunk_records]
-                  for name, values in prepared.attributes.items()}
-        for index, name in enumerate(prepared.enrollment_names):
-            window[f"enrollments.{name}"] = [
-                enrollment[index] for enrollments in
-                prepared.enrollment_lists[start:start + chunk_records] for enrollment in enrollments]
-        problems.extend(problem for problem in firewall_problems(window) if problem not in problems)
+    problems += firewall_problems(_sync_columns(prepared))
     if problems:
         raise SourceError("attributes would be refused as identifying: change the "
                           "[attributes] configuration (a transform or another column)",
+                          details=problems)
+
+
+def check_attributes(attributes: dict[str, list[str | None]],
+                     declared: dict[str, Any] | None = None) -> None:
+    """Applies the coordinator's rules here first, to the whole sync as it will be judged at
+    its commit, so a partner learns of a refused attribute before anything leaves: without
+    ``declared``, the PII firewall; with the hub's declarations (``GET /api/v1/attributes``),
+    the allow-list of attribute names and value types. Raises SourceError listing every
+    problem (attribute and rule, never a value)."""
+    if declared is None:
+        problems, refusal = firewall_problems(attributes), "as identifying"
+    else:
+        declarations, _ = parse_declarations(declared.get("attributes", {}))
+        problems = undeclared_problems(list(attributes), declarations) \
+            + value_problems(declarations, attributes)
+        refusal = "by the hub's attribute declarations (or ask the hub operator to declare them)"
+    if problems:
+        raise SourceError(f"attributes would be refused {refusal}: change the [attributes] "
+                          "configuration (a transform, a map or another column)",
                           details=problems)
 
 
@@ -327,12 +355,14 @@ def run_sync(config: AgentConfig, full: bool = False,
             summary.stage_seconds["read"] = time.perf_counter() - started
             summary.records = len(pseudonyms)
             summary.enrollments = prepared.enrollment_count
-            _check_firewall(config, prepared, chunk_size(config, prepared))
+            _check_firewall(config, prepared)
             # Whatever the plan, even with nothing to send: a refused token or an unreachable
             # coordinator fails the sync, and a coordinator's copy that differs is repaired.
             started = time.perf_counter()
             checkin = _check_in(client, state)
             summary.stage_seconds["check-in"] = time.perf_counter() - started
+            check_attributes(_sync_columns(prepared, enrollment_prefix=""),
+                             client.attribute_declarations())
             plan = plan_sync(state, pseudonyms, digests, fingerprint, names, full)
             outcome = "matched" if checkin.difference is None else "repaired"
             pending = state.pending()

@@ -162,6 +162,16 @@ class CoordinatorClient:
         """Returns this partner's link file: ``{"links": [[pseudonym, link_id], ...], ...}``."""
         return self._request("GET", "/api/v1/links")
 
+    def attribute_declarations(self) -> dict[str, Any] | None:
+        """Returns the hub's attribute declarations (``{"attributes": {name: {...}}}``), or
+        None from a coordinator too old to have them."""
+        try:
+            return self._request("GET", "/api/v1/attributes")
+        except CoordinatorRefused as error:
+            if error.status == 404:
+                return None
+            raise
+
     def status(self) -> dict[str, Any]:
         """Returns what the coordinator holds for this partner."""
         return self._request("GET", "/api/v1/status")

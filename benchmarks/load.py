@@ -22,9 +22,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ import requests
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
+from hublink.coordinator.attribute_declarations import DEFAULT_DECLARATIONS, write_declarations
 from hublink.coordinator.registry import add_partner, init_project
 from hublink.coordinator.storage import Database
 from hublink.coordinator.storage.models import Encoding, Partner, RecordAttributes
@@ -43,6 +44,7 @@ GUNICORN_CONFIG = ROOT / "deploy" / "coordinator" / "gunicorn.conf.py"
 POSTGRESQL_SERVER_URL = os.environ.get("HUBLINK_TEST_POSTGRESQL_URL",
                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ENDPOINTS = ("open", "chunk", "commit")
+LOAD_DECLARATIONS = '\n[attributes.program]\ntype = "category"\nvalues = ["camp"]\n'
 
 
 @dataclass
@@ -102,11 +104,15 @@ def fresh_postgresql_database(server_url: str = POSTGRESQL_SERVER_URL) -> Iterat
 
 
 @contextmanager
-def gunicorn_coordinator(home: Path, database_url: str, workers: int) -> Iterator[str]:
-    """Runs the coordinator under gunicorn with the deployment's config on a loopback port;
-    yields its base URL once ``/api/v1/health`` answers; stops it after."""
+def gunicorn_coordinator(home: Path, database_url: str, workers: int,
+                         settings: dict[str, str] | None = None,
+                         started: list[subprocess.Popen] | None = None) -> Iterator[str]:
+    """Runs the coordinator under gunicorn with the deployment's config on a loopback port
+    (``settings``: more ``HUBLINK_*`` variables); yields its base URL once
+    ``/api/v1/health`` answers (the process is appended to ``started``); stops it after."""
     port = free_port()
-    environment = dict(os.environ, HUBLINK_HOME=str(home), HUBLINK_DATABASE_URL=database_url,
+    environment = dict(os.environ, **(settings or {}), HUBLINK_HOME=str(home),
+                       HUBLINK_DATABASE_URL=database_url,
                        HUBLINK_GUNICORN_BIND=f"127.0.0.1:{port}",
                        HUBLINK_GUNICORN_WORKERS=str(workers),
                        HUBLINK_GUNICORN_LOG_LEVEL="warning")
@@ -114,9 +120,11 @@ def gunicorn_coordinator(home: Path, database_url: str, workers: int) -> Iterato
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG),
                                 "--access-logfile", os.devnull],
                                env=environment, stdout=log, stderr=subprocess.STDOUT)
+    if started is not None:
+        started.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine starts 4 workers slowly
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {(home / 'gunicorn.log').read_text()[-2000:]}")
@@ -126,7 +134,7 @@ def gunicorn_coordinator(home: Path, database_url: str, workers: int) -> Iterato
             except (requests.ConnectionError, requests.Timeout):
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer /api/v1/health within 30 s")
+                raise RuntimeError("gunicorn did not answer /api/v1/health within 120 s")
             time.sleep(0.1)
         yield base
     finally:
@@ -187,16 +195,24 @@ def count_stored(database: Database) -> dict[str, tuple[int, int]]:
 
 
 def run_load(home: Path, database_url: str, *, agents: int = 80, records: int = 500,
-             chunks: int = 2, workers: int = 4) -> LoadResult:
-    """Given an empty home folder and database, runs the load; returns timings and counts."""
+             chunks: int = 2, workers: int = 4, settings: dict[str, str] | None = None,
+             during: Callable[[str, list[subprocess.Popen]], AbstractContextManager] | None = None,
+             secret: bytes | None = None) -> LoadResult:
+    """Given an empty home folder and database, runs the load; returns timings and counts.
+    ``settings`` are more ``HUBLINK_*`` variables for the coordinator; ``during(base,
+    processes)`` is a context entered while the agents sync (``benchmarks/abuse.py``);
+    ``secret`` the linkage secret of the agents (random by default)."""
     database = Database(database_url, audit_head_path=home / "audit-head.json")
     try:
         init_project(database, "partner")
+        write_declarations(home, DEFAULT_DECLARATIONS + LOAD_DECLARATIONS)
         tokens = {f"load partner {index:03d}": add_partner(database, f"load partner {index:03d}")[1]
                   for index in range(agents)}
         result = LoadResult(expected={name: records for name in tokens})
-        secret = secrets.token_bytes(32)
-        with gunicorn_coordinator(home, database_url, workers) as base:
+        secret = secret or secrets.token_bytes(32)
+        processes: list[subprocess.Popen] = []
+        with gunicorn_coordinator(home, database_url, workers, settings, processes) as base, \
+                (during(base, processes) if during else nullcontext()):
             began = time.perf_counter()
             with ThreadPoolExecutor(max_workers=agents) as pool:
                 for future in [pool.submit(agent_sync, base, token, records, chunks, secret, result)

@@ -65,11 +65,20 @@ def main(context: click.Context, home: Path | None) -> None:
 @click.pass_context
 @_edge
 def init(context: click.Context, link_scope: str) -> None:
-    """Create the database and the linkage project."""
+    """Create the database, the linkage project and (if absent) attributes.toml, the
+    declarations of the attributes the hub accepts; safe to re-run after every upgrade."""
+    from hublink.coordinator.attribute_declarations import (DECLARATIONS_FILE,
+                                                            load_declarations,
+                                                            write_declarations)
     from hublink.coordinator.registry import init_project
     home = CoordinatorHome(context.obj["home"])
     init_project(home.database, link_scope)
+    wrote = write_declarations(home.path)
+    declared = load_declarations(home.path)
+    home.restrict_permissions()
     click.echo(f"initialised {home.path} (link scope: {link_scope})")
+    click.echo(f"{'wrote' if wrote else 'kept'} {home.path / DECLARATIONS_FILE}: "
+               f"{len(declared)} declared attributes ({', '.join(sorted(declared))})")
 
 
 @main.group()
@@ -265,12 +274,13 @@ def serve(context: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API."""
     from werkzeug.serving import run_simple
 
+    from hublink.coordinator.api.security import PathOnlyRequestHandler
     from hublink.coordinator.app import create_app, home_of
     from hublink.coordinator.registry import get_project
     app = create_app({"HOME": str(_existing_home(context))})
     get_project(home_of(app).database)
     click.echo(f"serving {context.obj['home']} on http://{host}:{port}")
-    run_simple(host, port, app, threaded=True)
+    run_simple(host, port, app, threaded=True, request_handler=PathOnlyRequestHandler)
 
 
 @main.group(invoke_without_command=True)

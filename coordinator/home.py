@@ -31,16 +31,34 @@ def is_home(path: Path) -> bool:
 @dataclass
 class CoordinatorHome:
     """Opened home: database (``HUBLINK_DATABASE_URL`` or SQLite inside), spool and keys
-    (the link-scope key and the data keyring that seals everything stored at rest)."""
+    (the link-scope key and the data keyring that seals everything stored at rest). Opening it
+    sets the process umask to 077: the home is 0700 and every file made in it 0600."""
 
     path: Path
 
     def __post_init__(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        # Everything this process creates (database, WAL, spool, keys, exports) is the
+        # coordinator user's alone: files 0600, folders 0700.
+        os.umask(0o077)
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.path.chmod(0o700)
         url = os.environ.get("HUBLINK_DATABASE_URL") or f"sqlite:///{self.path / 'hublink.db'}"
         self.database = Database(url, audit_head_path=self.path / "audit-head.json")
         self.sealer = load_sealer(self.path)
         self.spool = ChunkSpool(self.path / "spool", self.sealer)
+
+    def restrict_permissions(self) -> int:
+        """Makes every folder in the home 0700 and every file 0600 (homes made by older
+        versions, files copied in by hand); returns how many it changed."""
+        changed = 0
+        for root, folders, files in os.walk(self.path):
+            for name, mode in [(folder, 0o700) for folder in folders] + [(file, 0o600)
+                                                                         for file in files]:
+                path = Path(root) / name
+                if not path.is_symlink() and path.stat().st_mode & 0o777 != mode:
+                    path.chmod(mode)
+                    changed += 1
+        return changed
 
     def link_scope_key(self) -> bytes:
         """Returns the key that derives partner-scoped link IDs, creating it on first use."""

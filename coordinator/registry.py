@@ -17,7 +17,7 @@ __all__ = ["LINK_SCOPES", "PartnerInfo", "init_project", "get_project", "add_par
            "announce_key_rotation"]
 
 LINK_SCOPES = ("partner", "hub")
-_PARTNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
+_PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}")
 
 
 def init_project(database: Database, link_scope: str = "partner") -> Project:
@@ -51,7 +51,7 @@ def get_project(database: Database) -> Project:
 
 
 def _check_name(name: str) -> None:
-    if not _PARTNER_NAME.match(name):
+    if not _PARTNER_NAME.fullmatch(name):  # fullmatch: "$" would let a final newline in
         raise Conflict("partner names are 1-80 letters, digits, spaces, dots, dashes or "
                        "underscores")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import get_project
-from hublink.coordinator.storage.models import MatchRun, Partner
+from hublink.coordinator.storage.models import Link, MatchRun, Partner
 from hublink.coordinator.syncs import last_committed_sync
 
 __all__ = ["partner_status", "hub_status"]
@@ -39,16 +39,24 @@ def _active_runs(session) -> list[dict[str, Any]]:  # type: ignore[no-untyped-de
 
 
 def partner_status(home: CoordinatorHome, partner: Partner) -> dict[str, Any]:
-    """Returns the partner's last committed sync and the last match run."""
+    """Returns the partner's own figures only: its last committed sync, and of the last
+    successful match run its time and how many of the partner's records it linked. No
+    hub-wide count (records, entities, partners): a partner could test membership with it."""
     with home.database.session() as session:
         sync = last_committed_sync(session, partner.id)
+        run = session.scalars(select(MatchRun).where(MatchRun.status == "succeeded")
+                              .order_by(MatchRun.id.desc()).limit(1)).first()
+        linked = session.scalar(select(func.count()).select_from(Link)
+                                .where(Link.partner_id == partner.id))
         return {
             "partner": partner.name,
             "last_sync": None if sync is None else {
                 "id": sync.id, "mode": sync.mode, "committed_at": _time(sync.committed_at),
                 "records": sync.record_count, "added": sync.added, "changed": sync.changed,
                 "deleted": sync.deleted},
-            "last_match": _run_summary(_last_run(session)),
+            "last_match": None if run is None else {
+                "id": run.id, "status": run.status, "finished_at": _time(run.finished_at),
+                "your_records_linked": linked},
         }
 
 

@@ -3,18 +3,26 @@
 A refused step changes nothing. Chunks wait in the spool until the commit; the commit checks
 that every chunk arrived and that the partner ends with exactly the record count the agent
 announced, then replaces (full) or updates (delta) the partner's records at once.
+
+Only attributes the hub declared (``attribute_declarations``) are accepted: names at the
+open, values at each chunk and again, with the PII firewall over the whole sync, at the
+commit. Each partner's quotas (``service_limits``) bound its open syncs and what one sync
+may carry; an open sync left idle past its expiry is collected with its spooled chunks.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from hublink.coordinator.attribute_declarations import load_declarations
 from hublink.coordinator.errors import Conflict, NotFound
 from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.service_limits import QuotaExceeded, ServiceLimits, SyncTooLarge
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.sealed_records import (seal_attributes, seal_clk,
@@ -22,12 +30,16 @@ from hublink.coordinator.storage.sealed_records import (seal_attributes, seal_cl
 from hublink.coordinator.storage.sealing import Sealer
 from hublink.coordinator.storage.models import (Encoding, Partner, Project, RecordAttributes, Sync,
                                                 SyncChunk, utc_now)
+from hublink.shared.attribute_types import undeclared_problems, value_problems
+from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH
 from hublink.shared.errors import FingerprintMismatch, InvalidPackage
 from hublink.shared.linkage_schema import load_linkage_schema
+from hublink.shared.pii_firewall import QuasiIdentifierTally
 from hublink.shared.sync_protocol import SyncChunk as WireChunk
-from hublink.shared.sync_protocol import SyncCommit, SyncStart
+from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS, SyncCommit, SyncStart
 
-__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync", "last_committed_sync"]
+__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync", "last_committed_sync",
+           "chunk_body_limit", "collect_abandoned_syncs"]
 
 _INSERT_BATCH = 5_000
 
@@ -80,11 +92,19 @@ def sync_state(home: CoordinatorHome, partner: Partner, sync_id: str) -> dict[st
                 "added": sync.added, "changed": sync.changed, "deleted": sync.deleted}
 
 
-def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart) -> dict[str, Any]:
-    """Opens the sync (or returns the open one of that id); raises InvalidPackage,
-    FingerprintMismatch or Conflict (a stale delta base, an id reused differently)."""
+def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
+              limits: ServiceLimits = ServiceLimits()) -> dict[str, Any]:
+    """Opens the sync (or returns the open one of that id); raises InvalidPackage (among
+    others for an undeclared attribute), FingerprintMismatch, Conflict (a stale delta base,
+    an id reused differently) or QuotaExceeded (too many open syncs)."""
     get_project(home.database)
     _check_schema(start)
+    undeclared = undeclared_problems(start.attribute_names + start.enrollment_names,
+                                     load_declarations(home.path))
+    if undeclared:
+        raise InvalidPackage("the sync names attributes the hub does not accept",
+                             details=undeclared)
+    collect_abandoned_syncs(home, limits)
     with home.database.session() as session:
         project = session.get(Project, 1)
         _check_fingerprint(project, start)
@@ -106,13 +126,32 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart) -> dict
                         start.attribute_names, start.enrollment_names):
                     raise Conflict("the attributes changed since the last sync: send a full sync",
                                    details=["attributes_changed"])
+            open_count = session.scalar(select(func.count()).select_from(Sync).where(
+                Sync.partner_id == partner.id, Sync.status == "open"))
+            if open_count >= limits.MAX_OPEN_SYNCS_PER_PARTNER:
+                raise QuotaExceeded(
+                    f"this partner already has {open_count} open syncs, the most it may hold: "
+                    f"commit one, or wait until idle ones expire "
+                    f"({limits.SYNC_EXPIRY_HOURS:g} hours)", details=["open_syncs"])
             session.add(Sync(id=start.sync_id, partner_id=partner.id, mode=start.mode,
+                             last_activity_at=utc_now(),
                              base_sync_id=start.base_sync_id, schema_id=start.schema_id,
                              fingerprint=start.fingerprint, clk_bytes=start.clk_bytes,
                              attribute_names=list(start.attribute_names),
                              enrollment_names=list(start.enrollment_names),
                              agent_version=start.agent_version))
     return sync_state(home, partner, start.sync_id)
+
+
+def _value_columns(chunk: WireChunk) -> dict[str, list[str | None]]:
+    """Returns the chunk's attribute columns and one column per enrollment attribute (over
+    every enrollment): the allow-list and the firewall judge both alike."""
+    columns: dict[str, list[str | None]] = dict(chunk.attributes)
+    for enrollments in chunk.enrollments:
+        for enrollment in enrollments:
+            for name, value in enrollment.items():
+                columns.setdefault(name, []).append(value)
+    return columns
 
 
 def _enrollment_names(sync: Sync) -> tuple[str, ...]:
@@ -126,26 +165,55 @@ def _start_of(sync: Sync) -> SyncStart:
                      enrollment_names=_enrollment_names(sync))
 
 
+def chunk_body_limit(home: CoordinatorHome, partner: Partner, sync_id: str) -> int:
+    """Returns the most bytes a chunk body of this sync can need (a full chunk of its CLK
+    size and attributes, every character escaped), so a larger body is refused unread;
+    raises NotFound."""
+    with home.database.session() as session:
+        sync = _owned_sync(session, partner, sync_id)
+        per_record = (4 * sync.clk_bytes // 3 + 4) + 70 + len(sync.attribute_names) * (
+            6 * MAX_ATTRIBUTE_VALUE_LENGTH + 50)
+    return MAX_CHUNK_RECORDS * per_record + 64 * 1024
+
+
 def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number: int,
-                  body: object) -> dict[str, Any]:
-    """Validates and spools chunk ``number`` (a resent chunk replaces the earlier copy);
-    raises InvalidPackage, NotFound or Conflict (sync already committed)."""
+                  body: object, size: int = 0,
+                  limits: ServiceLimits = ServiceLimits()) -> dict[str, Any]:
+    """Validates and spools chunk ``number`` of ``size`` bytes (a resent chunk replaces the
+    earlier copy); raises InvalidPackage (a value its declared type refuses), NotFound,
+    Conflict (sync already committed) or SyncTooLarge (the sync's quotas)."""
     with home.database.session() as session:
         sync = _owned_sync(session, partner, sync_id)
         if sync.status != "open":
             raise Conflict(f"sync {sync_id} is already {sync.status}")
         start = _start_of(sync)
+        others = session.execute(select(func.coalesce(func.sum(SyncChunk.bytes), 0),
+                                        func.coalesce(func.sum(SyncChunk.upserts
+                                                               + SyncChunk.deletes), 0))
+                                 .where(SyncChunk.sync_id == sync_id,
+                                        SyncChunk.number != number)).one()
     if not 0 <= number < 1_000_000:
         raise InvalidPackage("chunk numbers run from 0")
     chunk = WireChunk.from_wire(body, start)
+    problems = value_problems(load_declarations(home.path), _value_columns(chunk))
+    if problems:
+        raise InvalidPackage("the chunk holds values the hub's attribute types refuse",
+                             details=problems)
+    records = len(chunk.pseudonyms) + len(chunk.deletes)
+    if others[0] + size > limits.MAX_SYNC_BYTES or others[1] + records > limits.MAX_SYNC_RECORDS:
+        raise SyncTooLarge(f"a sync may carry at most {limits.MAX_SYNC_RECORDS} records and "
+                           f"{limits.MAX_SYNC_BYTES} bytes of chunks: this chunk goes beyond; "
+                           "ask the hub operator to raise the quota", details=["sync_quota"])
     home.spool.write(sync_id, number, json.dumps(chunk.to_wire()).encode())
     with home.database.session() as session:
         row = session.get(SyncChunk, (sync_id, number))
         if row is None:
             session.add(SyncChunk(sync_id=sync_id, number=number, upserts=len(chunk.pseudonyms),
-                                  deletes=len(chunk.deletes)))
+                                  deletes=len(chunk.deletes), bytes=size))
         else:
-            row.upserts, row.deletes = len(chunk.pseudonyms), len(chunk.deletes)
+            row.upserts, row.deletes, row.bytes = len(chunk.pseudonyms), len(chunk.deletes), size
+        sync = session.get(Sync, sync_id)
+        sync.last_activity_at, sync.bytes_received = utc_now(), others[0] + size
     return {"sync_id": sync_id, "chunk": number, "upserts": len(chunk.pseudonyms),
             "deletes": len(chunk.deletes)}
 
@@ -201,11 +269,38 @@ def _discard_abandoned(home: CoordinatorHome, partner_id: int) -> None:
         home.spool.discard(sync_id)
 
 
+def collect_abandoned_syncs(home: CoordinatorHome, limits: ServiceLimits = ServiceLimits()
+                            ) -> int:
+    """Removes every open sync idle for longer than ``SYNC_EXPIRY_HOURS`` (no chunk since),
+    with its spooled chunks, and spool folders of syncs that no longer exist; returns how many
+    syncs it removed."""
+    cutoff = utc_now() - timedelta(hours=limits.SYNC_EXPIRY_HOURS)
+    with home.database.session() as session:
+        expired = session.scalars(select(Sync.id).where(
+            Sync.status == "open",
+            or_(Sync.last_activity_at < cutoff,
+                Sync.last_activity_at.is_(None) & (Sync.created_at < cutoff)))).all()
+        if expired:
+            session.execute(delete(SyncChunk).where(SyncChunk.sync_id.in_(expired)))
+            session.execute(delete(Sync).where(Sync.id.in_(expired)))
+        still_open = set(session.scalars(select(Sync.id).where(Sync.status == "open")))
+    for sync_id in expired:
+        home.spool.discard(sync_id)
+    for sync_id in home.spool.sync_ids():
+        # Only old orphans: a folder this young may belong to a sync opened since the query.
+        if sync_id not in still_open and home.spool.idle_seconds(sync_id) > 3600:
+            home.spool.discard(sync_id)
+    if expired:
+        record_event(home.database, "hublink", "syncs_expired", syncs=len(expired))
+    return len(expired)
+
+
 def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
-                commit: SyncCommit) -> dict[str, Any]:
+                commit: SyncCommit, actor: str | None = None) -> dict[str, Any]:
     """Applies every chunk of the sync in one transaction and returns the receipt; a repeated
     commit returns the same receipt. Raises Conflict when chunks are missing, the base is stale
-    or the resulting record count differs from the agent's; then nothing changes."""
+    or the resulting record count differs from the agent's, InvalidPackage when the whole
+    sync breaks the attribute declarations or the PII firewall; then nothing changes."""
     with home.database.session() as session:
         sync = _owned_sync(session, partner, sync_id)
         if sync.status == "committed":
@@ -231,8 +326,15 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
             for model in (Encoding, RecordAttributes):
                 session.execute(delete(model).where(model.partner_id == partner.id))
         totals, seen = [0, 0, 0], set()
+        declarations, tally = load_declarations(home.path), QuasiIdentifierTally()
+        problems = undeclared_problems(list(sync.attribute_names) + list(_enrollment_names(sync)),
+                                       declarations)
         for number in range(commit.chunk_count):
             chunk = WireChunk.from_wire(json.loads(home.spool.read(sync_id, number)), _start_of(sync))
+            columns = _value_columns(chunk)
+            tally.add(columns)
+            problems += [line for line in value_problems(declarations, columns)
+                         if line not in problems]
             touched = set(chunk.pseudonyms) | set(chunk.deletes)
             if not seen.isdisjoint(touched):
                 raise InvalidPackage("a pseudonym appears in more than one chunk of this sync: "
@@ -242,6 +344,11 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
             counts = _apply_chunk(session, home.sealer, partner.id, chunk, list(sync.attribute_names),
                                   sync.clk_bytes, sync.mode == "delta")
             totals = [total + count for total, count in zip(totals, counts)]
+        problems += tally.problems()
+        if problems:
+            raise InvalidPackage("the sync's attributes would be refused: nothing was stored; "
+                                 "change the agent's [attributes] and send a new sync",
+                                 details=problems)
         record_count = session.scalar(select(func.count()).select_from(Encoding)
                                       .where(Encoding.partner_id == partner.id))
         if record_count != commit.record_count:
@@ -257,7 +364,7 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
         sync.added, sync.changed, sync.deleted = totals
     home.spool.discard(sync_id)
     _discard_abandoned(home, partner.id)
-    record_event(home.database, f"partner:{partner.name}", "sync_commit", sync_id=sync_id,
+    record_event(home.database, actor or f"partner:{partner.name}", "sync_commit", sync_id=sync_id,
                  mode=sync.mode, records=record_count, added=totals[0], changed=totals[1],
                  deleted=totals[2])
     return sync_state(home, partner, sync_id)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 __all__ = ["ROLES", "PREFIXES", "DEFAULT_LIFETIMES", "Forbidden", "TokenInfo", "Principal",
            "hash_token", "parse_lifetime", "issue_token", "list_tokens", "revoke_token",
-           "authenticate"]
+           "authenticate", "record_token_use"]
 
 ROLES = ("operator", "partner", "analyst", "viewer")
 PREFIXES = {"operator": "hlo_", "partner": "hlp_", "analyst": "hla_", "viewer": "hlv_"}
@@ -57,6 +57,13 @@ class Principal:
         if self.partner is not None and self.role == "partner":
             return f"partner:{self.partner.name}"
         return f"{self.role}:token-{self.token_id}"
+
+    def actor_for(self, partner: Partner | None) -> str:
+        """The audit actor when acting on ``partner``'s records: the partner itself, or this
+        token and the partner it acts for (an operator)."""
+        if partner is None or (self.role == "partner" and self.partner is not None):
+            return self.actor
+        return f"{self.actor} for partner:{partner.name}"
 
 
 def hash_token(token: str) -> str:
@@ -154,11 +161,20 @@ def _refuse(database: Database, reason: str, message: str, **detail: object) -> 
     return Unauthorised(message)
 
 
+def record_token_use(database: Database, principal: Principal, where: str,
+                     partner: Partner | None = None) -> None:
+    """Audits one use of a token, naming the partner it acted on when there is one."""
+    detail = {"partner": partner.name} if partner is not None else {}
+    record_event(database, principal.actor_for(partner), "token_use",
+                 token_id=principal.token_id, where=where, **detail)
+
+
 def authenticate(database: Database, token: str | None, roles: tuple[str, ...],
-                 where: str = "") -> Principal:
+                 where: str = "", record_use: bool = True) -> Principal:
     """Given a bearer token and the roles allowed besides ``operator``, returns its holder and
-    records its use. Raises Unauthorised (audited) for a missing, unknown, expired or revoked
-    token and Forbidden (audited) for a role not allowed."""
+    records its use (unless ``record_use`` is false: the caller records it with
+    ``record_token_use``). Raises Unauthorised (audited) for a missing, unknown, expired or
+    revoked token and Forbidden (audited) for a role not allowed."""
     if not token:
         raise _refuse(database, "missing", "an API token is required (Authorization: Bearer ...)",
                       where=where)
@@ -195,6 +211,6 @@ def authenticate(database: Database, token: str | None, roles: tuple[str, ...],
                      role=principal.role, where=where)
         raise Forbidden(f"a {principal.role} token may not do this; it needs the role "
                         f"{' or '.join(('operator',) + roles)}")
-    record_event(database, principal.actor, "token_use", token_id=principal.token_id,
-                 where=where)
+    if record_use:
+        record_token_use(database, principal, where)
     return principal

@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from hublink.agent.settings import render_config
+from hublink.synthetic.declarations import synthetic_declarations
 
 __all__ = ["LocalHub", "AgentSetup", "free_port"]
 
@@ -40,10 +41,12 @@ class AgentSetup:
 
 @dataclass
 class LocalHub:
-    """A coordinator home under ``root`` served on a free loopback port."""
+    """A coordinator home under ``root`` served on a free loopback port. Its attributes.toml
+    declares ``declarations`` (by default every attribute the synthetic partners send)."""
 
     root: Path
     link_scope: str = "partner"
+    declarations: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     port: int = 0
     process: subprocess.Popen | None = None
@@ -78,6 +81,7 @@ class LocalHub:
         """Initialises the coordinator, creates the linkage secret and starts serving."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.coordinator("init", "--link-scope", self.link_scope)
+        (self.home / "attributes.toml").write_text(self.declarations or synthetic_declarations())
         self.secret_file.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([str(_BIN / "hublink-agent"), "keygen", "--out", str(self.secret_file)],
                        check=True, capture_output=True, env=self._env())

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH, validate_attribute_name
 from hublink.shared.errors import InvalidPackage
-from hublink.shared.pii_firewall import firewall_problems
+from hublink.shared.pii_firewall import attribute_name_problems, value_rule_problems
 
 __all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "MAX_RECORD_ENROLLMENTS",
            "MAX_CHUNK_ENROLLMENTS", "SyncStart", "SyncChunk", "SyncCommit"]
@@ -104,6 +104,7 @@ class SyncStart:
             problems.append("clk_bytes must be a whole number from 8 to 1024")
         names = _names(body.get("attribute_names", []), "attribute_names", problems)
         enrollment_names = _names(body.get("enrollment_names", []), "enrollment_names", problems)
+        problems.extend(attribute_name_problems(names + enrollment_names))
         if set(names) & set(enrollment_names):
             problems.append("enrollment_names must differ from attribute_names (they share "
                             "the analyst export's columns)")
@@ -201,8 +202,8 @@ class SyncChunk:
                              for v in values):
                     problems.append(f"attribute {name!r} values must be null or strings of at most "
                                     f"{MAX_ATTRIBUTE_VALUE_LENGTH} characters")
-            if len(problems) == shape_problems:
-                problems.extend(firewall_problems(attributes))
+            if len(problems) == shape_problems:  # the whole-column rules run at the commit
+                problems.extend(value_rule_problems(attributes))
         enrollments = _enrollments(body.get("enrollments"), start, len(pseudonyms), problems)
         if start.mode == "full" and deletes:
             problems.append("a full sync replaces the record set: it has no deletes")
@@ -215,8 +216,8 @@ class SyncChunk:
 def _enrollments(enrollments: object, start: SyncStart, record_count: int,
                  problems: list[str]) -> list[list[dict[str, str | None]]]:
     """Returns the chunk's enrollments, one list per upserted record (absent: none), adding
-    a problem line for each broken rule; enrollment values pass the PII firewall as
-    ``enrollments.NAME``."""
+    a problem line for each broken rule; enrollment values pass the PII firewall's value
+    rules as ``enrollments.NAME``."""
     if enrollments is None:
         return []
     names = set(start.enrollment_names)
@@ -245,7 +246,7 @@ def _enrollments(enrollments: object, start: SyncStart, record_count: int,
                                     f"most {MAX_ATTRIBUTE_VALUE_LENGTH} characters")
                     return []
                 columns[f"enrollments.{name}"].append(value)
-    problems.extend(firewall_problems(columns))
+    problems.extend(value_rule_problems(columns))  # the whole-column rules run at the commit
     return enrollments
 
 

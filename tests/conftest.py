@@ -10,11 +10,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine
 
 from hublink.coordinator.app import create_app, home_of
+from hublink.coordinator.attribute_declarations import write_declarations
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import add_partner, init_project
 from hublink.coordinator.storage.migrations import upgrade
 from hublink.coordinator.storage.models import Base
-from tests.helpers import BACKENDS, POSTGRESQL_URL, new_postgresql_schema
+from tests.helpers import BACKENDS, POSTGRESQL_URL, TEST_DECLARATIONS, new_postgresql_schema
 
 INTEGRATION = Path(__file__).resolve().parent / "integration"
 
@@ -84,6 +85,7 @@ def app(tmp_path: Path, database_url: str) -> Flask:
     """An initialised coordinator on each database backend (see ``database_url``)."""
     application = create_app({"HOME": str(tmp_path / "home"), "TESTING": True})
     init_project(home_of(application).database)
+    write_declarations(home_of(application).path, TEST_DECLARATIONS)
     yield application
     home_of(application).database.dispose()
 

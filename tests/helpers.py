@@ -14,14 +14,29 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
+from hublink.coordinator.attribute_declarations import DEFAULT_DECLARATIONS
 from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
 from hublink.shared.sync_protocol import SyncChunk, SyncStart
 
-__all__ = ["SECRET", "SCHEMA", "POSTGRESQL_URL", "BACKENDS", "make_start", "make_chunk", "sync",
+__all__ = ["SECRET", "SCHEMA", "TEST_DECLARATIONS", "POSTGRESQL_URL", "BACKENDS", "make_start", "make_chunk", "sync",
            "new_postgresql_schema"]
 
 SECRET = bytes.fromhex("11" * 32)
 SCHEMA = load_linkage_schema()
+# The hub's declarations in these tests: the defaults plus what the tests send.
+TEST_DECLARATIONS = DEFAULT_DECLARATIONS + '''
+[attributes.program]
+type = "category"
+values = ["camp", "jobs", "Summer Camp", "a", "=HYPERLINK(1)"]
+
+[attributes.site]
+type = "category"
+values = ["Site 0", "Site 1", "Site 2", "Site 3", "Site 4", "Site 5", "Site 6", "Site 7",
+          "Site 8", "Site 9"]
+
+[attributes.start]
+type = "month"
+'''
 
 
 def make_start(mode: str = "full", base: str | None = None, *, secret: bytes = SECRET,

@@ -38,3 +38,25 @@ def test_readme_links_only_inside_the_repository():
     readme = (DOCS.parent / "README.md").read_text()
     assert "../shared" not in readme
     assert "docs/architecture.md" in readme
+
+
+def test_every_limit_setting_is_documented_in_the_operator_guide():
+    from hublink.coordinator.service_limits import LIMIT_SETTINGS
+    guide = (DOCS / "operator-guide.md").read_text()
+    for name in LIMIT_SETTINGS:
+        assert f"`{name}`" in guide, name
+
+
+def test_every_api_route_is_in_the_readme(tmp_path):
+    import re
+
+    from hublink.coordinator.app import create_app, home_of
+    app = create_app({"HOME": str(tmp_path / "home")})
+    readme = re.sub(r"<[^>`]+>", "<>", (DOCS.parent / "README.md").read_text())
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "openapi.get_openapi"):
+            continue
+        path = re.sub(r"<[^>]+>", "<>", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert f"`{method} {path}`" in readme, f"{method} {path}"
+    home_of(app).database.dispose()

@@ -183,6 +183,9 @@ def openapi_document() -> dict[str, Any]:
                 "what the coordinator holds for the partner: last sync, record count, "
                 "pseudonym digest", {"200": "PartnerView"})},
             "/api/v1/links": {"get": _operation("the partner's link file", {"200": "Object"})},
+            "/api/v1/attributes": {"get": _operation(
+                "the attributes the hub accepts: type, values or range of each",
+                {"200": "Object"})},
             "/api/v1/hub-status": {"get": _operation("hub-wide counts (viewer, analyst)",
                                                      {"200": "HubCounts"})},
             "/api/v1/export": {"get": _export_operation()},

@@ -1,35 +1,39 @@
-"""Hardening shared by every API response: size limit, rate limit, headers, safe JSON parsing.
+"""Hardening shared by every API response: size limit, rate limits, headers, safe JSON parsing.
 
 Settings (``create_app`` config or ``HUBLINK_<NAME>`` environment variables):
 
 - ``MAX_CONTENT_LENGTH``: largest request body in bytes (413 above it); the default fits a
-  chunk of 20,000 records with 1,024-byte CLKs and a dozen attributes.
-- ``RATE_LIMIT_PER_MINUTE``: requests per bearer token (or per client address without one)
-  in any 60 seconds (429 above it); 0 turns the limit off. The counters live in the memory of
-  one process: under gunicorn each worker counts on its own, so the effective limit is the
-  setting times the number of workers; put a shared limit in the reverse proxy if that matters.
+  chunk of 20,000 records with 1,024-byte CLKs and a dozen attributes. A chunk is further
+  bounded by what a full chunk of its own sync can need (``syncs.chunk_body_limit``).
+- the quotas and rate limits of ``service_limits`` (``RATE_LIMIT_PER_MINUTE``,
+  ``FAILED_AUTH_PER_MINUTE``, ``RATE_LIMIT_STORAGE_URL``, ``TRUSTED_PROXY_HOPS``...), counted
+  by ``rate_limits``.
 - ``FORCE_HSTS``: send ``Strict-Transport-Security`` even when the request did not arrive
   over TLS (it is always sent when it did, or when the proxy says ``X-Forwarded-Proto: https``).
+
+A token in the query string (``?token=``, ``?access_token=``...) is refused with 400: URLs end
+up in logs and browser histories; tokens travel only in the ``Authorization`` header.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 import uuid
-from collections import deque
 
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
+from hublink.coordinator.api.context import home_of
 from hublink.coordinator.api.errors import error_response
+from hublink.coordinator.api.rate_limits import RateLimits
+from hublink.coordinator.service_limits import limits_from_config
 
-__all__ = ["DEFAULT_MAX_CONTENT_LENGTH", "DEFAULT_RATE_LIMIT_PER_MINUTE", "SECURITY_HEADERS",
-           "RateLimiter", "register_security"]
+__all__ = ["DEFAULT_MAX_CONTENT_LENGTH", "SECURITY_HEADERS", "TOKEN_QUERY_PARAMETERS",
+           "PathOnlyRequestHandler", "register_security", "client_address"]
 
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
-DEFAULT_RATE_LIMIT_PER_MINUTE = 600
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
@@ -38,31 +42,19 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 HSTS = "max-age=31536000; includeSubDomains"
-_WINDOW_SECONDS = 60.0
+TOKEN_QUERY_PARAMETERS = frozenset({"token", "access_token", "api_token", "api_key", "apikey",
+                                    "bearer", "auth", "authorization"})
 
 
-class RateLimiter:
-    """Sliding-window request counter per key, in memory, safe across threads."""
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """The development server's request handler, logging the path without its query string
+    (as the deployment's gunicorn access log does): a token put in a URL is never logged."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._times: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str, now: float | None = None) -> float:
-        """Counts one request of ``key``; returns 0 when allowed, else the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._times.setdefault(key, deque())
-            while times and times[0] <= now - _WINDOW_SECONDS:
-                times.popleft()
-            if len(times) >= self.per_minute:
-                return times[0] + _WINDOW_SECONDS - now
-            times.append(now)
-            if len(self._times) > 10_000:  # forget idle keys so memory stays bounded
-                for idle in [k for k, v in self._times.items() if not v]:
-                    del self._times[idle]
-            return 0.0
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        method, _, rest = self.requestline.partition(" ")
+        target, _, protocol = rest.rpartition(" ")
+        self.log("info", '"%s %s %s" %s %s', method, target.partition("?")[0], protocol,
+                 code, size)
 
 
 class HardenedJSONProvider(DefaultJSONProvider):
@@ -79,28 +71,48 @@ def _rate_key() -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()
-    return "address:" + str(request.remote_addr)
+    return "address:" + client_address()
+
+
+def client_address() -> str:
+    """Returns the client's address (as reported by the trusted proxies, if any)."""
+    return str(request.remote_addr)
+
+
+def _too_many(wait: float, message: str) -> Response:
+    response = error_response(429, "rate_limited", message)
+    response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+    return response
 
 
 def register_security(app: Flask) -> None:
-    """Adds the rate limit, path-parameter checks, safe JSON parsing and security headers."""
-    app.config.setdefault("RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE)
+    """Adds the rate limits, the query-token refusal, path-parameter checks, safe JSON parsing
+    and security headers."""
     app.config.setdefault("FORCE_HSTS", False)
     app.json = HardenedJSONProvider(app)
-    limit = int(app.config["RATE_LIMIT_PER_MINUTE"])
-    limiter = RateLimiter(limit) if limit > 0 else None
-    app.extensions["hublink_rate_limiter"] = limiter
+    limits = limits_from_config(app.config)
+    app.extensions["hublink_limits"] = limits
+    home = home_of(app)
+    rate_limits = RateLimits(limits, namespace=f"{home.path}|{home.database.url}")
+    app.extensions["hublink_rate_limits"] = rate_limits
+    if limits.TRUSTED_PROXY_HOPS > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=limits.TRUSTED_PROXY_HOPS,
+                                x_proto=limits.TRUSTED_PROXY_HOPS)
 
     @app.before_request
     def check_request():
-        if limiter is not None:
-            wait = limiter.allow(_rate_key())
-            if wait:
-                response = error_response(429, "rate_limited",
-                                          f"more than {limiter.per_minute} requests a minute: "
-                                          "slow down and retry later")
-                response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
-                return response
+        if TOKEN_QUERY_PARAMETERS & {name.lower() for name in request.args}:
+            return error_response(400, "token_in_query", "API tokens go only in the "
+                                  "Authorization header, never in the URL: this request was "
+                                  "refused; treat that token as exposed and have it revoked")
+        blocked = rate_limits.address_blocked(client_address())
+        if blocked:
+            return _too_many(blocked, "too many failed authentications from this address: "
+                             "wait, then retry with a valid token")
+        wait = rate_limits.allow_request(_rate_key())
+        if wait:
+            return _too_many(wait, f"more than {limits.RATE_LIMIT_PER_MINUTE} requests a "
+                             "minute: slow down and retry later")
         sync_id = (request.view_args or {}).get("sync_id")
         if sync_id is not None:
             try:

@@ -8,18 +8,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
+from hublink.coordinator.api.auth import acting_actor, partner_required
 from hublink.coordinator.api.context import current_home
-
-from hublink.coordinator.api.auth import partner_required
-from hublink.coordinator.syncs import commit_sync, open_sync, receive_chunk, sync_state
+from hublink.coordinator.syncs import (chunk_body_limit, commit_sync, open_sync, receive_chunk,
+                                       sync_state)
 from hublink.shared.errors import InvalidPackage
 from hublink.shared.sync_protocol import SyncCommit, SyncStart
 
 blueprint = Blueprint("syncs", __name__, url_prefix="/api/v1")
 
 
+
+
+def _limits():
+    return current_app.extensions["hublink_limits"]
 
 
 def _json_body() -> object:
@@ -34,7 +38,7 @@ def _json_body() -> object:
 def start_sync():
     """Opens a sync of the calling partner's records."""
     start = SyncStart.from_wire(_json_body())
-    state = open_sync(current_home(), g.partner, start)
+    state = open_sync(current_home(), g.partner, start, _limits())
     return state, 201 if not state["received_chunks"] else 200
 
 
@@ -48,12 +52,18 @@ def get_sync(sync_id: str):
 @blueprint.put("/syncs/<sync_id>/chunks/<int:number>")
 @partner_required
 def put_chunk(sync_id: str, number: int):
-    """Stores one chunk of upserts and deletes."""
-    return receive_chunk(current_home(), g.partner, sync_id, number, _json_body())
+    """Stores one chunk of upserts and deletes; a body larger than a full chunk of this sync
+    can be is refused (413) before it is read or decoded."""
+    request.max_content_length = min(chunk_body_limit(current_home(), g.partner, sync_id),
+                                     current_app.config["MAX_CONTENT_LENGTH"])
+    body = _json_body()
+    return receive_chunk(current_home(), g.partner, sync_id, number, body,
+                         size=request.content_length or len(request.get_data()), limits=_limits())
 
 
 @blueprint.post("/syncs/<sync_id>/commit")
 @partner_required
 def commit(sync_id: str):
     """Applies the sync in one transaction and returns its receipt."""
-    return commit_sync(current_home(), g.partner, sync_id, SyncCommit.from_wire(_json_body()))
+    return commit_sync(current_home(), g.partner, sync_id, SyncCommit.from_wire(_json_body()),
+                       actor=acting_actor())

@@ -26,6 +26,7 @@ from hublink.coordinator.jobs.queue import (ClaimedRun, RunCancelled, RunLost, c
                                             enqueue_run, take_for_writing)
 from hublink.coordinator.matching import (BlockingSettings, MatchSettings, PartnerClks,
                                           assign_link_ids, match_partners)
+from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_scoped_link_id
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.sealed_records import open_clk
@@ -107,11 +108,18 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
         # previous link IDs and their replacements of the table.
         with home.database.exclusive_session(Link.__tablename__) as session:
             take_for_writing(session, run_id, claimed.worker)
-            previous = {(partner_id, pseudonym): link_id for partner_id, pseudonym, link_id in
-                        session.execute(select(Link.partner_id, Link.pseudonym, Link.link_id))}
+            previous, previous_partner = {}, {}
+            scope_key = home.link_scope_key()
+            for partner_id, pseudonym, link_id, partner_link_id in session.execute(
+                    select(Link.partner_id, Link.pseudonym, Link.link_id, Link.partner_link_id)):
+                previous[(partner_id, pseudonym)] = link_id
+                previous_partner[(partner_id, pseudonym)] = partner_link_id or \
+                    partner_scoped_link_id(scope_key, partner_id, link_id)
             assigned = assign_link_ids(groups, previous)
+            partner_assigned = assign_partner_link_ids(assigned, previous_partner)
             session.execute(delete(Link))
             rows = [{"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
+                     "partner_link_id": partner_assigned[(partner_id, pseudonym)],
                      "match_run_id": run_id} for (partner_id, pseudonym), link_id in assigned.items()]
             for start in range(0, len(rows), _INSERT_BATCH):
                 session.execute(Link.__table__.insert(), rows[start:start + _INSERT_BATCH])

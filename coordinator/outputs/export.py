@@ -19,7 +19,8 @@ from sqlalchemy import select
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.sealed_records import open_attributes, open_enrollments
-from hublink.coordinator.storage.models import Link, Partner, RecordAttributes, Sync
+from hublink.coordinator.storage.models import Link, Partner, RecordAttributes
+from hublink.coordinator.syncs import last_committed_sync
 from hublink.shared.spreadsheet import safe_row
 
 __all__ = ["export_columns", "export_linked_dataset"]
@@ -27,10 +28,12 @@ __all__ = ["export_columns", "export_linked_dataset"]
 
 def export_columns(home: CoordinatorHome) -> tuple[list[str], list[str]]:
     """Returns the attribute names and the enrollment attribute names (less those already
-    attributes) of every committed sync, each sorted."""
+    attributes) of each partner's current (last committed) sync, each sorted: never a name
+    only past syncs sent."""
     with home.database.session() as session:
-        declared = session.execute(select(Sync.attribute_names, Sync.enrollment_names)
-                                   .where(Sync.status == "committed")).all()
+        declared = [(sync.attribute_names, sync.enrollment_names)
+                    for partner_id in session.scalars(select(Partner.id))
+                    if (sync := last_committed_sync(session, partner_id)) is not None]
     attributes = sorted({name for names, _ in declared for name in names})
     enrollments = sorted({name for _, names in declared for name in names or ()}
                          - set(attributes))

@@ -88,6 +88,9 @@ class Sync(Base):
     added: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
+    # When the last chunk arrived (or the sync opened): an open sync idle too long is collected.
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bytes_received: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class SyncChunk(Base):
@@ -98,6 +101,7 @@ class SyncChunk(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     upserts: Mapped[int] = mapped_column(Integer)
     deletes: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Encoding(Base):
@@ -151,12 +155,14 @@ class MatchRun(Base):
 
 
 class Link(Base):
-    """The current hub-wide link ID of each current record."""
+    """The current hub-wide link ID of each current record, and the ID its partner sees in
+    partner scope (``outputs.link_ids``: it follows the partner's own records only)."""
 
     __tablename__ = "links"
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
     link_id: Mapped[str] = mapped_column(String(36), index=True)
+    partner_link_id: Mapped[str | None] = mapped_column(String(36))
     match_run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
 
 

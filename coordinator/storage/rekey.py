@@ -1,6 +1,7 @@
 """``rotate-data-key``: seal everything at rest under a new key, then retire the old keys.
 
-Rows are re-sealed in batches, each its own transaction; the keyring keeps every old key
+It is also the migration that seals values written before encryption at rest existed: the
+only reader that accepts them (everything else refuses a plain value). Rows are re-sealed in batches, each its own transaction; the keyring keeps every old key
 until the last batch is done, so an interrupted rotation leaves all data readable and
 running the command again finishes it.
 """
@@ -32,7 +33,7 @@ def _reseal_encodings(home: CoordinatorHome, key_id: int) -> int:
                 .order_by(Encoding.partner_id, Encoding.pseudonym).limit(_BATCH)).all()
             for partner_id, pseudonym, stored in rows:
                 if home.sealer.key_of(stored) != key_id:
-                    clk = open_clk(home.sealer, partner_id, pseudonym, stored)
+                    clk = open_clk(home.sealer, partner_id, pseudonym, stored, allow_plain=True)
                     session.execute(update(Encoding).where(
                         Encoding.partner_id == partner_id, Encoding.pseudonym == pseudonym)
                         .values(clk=seal_clk(home.sealer, partner_id, pseudonym, clk)))
@@ -55,7 +56,8 @@ def _reseal_attributes(home: CoordinatorHome) -> int:
                 .order_by(RecordAttributes.partner_id, RecordAttributes.pseudonym)
                 .limit(_BATCH)).all()
             for partner_id, pseudonym, stored, stored_enrollments in rows:
-                values = open_attributes(home.sealer, partner_id, pseudonym, stored)
+                values = open_attributes(home.sealer, partner_id, pseudonym, stored,
+                                         allow_plain=True)
                 enrollments = open_enrollments(home.sealer, partner_id, pseudonym,
                                                stored_enrollments)
                 session.execute(update(RecordAttributes).where(

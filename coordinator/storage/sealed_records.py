@@ -11,7 +11,7 @@ import base64
 import json
 from typing import Any
 
-from hublink.coordinator.storage.sealing import Sealer
+from hublink.coordinator.storage.sealing import Sealer, SealingError
 
 __all__ = ["seal_clk", "open_clk", "seal_attributes", "open_attributes", "seal_enrollments",
            "open_enrollments", "spool_context"]
@@ -26,9 +26,11 @@ def seal_clk(sealer: Sealer, partner_id: int, pseudonym: str, clk: bytes) -> byt
     return sealer.seal(clk, _context("encodings", partner_id, pseudonym))
 
 
-def open_clk(sealer: Sealer, partner_id: int, pseudonym: str, stored: bytes) -> bytes:
-    """Returns the CLK of a stored row; raises SealingError if it was altered or moved."""
-    return sealer.open(stored, _context("encodings", partner_id, pseudonym))
+def open_clk(sealer: Sealer, partner_id: int, pseudonym: str, stored: bytes,
+             allow_plain: bool = False) -> bytes:
+    """Returns the CLK of a stored row; raises SealingError if it was altered, moved or is
+    not sealed (unless ``allow_plain``: the migration that seals it)."""
+    return sealer.open(stored, _context("encodings", partner_id, pseudonym), allow_plain)
 
 
 def seal_attributes(sealer: Sealer, partner_id: int, pseudonym: str,
@@ -40,10 +42,14 @@ def seal_attributes(sealer: Sealer, partner_id: int, pseudonym: str,
 
 
 def open_attributes(sealer: Sealer, partner_id: int, pseudonym: str,
-                    stored: dict[str, Any]) -> dict[str, Any]:
-    """Returns the attributes of a stored row (a legacy plain dict as it is)."""
+                    stored: dict[str, Any], allow_plain: bool = False) -> dict[str, Any]:
+    """Returns the attributes of a stored row; raises SealingError if they were altered,
+    moved or are a plain dict (unless ``allow_plain``: the migration that seals them)."""
     if set(stored) != {"sealed"}:
-        return stored
+        if allow_plain:
+            return stored
+        raise SealingError("stored attributes are not sealed: run `hublink-coordinator "
+                           "rotate-data-key` to seal the values of an older hub")
     sealed = base64.b64decode(stored["sealed"])
     return json.loads(sealer.open(sealed, _context("attributes", partner_id, pseudonym)))
 

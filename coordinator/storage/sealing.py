@@ -5,7 +5,7 @@ Keys live in a keyring file (``HUBLINK_DATA_KEY_FILE``, default ``<home>/keys/da
 instead gives a single key from the environment. A sealed value is ``b"HLS1" | key id (4 bytes)
 | nonce (12 bytes) | ciphertext+tag``, bound by its associated data to where it belongs (table,
 partner, pseudonym), so a sealed value moved to another row does not open. Values written
-before sealing existed are read as they are and sealed by ``rotate-data-key``.
+before sealing existed are refused when read, except by ``rotate-data-key``, which seals them.
 """
 
 from __future__ import annotations
@@ -77,11 +77,17 @@ class Sealer:
         """Returns the id of the key that sealed ``value`` (None for a plain value)."""
         return struct.unpack(">I", value[4:8])[0] if self.is_sealed(value) else None
 
-    def open(self, value: bytes, context: bytes) -> bytes:
-        """Returns the plaintext of a sealed value (a plain, legacy value as it is); raises
-        SealingError when its key is unknown or it was altered or moved."""
+    def open(self, value: bytes, context: bytes, allow_plain: bool = False) -> bytes:
+        """Returns the plaintext of a sealed value; raises SealingError when its key is
+        unknown, it was altered or moved, or it is not sealed at all: a plain value written
+        before sealing existed is returned as it is only with ``allow_plain`` (which only
+        ``rotate-data-key``, the command that seals such values, passes)."""
         if not self.is_sealed(value):
-            return value
+            if allow_plain:
+                return value
+            raise SealingError("a value stored at rest is not sealed (written before "
+                               "encryption at rest, or planted): run `hublink-coordinator "
+                               "rotate-data-key` to seal the values of an older hub")
         key_id = struct.unpack(">I", value[4:8])[0]
         if key_id not in self.keys:
             self._refresh()

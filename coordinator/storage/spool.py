@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -41,20 +42,41 @@ class ChunkSpool:
             temporary.unlink(missing_ok=True)
             raise
 
-    def read(self, sync_id: str, number: int) -> bytes:
-        """Returns a chunk's content; raises SealingError if the file was altered."""
+    def read(self, sync_id: str, number: int, allow_plain: bool = False) -> bytes:
+        """Returns a chunk's content; raises SealingError if the file was altered or is not
+        sealed (unless ``allow_plain``: ``reseal_all``, the migration that seals it)."""
         sealed = (self._folder(sync_id) / f"{int(number):06d}.json").read_bytes()
-        return self.sealer.open(sealed, spool_context(str(uuid.UUID(sync_id)), int(number)))
+        return self.sealer.open(sealed, spool_context(str(uuid.UUID(sync_id)), int(number)),
+                                allow_plain)
 
     def discard(self, sync_id: str) -> None:
         """Removes every chunk of a sync."""
         shutil.rmtree(self._folder(sync_id), ignore_errors=True)
+
+    def sync_ids(self) -> list[str]:
+        """Returns the sync ids that have a folder in the spool."""
+        if not self.root.exists():
+            return []
+        found = []
+        for folder in self.root.iterdir():
+            try:
+                found.append(str(uuid.UUID(folder.name)))
+            except ValueError:
+                continue
+        return found
+
+    def idle_seconds(self, sync_id: str) -> float:
+        """Returns how long ago the sync's spool folder last changed (0 when it is gone)."""
+        try:
+            return max(0.0, time.time() - self._folder(sync_id).stat().st_mtime)
+        except FileNotFoundError:
+            return 0.0
 
     def reseal_all(self) -> int:
         """Re-seals every spooled chunk under the current key; returns how many."""
         count = 0
         for path in sorted(self.root.glob("*/*.json")) if self.root.exists() else []:
             sync_id, number = path.parent.name, int(path.stem)
-            self.write(sync_id, number, self.read(sync_id, number))
+            self.write(sync_id, number, self.read(sync_id, number, allow_plain=True))
             count += 1
         return count

@@ -6,6 +6,7 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
+from hublink.coordinator.app import home_of
 from hublink.coordinator.registry import add_partner
 from hublink.coordinator.storage.models import Encoding, RecordAttributes
 from hublink.shared.pii_firewall import firewall_problems
@@ -80,13 +81,13 @@ def duplicate_across_chunks(client, auth):
 def someone_elses_sync(client, auth, home=None):
     start = opened(client, auth)
     assert put(client, auth, start, make_chunk(3).to_wire()).status_code == 200
-    _, other = add_partner(client.application.extensions["hublink_home"].database, "intruder")
+    _, other = add_partner(home_of(client.application).database, "intruder")
     return commit(client, {"Authorization": f"Bearer {other}"}, start)
 
 
 def someone_elses_chunk(client, auth):
     start = opened(client, auth)
-    _, other = add_partner(client.application.extensions["hublink_home"].database, "intruder")
+    _, other = add_partner(home_of(client.application).database, "intruder")
     return put(client, {"Authorization": f"Bearer {other}"}, start, make_chunk(3).to_wire())
 
 
@@ -95,7 +96,7 @@ def replayed_chunk_after_commit(client, auth):
     body = make_chunk(3).to_wire()
     assert put(client, auth, start, body).status_code == 200
     assert commit(client, auth, start).status_code == 200
-    with client.application.extensions["hublink_home"].database.session() as session:
+    with home_of(client.application).database.session() as session:
         session.execute(Encoding.__table__.delete())
         session.execute(RecordAttributes.__table__.delete())
     return put(client, auth, start, body, 1)

@@ -19,6 +19,7 @@ from hublink.coordinator.jobs.queue import (RunCancelled, RunLost, Superseded, c
                                             request_cancel)
 from hublink.coordinator.jobs.worker import run_next
 from hublink.coordinator.storage.models import Encoding, Link, Partner, Sync, utc_now
+from hublink.coordinator.storage.sealed_records import seal_clk
 
 CLK_BYTES = 128
 
@@ -35,7 +36,10 @@ def seed(home, partners: int = 2, records: int = 40, seed: int = 1) -> None:
                              schema_id="s", fingerprint="f" * 64, clk_bytes=CLK_BYTES,
                              attribute_names=[], status="committed", committed_at=utc_now()))
             session.add_all(Encoding(partner_id=partner.id, pseudonym=f"{number}-{index:06d}",
-                                     clk=generator.randbytes(CLK_BYTES)) for index in range(records))
+                                     clk=seal_clk(home.sealer, partner.id,
+                                                  f"{number}-{index:06d}",
+                                                  generator.randbytes(CLK_BYTES)))
+                            for index in range(records))
 
 
 def links(home) -> dict[tuple[int, str], str]:
