@@ -149,23 +149,27 @@ def token() -> None:
 
 
 @token.command("issue")
-@click.option("--role", type=click.Choice(["operator", "partner", "analyst", "viewer"]),
+@click.option("--role", type=click.Choice(["operator", "partner", "analyst", "viewer", "approver"]),
               required=True, help="operator: every endpoint; partner: its syncs, links and "
-                                  "status; analyst: the export and hub counts; viewer: hub counts.")
+                                  "status; analyst: one project's export and tables; viewer: "
+                                  "hub counts and published tables; approver: approves projects.")
 @click.option("--partner", "partner_name", default=None, help="The partner (partner role only).")
+@click.option("--project", "project_name", default=None,
+              help="The data-sharing project (analyst role only).")
 @click.option("--label", default=None, help="Who or what holds the token, e.g. 'SEE evaluation'.")
 @click.option("--expires", default=None, help="Lifetime such as 12h, 90d or 8w (default: 365d "
                                               "partner, 30d analyst, 90d operator and viewer).")
 @click.pass_context
 @_edge
-def token_issue(context: click.Context, role: str, partner_name: str | None, label: str | None,
-                expires: str | None) -> None:
+def token_issue(context: click.Context, role: str, partner_name: str | None,
+                project_name: str | None, label: str | None, expires: str | None) -> None:
     """Issue a token and print it once, as the last line; only its hash is kept."""
     from hublink.coordinator.registry import get_project
     from hublink.coordinator.tokens import issue_token, parse_lifetime
     database = _home(context.find_root()).database
     get_project(database)
     info, secret = issue_token(database, role, partner=partner_name, label=label,
+                               project=project_name,
                                lifetime=parse_lifetime(expires) if expires else None)
     click.echo(f"token {info.id} ({role}{', ' + partner_name if partner_name else ''}) expires "
                f"{info.expires_at:%Y-%m-%d %H:%M} UTC; the token (shown only now):")
@@ -392,17 +396,26 @@ def worker(context: click.Context, once: bool, poll_seconds: float, lease_second
 
 
 @main.command()
+@click.option("--project", "project_name", required=True,
+              help="The approved data-sharing project whose partners and attributes it holds.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True)
 @click.pass_context
 @_edge
-def export(context: click.Context, out: Path) -> None:
-    """Write the linked de-identified dataset, one row per enrollment (or record).
+def export(context: click.Context, project_name: str, out: Path, file_format: str) -> None:
+    """Write a project's linked de-identified dataset, one row per enrollment (or record).
 
-    Columns: link_id,partner,<attributes>,<enrollment attributes>.
+    Columns: link_id,partner,<the project's attributes>.
     """
     from hublink.coordinator.outputs.export import export_linked_dataset
-    rows = export_linked_dataset(_home(context), out)
+    rows = export_linked_dataset(_home(context), out, project_name, file_format=file_format)
     click.echo(f"wrote {rows} rows to {out}")
+
+
+from hublink.coordinator.cli_projects import register as _register_projects  # noqa: E402
+
+_register_projects(main, _edge)
 
 
 @main.command()

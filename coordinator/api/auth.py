@@ -21,12 +21,13 @@ from hublink.coordinator.tokens import authenticate
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-__all__ = ["roles_required", "partner_required", "ACTING_PARTNER_HEADER"]
+__all__ = ["roles_required", "partner_required", "bearer_token", "ACTING_PARTNER_HEADER"]
 
 ACTING_PARTNER_HEADER = "X-Hublink-Partner"
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
+    """Returns the request's bearer token, or None."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
@@ -43,7 +44,7 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.principal = authenticate(_database(), _bearer_token(), roles,
+            g.principal = authenticate(_database(), bearer_token(), roles,
                                        where=f"{request.method} {request.path}")
             return view(*args, **kwargs)
 
@@ -74,7 +75,7 @@ def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.principal = authenticate(_database(), _bearer_token(), ("partner",),
+        g.principal = authenticate(_database(), bearer_token(), ("partner",),
                                    where=f"{request.method} {request.path}")
         g.partner = _acting_partner(g.principal)
         return view(*args, **kwargs)
