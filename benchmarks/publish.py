@@ -50,7 +50,7 @@ def seed_hub(home: CoordinatorHome, records: int, partners: int, seed: int = 0) 
         person = {"race_ethnicity": rng.choice(RACES), "zip": rng.choice(ZIPS),
                   "age_band": rng.choice(AGE_BANDS)}
         seen = {"schools"} if rng.random() < 0.8 else set()
-        seen |= set(rng.sample(names[1:], rng.choice((1, 1, 1, 2, 3))))
+        seen |= set(rng.sample(names[1:], min(len(names) - 1, rng.choice((1, 1, 1, 2, 3)))))
         for partner in sorted(seen):
             if made >= records:
                 break
