@@ -42,6 +42,7 @@ def seed_hub(home: CoordinatorHome, records: int, partners: int, seed: int = 0) 
         session.flush()
         ids = {partner.name: partner.id for partner in session.query(Partner)}
         run_id = run.id
+    weights = [1.0 / index for index in range(1, len(names))]
     made, youth = 0, 0
     batch_attributes, batch_links = [], []
     while made < records:
@@ -50,7 +51,8 @@ def seed_hub(home: CoordinatorHome, records: int, partners: int, seed: int = 0) 
         person = {"race_ethnicity": rng.choice(RACES), "zip": rng.choice(ZIPS),
                   "age_band": rng.choice(AGE_BANDS)}
         seen = {"schools"} if rng.random() < 0.8 else set()
-        seen |= set(rng.sample(names[1:], min(len(names) - 1, rng.choice((1, 1, 1, 2, 3)))))
+        # A few large partners and many small ones, as in a city: small cells exist.
+        seen |= set(rng.choices(names[1:], weights, k=rng.choice((1, 1, 1, 2, 3))))
         for partner in sorted(seen):
             if made >= records:
                 break

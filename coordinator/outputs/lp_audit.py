@@ -54,8 +54,24 @@ class _Components:
             self.parent[self.find(other)] = self.find(names[0])
 
 
+def _solve_one(name: str, rows: list[tuple[dict[str, float], float, str]]) -> Interval:
+    """One unknown: its relations are bounds, no LP needed."""
+    low, high = 0.0, math.inf
+    for terms, rhs, sense in rows:
+        bound = rhs / terms[name]
+        if sense == "==":
+            low, high = max(low, bound), min(high, bound)
+        elif terms[name] > 0:
+            high = min(high, bound)
+        else:
+            low = max(low, bound)
+    return Interval(low, high)
+
+
 def _solve(unknowns: list[str], rows: list[tuple[dict[str, float], float, str]],
            targets: list[str]) -> dict[str, Interval]:
+    if len(unknowns) == 1:
+        return {unknowns[0]: _solve_one(unknowns[0], rows)}
     index = {name: position for position, name in enumerate(unknowns)}
 
     def matrix(sense: str) -> tuple[csr_matrix | None, np.ndarray | None]:
