@@ -128,6 +128,31 @@ def register(main: click.Group, edge) -> None:  # type: ignore[no-untyped-def]
                   if table is None or t["table"] == table]
         click.echo(json.dumps(tables, indent=1))
 
+    @main.command("quality-report")
+    @click.option("--gap", type=float, default=0.05, show_default=True,
+                  help="Warn when groups' match rates differ by more than this.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.pass_context
+    @edge
+    def quality_report_command(context: click.Context, gap: float, as_json: bool) -> None:
+        """Linkage quality and equity of the last match run (operator only): match rates by
+        race/ethnicity, gender, age band and partner, entity sizes, warnings; counts only."""
+        from hublink.coordinator.outputs.quality import quality_report
+        report = quality_report(_home(context), gap)
+        if as_json:
+            click.echo(json.dumps(report, indent=1))
+            return
+        click.echo(f"match run {report['run_id']}: {report['records']} records, "
+                   f"{report['entities']} entities; entity sizes "
+                   + ", ".join(f"{size}: {count}" for size, count in report["entity_sizes"].items()))
+        for title, groups in [*report["by_attribute"].items(), ("partner", report["by_partner"])]:
+            click.echo(f"{title}:")
+            for group, figures in groups.items():
+                click.echo(f"  {group:<32} {figures['records']:>8} records "
+                           f"{figures['match_rate']:>7.1%} linked to another partner")
+        for warning in report["warnings"]:
+            click.echo(f"warning: {warning}")
+
     @main.command()
     @click.pass_context
     @edge

@@ -124,3 +124,24 @@ def test_csv_has_empty_suppressed_cells_a_reason_column_and_is_formula_safe(tmp_
              "total": {"youth": {"value": 20}}}
     assert table_csv(table).splitlines() == ["zip,youth,youth_suppressed", "'=cmd(),12,",
                                              "2,,primary", "total,20,"]
+
+
+def test_the_equity_report_counts_match_rates_and_warns_of_uneven_linkage():
+    from hublink.coordinator.outputs.quality import equity_report
+    records = []
+    for index in range(40):  # group X: every youth linked across two partners
+        records += [ProjectRecord("a", "", f"X{index}", {"race_ethnicity": "X"}),
+                    ProjectRecord("b", "", f"X{index}", {"race_ethnicity": "X"})]
+    for index in range(40):  # group Y: a quarter linked
+        records.append(ProjectRecord("a", "", f"Y{index}", {"race_ethnicity": "Y"}))
+        if index % 4 == 0:
+            records.append(ProjectRecord("b", "", f"Y{index}", {"race_ethnicity": "Y"}))
+    report = equity_report(records, gap=0.05)
+    assert report["records"] == 130 and report["entities"] == 80
+    assert report["entity_sizes"] == {"1": 30, "2": 50, "3": 0, "4": 0, "5+": 0}
+    assert report["by_attribute"]["race_ethnicity"]["X"] == {"records": 80, "linked": 80,
+                                                             "match_rate": 1.0}
+    assert report["by_attribute"]["race_ethnicity"]["Y"]["match_rate"] == round(20 / 50, 4)
+    assert report["by_partner"]["b"]["match_rate"] == 1.0
+    assert len(report["warnings"]) == 1 and "'Y'" in report["warnings"][0]
+    assert not equity_report(records, gap=0.7)["warnings"]

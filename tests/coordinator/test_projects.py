@@ -168,3 +168,17 @@ def test_the_publish_benchmark_runs_at_a_small_size(tmp_path, monkeypatch):
     figures = run_publish(tmp_path, records=2_000, partners=6)
     assert figures["tables"] == 9 and figures["narrowest_interval"] >= 11
     assert project_toml(tmp_path, ["schools"]).exists()
+
+
+def test_the_quality_report_command_prints_counts_only(home, tmp_path):
+    from click.testing import CliRunner
+
+    from hublink.coordinator.cli import main
+    seed_hub(home, 400, 4)
+    result = CliRunner().invoke(main, ["--home", str(home.path), "quality-report"])
+    assert result.exit_code == 0, result.output
+    assert "race_ethnicity:" in result.output and "partner:" in result.output
+    assert "entity sizes" in result.output
+    with home.database.session() as session:
+        pseudonyms = list(session.scalars(select(Link.pseudonym).limit(20)))
+    assert not any(pseudonym in result.output for pseudonym in pseudonyms)
