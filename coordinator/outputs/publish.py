@@ -4,6 +4,8 @@
 ``publish_project`` runs it for an approved, unexpired project, audits the result against the
 project's previous publication (differencing), stores it, writes each table as JSON and CSV
 under ``<home>/outputs/<project>/<publication>/`` and records it in the audit log.
+With ``retention.delete_encodings_after_run`` the encodings of its partners that no other live
+project keeps are deleted after each publication (``projects.purge.release_encodings``).
 ``published_tables`` returns the latest publication's tables (the contract's JSON).
 """
 
@@ -124,6 +126,9 @@ def publish_project(home: CoordinatorHome, name: str, actor: str = "operator") -
     record_event(home.database, actor, "publish", project=name, run_id=run_id,
                  publication=publication_id, tables=len(prepared.tables),
                  suppressed=prepared.suppressed)
+    if definition.delete_encodings_after_run:
+        from hublink.coordinator.projects.purge import release_encodings
+        release_encodings(home, name, actor)
     return prepared
 
 

@@ -22,7 +22,7 @@ from hublink.coordinator.storage.models import (ApiToken, Encoding, Link, Partne
                                                 RecordAttributes, SharingProject, Sync,
                                                 SyncChunk, utc_now)
 
-__all__ = ["purge_project", "housekeeping"]
+__all__ = ["purge_project", "housekeeping", "release_encodings"]
 
 
 def purge_project(home: CoordinatorHome, name: str, actor: str = "operator",
@@ -66,6 +66,31 @@ def purge_project(home: CoordinatorHome, name: str, actor: str = "operator",
         shutil.rmtree(folder, ignore_errors=True)
     record_event(home.database, actor, "project_purge", project=name, reason=reason, **counts)
     return counts
+
+
+def release_encodings(home: CoordinatorHome, name: str, actor: str = "operator") -> int:
+    """For a project with ``retention.delete_encodings_after_run``: deletes the encodings of its
+    partners that no other live project keeps (one without that setting), and marks their
+    syncs purged so their next sync is full; returns how many encodings were deleted."""
+    today = date.today()
+    with home.database.session() as session:
+        row = session.scalars(select(SharingProject).where(SharingProject.name == name)).one()
+        kept = {partner for other in session.scalars(
+                    select(SharingProject).where(SharingProject.id != row.id,
+                                                 SharingProject.status.in_(LIVE_STATUSES)))
+                if other.expires >= today
+                and not other.definition.get("retention", {}).get("delete_encodings_after_run")
+                for partner in other.definition.get("partners", [])}
+        released = sorted(set(row.definition.get("partners", [])) - kept)
+        partner_ids = list(session.scalars(select(Partner.id).where(Partner.name.in_(released))))
+        deleted = session.execute(delete(Encoding).where(Encoding.partner_id.in_(partner_ids))
+                                  ).rowcount
+        for sync in session.scalars(select(Sync).where(Sync.partner_id.in_(partner_ids),
+                                                       Sync.status == "committed")):
+            sync.status = "purged"
+    record_event(home.database, actor, "encodings_deleted", project=name,
+                 partners=len(partner_ids), encodings=deleted)
+    return deleted
 
 
 def housekeeping(home: CoordinatorHome) -> list[str]:

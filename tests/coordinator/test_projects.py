@@ -132,6 +132,7 @@ def test_purge_leaves_nothing_of_the_project_and_keeps_what_others_need(home, tm
                          mode="full", schema_id="x", fingerprint="0" * 64, clk_bytes=128,
                          attribute_names=[], status="open"))
     spool.write("00000000-0000-4000-8000-000000000001", 0, b"chunk")
+    add_encodings(home, partner_id)
     counts = purge_project(home, "gone")
     assert counts["partners"] == 3 and counts["publications"] == 1
     assert not (home.path / "outputs" / "gone").exists()
@@ -149,6 +150,37 @@ def test_purge_leaves_nothing_of_the_project_and_keeps_what_others_need(home, tm
     assert len(kept) == 1  # only the roster, which "stays" needs
     assert '"records"' not in destruction.detail and "gone" in destruction.detail
     assert get_project(home, "gone").status == "purged"
+
+
+def add_encodings(home, partner_id: int) -> None:
+    with home.database.session() as session:
+        pseudonyms = list(session.scalars(select(Link.pseudonym)
+                                          .where(Link.partner_id == partner_id)))
+        session.add_all(Encoding(partner_id=partner_id, pseudonym=pseudonym, clk=b"\0" * 128)
+                        for pseudonym in pseudonyms)
+    assert pseudonyms
+
+
+def test_encodings_are_deleted_after_each_run_when_the_project_says_so(home, tmp_path):
+    from hublink.coordinator.storage.models import Partner, Sync
+    names = seed_hub(home, 200, 3)
+    approved_project(home, tmp_path, "brief", names, ["zip"],
+                     extra="", tables=("total",))
+    with home.database.session() as session:
+        row = session.scalars(select(SharingProject).where(SharingProject.name == "brief")).one()
+        row.definition = {**row.definition, "retention": {**row.definition["retention"],
+                                                          "delete_encodings_after_run": True}}
+        ids = list(session.scalars(select(Partner.id)))
+        session.add(Sync(id="00000000-0000-4000-8000-000000000002", partner_id=ids[0],
+                         mode="full", schema_id="x", fingerprint="0" * 64, clk_bytes=128,
+                         attribute_names=[], status="committed"))
+    for partner_id in ids:
+        add_encodings(home, partner_id)
+    publish_project(home, "brief")
+    with home.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Encoding)) == 0
+        assert session.get(Sync, "00000000-0000-4000-8000-000000000002").status == "purged"
+        assert session.scalar(select(func.count()).select_from(RecordAttributes)) == 200
 
 
 def test_housekeeping_purges_expired_projects(home, tmp_path):
