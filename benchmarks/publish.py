@@ -147,10 +147,24 @@ def run_publish(folder: Path, records: int, partners: int) -> dict[str, float]:
     started, cpu_started = time.perf_counter(), time.process_time()
     prepared = publish_project(home, "bench")
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    # The same work in its two halves: reading and opening the sealed records, then entities,
+    # tables, suppression and the LP audit.
+    from hublink.coordinator.outputs.publish import prepare_publication
+    from hublink.coordinator.outputs.records import load_project_records
+    from hublink.coordinator.projects import project_definition
+    definition = project_definition(home, "bench")
+    cpu_started = time.process_time()
+    loaded = load_project_records(home, definition)
+    load_cpu = time.process_time() - cpu_started
+    cpu_started = time.process_time()
+    prepare_publication(definition, loaded)
+    disclosure_cpu = time.process_time() - cpu_started
     home.database.dispose()
     cells = sum(len(table["rows"]) + 1 for table in prepared.tables)
     return {"records": records, "partners": partners, "seed_seconds": seeded,
-            "publish_seconds": seconds, "publish_cpu_seconds": cpu_seconds, "tables": len(prepared.tables), "cells": cells,
+            "publish_seconds": seconds, "publish_cpu_seconds": cpu_seconds,
+            "load_cpu_seconds": load_cpu, "aggregate_and_protect_cpu_seconds": disclosure_cpu,
+            "tables": len(prepared.tables), "cells": cells,
             "suppressed": sum(prepared.suppressed.values()),
             "complementary": prepared.suppressed.get("complementary", 0),
             "narrowest_interval": prepared.narrowest}
@@ -164,7 +178,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         figures = run_publish(Path(folder), arguments.records, arguments.partners)
     for key, value in figures.items():
-        print(f"{key:>20}: {value:,.2f}" if isinstance(value, float) else f"{key:>20}: {value:,}")
+        print(f"{key:>34}: {value:,.2f}" if isinstance(value, float) else f"{key:>34}: {value:,}")
     sys.exit(0 if figures["publish_seconds"] < 10 else 1)
 
 

@@ -133,9 +133,12 @@ def build_entities(records: Iterable[ProjectRecord], dimensions: Iterable[str], 
         attributes: dict[str, str] = {}
         for name in wanted:
             source = place_attribute if name == "area" else name
-            value, how = resolve_attribute(
-                ((member.partner, member.attributes.get(source)) for member in members),
-                population_source)
+            if len(members) == 1:  # most youth: nothing to resolve
+                value, how = members[0].attributes.get(source) or UNKNOWN, None
+            else:
+                value, how = resolve_attribute(
+                    [(member.partner, member.attributes.get(source)) for member in members],
+                    population_source)
             if how == "population_source":
                 conflicts.by_population_source[name] += 1
             elif how == "most_frequent":
