@@ -54,7 +54,10 @@ class Entity:
 
     @property
     def participating_partners(self) -> frozenset[str]:
-        return frozenset(label.split(": ", 1)[0] for label in self.participations)
+        """The partners whose programs the youth takes part in."""
+        return self.served
+
+    served: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -133,11 +136,12 @@ def build_entities(records: Iterable[ProjectRecord], dimensions: Iterable[str], 
         attributes: dict[str, str] = {}
         for name in wanted:
             source = place_attribute if name == "area" else name
-            if len(members) == 1:  # most youth: nothing to resolve
-                value, how = members[0].attributes.get(source) or UNKNOWN, None
+            values = [member.attributes.get(source) for member in members]
+            if values.count(values[0]) == len(values):  # most youth: nothing to resolve
+                value, how = values[0] or UNKNOWN, None
             else:
                 value, how = resolve_attribute(
-                    [(member.partner, member.attributes.get(source)) for member in members],
+                    [(member.partner, value) for member, value in zip(members, values)],
                     population_source)
             if how == "population_source":
                 conflicts.by_population_source[name] += 1
@@ -154,6 +158,7 @@ def build_entities(records: Iterable[ProjectRecord], dimensions: Iterable[str], 
                 participations[label].add(period)
         entities.append(Entity(
             link_id=link_id, partners=frozenset(member.partner for member in members),
+            served=frozenset(label.split(": ", 1)[0] for label in participations),
             participations={label: frozenset(periods) for label, periods in participations.items()},
             attributes=attributes,
             in_population=any(member.partner == population_source for member in members)))
