@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from hublink.coordinator.cli_home import existing_home, open_home
 from hublink.coordinator.home import CoordinatorHome, resolve_home
 from hublink.shared.errors import HublinkError
 
@@ -29,23 +30,6 @@ def _edge(command: Callable[..., None]) -> Callable[..., None]:
             sys.exit(1)
 
     return wrapper
-
-
-def _existing_home(context: click.Context) -> Path:
-    """Returns the home folder of every command but ``init``; raises NotInitialised, creating
-    nothing, when it is not a coordinator home (a mistyped --home must not become one)."""
-    from hublink.coordinator.errors import NotInitialised
-    from hublink.coordinator.home import is_home
-    path = context.find_root().obj["home"]
-    if not is_home(path):
-        raise NotInitialised(f"{path} is not initialised as a coordinator home: check --home or "
-                             "HUBLINK_HOME, or create one with `hublink-coordinator --home "
-                             f"{path} init`")
-    return path
-
-
-def _home(context: click.Context) -> CoordinatorHome:
-    return CoordinatorHome(_existing_home(context))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,7 +77,7 @@ def partner() -> None:
 def partner_add(context: click.Context, name: str) -> None:
     """Register partner NAME and print its API token once, as the last line."""
     from hublink.coordinator.registry import add_partner
-    _, token = add_partner(_home(context.find_root()).database, name)
+    _, token = add_partner(open_home(context.find_root()).database, name)
     click.echo(f"partner {name!r} registered; its API token (shown only now):")
     click.echo(token)
 
@@ -110,7 +94,7 @@ def partner_list(context: click.Context) -> None:
 
     click.echo(f"{'partner':<32}  {'records':>8}  {'last sync':<16}  {'tokens':>6}  "
                f"{'created':<16}  status")
-    for info in list_partners(_home(context).database):
+    for info in list_partners(open_home(context).database):
         state = f"disabled {moment(info.disabled_at)}" if info.disabled_at else "enabled"
         click.echo(f"{info.name:<32}  {info.records:>8}  {moment(info.last_sync_at):<16}  "
                    f"{info.active_tokens:>6}  {moment(info.created_at):<16}  {state}")
@@ -124,7 +108,7 @@ def partner_list(context: click.Context) -> None:
 def partner_rename(context: click.Context, name: str, new_name: str) -> None:
     """Rename partner NAME to NEW_NAME; its tokens, records and link IDs stay its own."""
     from hublink.coordinator.registry import rename_partner
-    rename_partner(_home(context).database, name, new_name)
+    rename_partner(open_home(context).database, name, new_name)
     click.echo(f"partner {name!r} is now {new_name!r}")
 
 
@@ -136,7 +120,7 @@ def partner_disable(context: click.Context, name: str) -> None:
     """Refuse every token of partner NAME from its next request on (audited); its records
     stay until it is enabled again or removed."""
     from hublink.coordinator.registry import set_partner_disabled
-    changed = set_partner_disabled(_home(context).database, name, True)
+    changed = set_partner_disabled(open_home(context).database, name, True)
     click.echo(f"partner {name!r} {'disabled' if changed else 'was already disabled'}: its "
                "tokens are refused")
 
@@ -148,7 +132,7 @@ def partner_disable(context: click.Context, name: str) -> None:
 def partner_enable(context: click.Context, name: str) -> None:
     """Accept the tokens of a disabled partner NAME again (audited)."""
     from hublink.coordinator.registry import set_partner_disabled
-    changed = set_partner_disabled(_home(context).database, name, False)
+    changed = set_partner_disabled(open_home(context).database, name, False)
     click.echo(f"partner {name!r} {'enabled' if changed else 'was not disabled'}")
 
 
@@ -158,23 +142,27 @@ def token() -> None:
 
 
 @token.command("issue")
-@click.option("--role", type=click.Choice(["operator", "partner", "analyst", "viewer"]),
+@click.option("--role", type=click.Choice(["operator", "partner", "analyst", "viewer", "approver"]),
               required=True, help="operator: every endpoint; partner: its syncs, links and "
-                                  "status; analyst: the export and hub counts; viewer: hub counts.")
+                                  "status; analyst: one project's export and tables; viewer: "
+                                  "hub counts and published tables; approver: approves projects.")
 @click.option("--partner", "partner_name", default=None, help="The partner (partner role only).")
+@click.option("--project", "project_name", default=None,
+              help="The data-sharing project (analyst role only).")
 @click.option("--label", default=None, help="Who or what holds the token, e.g. 'SEE evaluation'.")
 @click.option("--expires", default=None, help="Lifetime such as 12h, 90d or 8w (default: 365d "
                                               "partner, 30d analyst, 90d operator and viewer).")
 @click.pass_context
 @_edge
-def token_issue(context: click.Context, role: str, partner_name: str | None, label: str | None,
-                expires: str | None) -> None:
+def token_issue(context: click.Context, role: str, partner_name: str | None,
+                project_name: str | None, label: str | None, expires: str | None) -> None:
     """Issue a token and print it once, as the last line; only its hash is kept."""
     from hublink.coordinator.registry import get_project
     from hublink.coordinator.tokens import issue_token, parse_lifetime
-    database = _home(context.find_root()).database
+    database = open_home(context.find_root()).database
     get_project(database)
     info, secret = issue_token(database, role, partner=partner_name, label=label,
+                               project=project_name,
                                lifetime=parse_lifetime(expires) if expires else None)
     click.echo(f"token {info.id} ({role}{', ' + partner_name if partner_name else ''}) expires "
                f"{info.expires_at:%Y-%m-%d %H:%M} UTC; the token (shown only now):")
@@ -188,7 +176,7 @@ def token_list(context: click.Context) -> None:
     """List every token's id, role, partner, label and dates; never the token itself."""
     from hublink.coordinator.registry import get_project
     from hublink.coordinator.tokens import list_tokens
-    database = _home(context.find_root()).database
+    database = open_home(context.find_root()).database
     get_project(database)
 
     def day(moment: Any) -> str:
@@ -209,7 +197,7 @@ def token_list(context: click.Context) -> None:
 def token_revoke(context: click.Context, token_id: int) -> None:
     """Revoke token ID at once (see `token list`); its next request gets 401."""
     from hublink.coordinator.tokens import revoke_token
-    info = revoke_token(_home(context.find_root()).database, token_id)
+    info = revoke_token(open_home(context.find_root()).database, token_id)
     click.echo(f"token {info.id} ({info.role}) revoked at {info.revoked_at:%Y-%m-%d %H:%M} UTC")
 
 
@@ -226,7 +214,7 @@ def audit_verify(context: click.Context) -> None:
     or deleted. Keep the printed head hash elsewhere: it also exposes a rewrite of the log."""
     from hublink.coordinator.registry import get_project
     from hublink.coordinator.storage.audit import verify_log
-    database = _home(context.find_root()).database
+    database = open_home(context.find_root()).database
     get_project(database)
     result = verify_log(database)
     if result.problems:
@@ -246,7 +234,7 @@ def audit_verify(context: click.Context) -> None:
 def rotate_data_key_command(context: click.Context) -> None:
     """Seal every stored CLK, attribute set and spooled chunk under a new data key."""
     from hublink.coordinator.storage.rekey import rotate_data_key
-    counts = rotate_data_key(_home(context))
+    counts = rotate_data_key(open_home(context))
     click.echo(f"data key {counts['key']} is current: re-sealed {counts['encodings']} encodings, "
                f"{counts['attributes']} attribute sets and {counts['spooled_chunks']} spooled "
                "chunks; older keys were retired")
@@ -260,7 +248,7 @@ def rotate_data_key_command(context: click.Context) -> None:
 def rotate_key(context: click.Context, fingerprint: str) -> None:
     """Accept syncs under a new linkage secret; matching resumes once every partner re-synced."""
     from hublink.coordinator.registry import announce_key_rotation
-    announce_key_rotation(_home(context).database, fingerprint.strip().lower())
+    announce_key_rotation(open_home(context).database, fingerprint.strip().lower())
     click.echo("key rotation announced: each partner's next sync re-encodes everything under the "
                "new secret; `match` refuses mixed secrets until all have synced")
 
@@ -277,7 +265,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
     from hublink.coordinator.api.security import PathOnlyRequestHandler
     from hublink.coordinator.app import create_app, home_of
     from hublink.coordinator.registry import get_project
-    app = create_app({"HOME": str(_existing_home(context))})
+    app = create_app({"HOME": str(existing_home(context))})
     get_project(home_of(app).database)
     click.echo(f"serving {context.obj['home']} on http://{host}:{port}")
     run_simple(host, port, app, threaded=True, request_handler=PathOnlyRequestHandler)
@@ -307,7 +295,7 @@ def match(context: click.Context, threshold: float | None, within_threshold: flo
     from hublink.coordinator.registry import get_project
     chosen = {"threshold": threshold, "within_threshold": within_threshold,
               "merge_threshold": merge_threshold}
-    home = _home(context)
+    home = open_home(context)
     get_project(home.database)
     run_id = enqueue_run(home.database, {key: value for key, value in chosen.items()
                                          if value is not None})
@@ -335,7 +323,7 @@ def match_cancel(context: click.Context, run: int) -> None:
     """Cancel match run RUN: a queued run never starts; a running one stops at its next
     checkpoint. The current links stay as they are."""
     from hublink.coordinator.jobs.queue import request_cancel
-    status = request_cancel(_home(context.find_root()).database, run)
+    status = request_cancel(open_home(context.find_root()).database, run)
     click.echo(f"match run {run}: {status}")
 
 
@@ -353,7 +341,7 @@ def _progress(run: Any) -> str:
 def runs(context: click.Context, limit: int) -> None:
     """List the newest match runs with their status and progress."""
     from hublink.coordinator.jobs.queue import list_runs
-    for run in list_runs(_home(context).database, limit):
+    for run in list_runs(open_home(context).database, limit):
         figures = (f" {run.record_count} records, {run.entity_count} entities, "
                    f"{run.seconds:.1f}s" if run.status == "succeeded" else "")
         click.echo(f"run {run.id:>5} {run.status:<10} attempts {run.attempts}"
@@ -377,7 +365,7 @@ def worker(context: click.Context, once: bool, poll_seconds: float, lease_second
     when the run taken did not succeed."""
     from hublink.coordinator.jobs.worker import run_next, serve_queue
     from hublink.coordinator.registry import get_project
-    home = _home(context)
+    home = open_home(context)
     get_project(home.database)
     client = None
     if scheduler:
@@ -402,17 +390,26 @@ def worker(context: click.Context, once: bool, poll_seconds: float, lease_second
 
 
 @main.command()
+@click.option("--project", "project_name", required=True,
+              help="The approved data-sharing project whose partners and attributes it holds.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True)
 @click.pass_context
 @_edge
-def export(context: click.Context, out: Path) -> None:
-    """Write the linked de-identified dataset, one row per enrollment (or record).
+def export(context: click.Context, project_name: str, out: Path, file_format: str) -> None:
+    """Write a project's linked de-identified dataset, one row per enrollment (or record).
 
-    Columns: link_id,partner,<attributes>,<enrollment attributes>.
+    Columns: link_id,partner,<the project's attributes>.
     """
     from hublink.coordinator.outputs.export import export_linked_dataset
-    rows = export_linked_dataset(_home(context), out)
+    rows = export_linked_dataset(open_home(context), out, project_name, file_format=file_format)
     click.echo(f"wrote {rows} rows to {out}")
+
+
+from hublink.coordinator.cli_projects import register as _register_projects  # noqa: E402
+
+_register_projects(main, _edge)
 
 
 @main.command()
@@ -421,7 +418,7 @@ def export(context: click.Context, out: Path) -> None:
 def status(context: click.Context) -> None:
     """Show partners, the last sync of each, and the last match."""
     from hublink.coordinator.status import hub_status
-    state = hub_status(_home(context))
+    state = hub_status(open_home(context))
     click.echo(f"link scope: {state['link_scope']}; schema: {state['schema_id'] or '-'}")
     for item in state["partners"]:
         click.echo(f"  {item['name']:<32} records {item['records']:>8}  "

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from hublink.coordinator.errors import Conflict, Forbidden, NotFound, Unauthorised
 from hublink.coordinator.storage import Database, record_event
-from hublink.coordinator.storage.models import ApiToken, Partner, utc_now
+from hublink.coordinator.storage.models import ApiToken, Partner, SharingProject, utc_now
 from hublink.shared.durations import parse_duration
 from sqlalchemy import select
 
@@ -22,10 +22,12 @@ __all__ = ["ROLES", "PREFIXES", "DEFAULT_LIFETIMES", "Forbidden", "TokenInfo", "
            "hash_token", "parse_lifetime", "issue_token", "list_tokens", "revoke_token",
            "authenticate", "record_token_use"]
 
-ROLES = ("operator", "partner", "analyst", "viewer")
-PREFIXES = {"operator": "hlo_", "partner": "hlp_", "analyst": "hla_", "viewer": "hlv_"}
+ROLES = ("operator", "partner", "analyst", "viewer", "approver")
+PREFIXES = {"operator": "hlo_", "partner": "hlp_", "analyst": "hla_", "viewer": "hlv_",
+            "approver": "hlr_"}
 DEFAULT_LIFETIMES = {"operator": timedelta(days=90), "partner": timedelta(days=365),
-                     "analyst": timedelta(days=30), "viewer": timedelta(days=90)}
+                     "analyst": timedelta(days=30), "viewer": timedelta(days=90),
+                     "approver": timedelta(days=365)}
 _MAXIMUM_LIFETIME = timedelta(days=3 * 365)
 
 
@@ -41,15 +43,17 @@ class TokenInfo:
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    project: str | None = None
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The holder of an authenticated token."""
+    """The holder of an authenticated token (analysts: of one data-sharing project)."""
 
     token_id: int
     role: str
     partner: Partner | None
+    project_id: int | None = None
 
     @property
     def actor(self) -> str:
@@ -90,22 +94,27 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _info(token: ApiToken, partner_name: str | None) -> TokenInfo:
+def _info(token: ApiToken, partner_name: str | None,
+          project_name: str | None = None) -> TokenInfo:
     return TokenInfo(token.id, token.role, partner_name, token.label, _aware(token.created_at),
                      _aware(token.expires_at), _aware(token.last_used_at),
-                     _aware(token.revoked_at))
+                     _aware(token.revoked_at), project_name)
 
 
 def issue_token(database: Database, role: str, *, partner: str | None = None,
                 label: str | None = None, lifetime: timedelta | None = None,
-                actor: str = "operator") -> tuple[TokenInfo, str]:
-    """Issues a token of ``role`` (partner tokens name their partner, others must not);
-    returns what may be shown about it and the token itself, to be shown once.
-    Raises Conflict for an unknown role or a misplaced partner, NotFound for an unknown one."""
+                actor: str = "operator", project: str | None = None) -> tuple[TokenInfo, str]:
+    """Issues a token of ``role`` (partner tokens name their partner, analyst tokens their
+    data-sharing project, others neither); returns what may be shown about it and the token
+    itself, to be shown once. Raises Conflict for an unknown role, a misplaced partner or
+    project, or a closed or purged project, NotFound for an unknown partner or project."""
     if role not in ROLES:
         raise Conflict(f"the role must be one of {', '.join(ROLES)}")
     if (role == "partner") != (partner is not None):
         raise Conflict("a partner token needs --partner; other roles take none")
+    if (role == "analyst") != (project is not None):
+        raise Conflict("an analyst token is issued for one project (--project); other roles "
+                       "take none")
     if label is not None and len(label) > 120:
         raise Conflict("a token label is at most 120 characters")
     token = PREFIXES[role] + secrets.token_urlsafe(32)
@@ -118,23 +127,34 @@ def issue_token(database: Database, role: str, *, partner: str | None = None,
             if found is None:
                 raise NotFound(f"no partner named {partner!r}")
             partner_id = found.id
+        project_id = None
+        if project is not None:
+            bound = session.scalars(select(SharingProject)
+                                    .where(SharingProject.name == project)).first()
+            if bound is None:
+                raise NotFound(f"no project named {project!r}")
+            if bound.status in ("closed", "purged"):
+                raise Conflict(f"project {project!r} is {bound.status}")
+            project_id = bound.id
         row = ApiToken(token_hash=hash_token(token), role=role, partner_id=partner_id,
-                       label=label, created_at=issued, expires_at=expires)
+                       label=label, created_at=issued, expires_at=expires, project_id=project_id)
         session.add(row)
         session.flush()
-        info = _info(row, partner)
+        info = _info(row, partner, project)
     record_event(database, actor, "token_issue", token_id=info.id, role=role, partner=partner,
-                 label=label, expires_at=expires.isoformat())
+                 project=project, label=label, expires_at=expires.isoformat())
     return info, token
 
 
 def list_tokens(database: Database) -> list[TokenInfo]:
     """Returns every token, oldest first, without the token or its hash."""
     with database.session() as session:
-        rows = session.execute(select(ApiToken, Partner.name)
+        rows = session.execute(select(ApiToken, Partner.name, SharingProject.name)
                                .outerjoin(Partner, ApiToken.partner_id == Partner.id)
+                               .outerjoin(SharingProject,
+                                          ApiToken.project_id == SharingProject.id)
                                .order_by(ApiToken.id))
-        return [_info(token, name) for token, name in rows]
+        return [_info(token, name, project) for token, name, project in rows]
 
 
 def revoke_token(database: Database, token_id: int, actor: str = "operator") -> TokenInfo:
@@ -198,7 +218,7 @@ def authenticate(database: Database, token: str | None, roles: tuple[str, ...],
             failure = ("partner_disabled", f"partner {partner.name!r} is disabled: the hub "
                        "operator enables it again with `partner enable`")
         else:
-            principal = Principal(stored.id, stored.role, partner)
+            principal = Principal(stored.id, stored.role, partner, stored.project_id)
             refused = stored.role != "operator" and stored.role not in roles
             if not refused:
                 stored.last_used_at = now

@@ -27,7 +27,7 @@ SCHEMA = load_linkage_schema()
 TEST_DECLARATIONS = DEFAULT_DECLARATIONS + '''
 [attributes.program]
 type = "category"
-values = ["camp", "jobs", "Summer Camp", "a", "=HYPERLINK(1)"]
+values = ["camp", "arts", "jobs", "Summer Camp", "a", "=HYPERLINK(1)"]
 
 [attributes.site]
 type = "category"

@@ -25,6 +25,8 @@ COMPOSE = DEPLOY / "compose.yaml"
 GUNICORN_CONFIG = DEPLOY / "gunicorn.conf.py"
 API_UNIT = DEPLOY / "hublink-coordinator.service"
 WORKER_UNIT = DEPLOY / "hublink-coordinator-worker.service"
+HOUSEKEEPING_UNIT = DEPLOY / "hublink-coordinator-housekeeping.service"
+HOUSEKEEPING_TIMER = DEPLOY / "hublink-coordinator-housekeeping.timer"
 GUIDE = ROOT / "docs" / "operator-guide.md"
 COMPOSE_SCHEMA = ROOT / "tests" / "data" / "compose-spec" / "compose-spec.json"
 
@@ -222,7 +224,7 @@ def test_systemd_accepts_the_units(tmp_path):
         pytest.skip("systemd-analyze is not installed")
     executable = shutil.which("true") or "/bin/true"
     paths = []
-    for unit_path in (API_UNIT, WORKER_UNIT):
+    for unit_path in (API_UNIT, WORKER_UNIT, HOUSEKEEPING_UNIT, HOUSEKEEPING_TIMER):
         text = re.sub(r"/opt/hublink/bin/[\w-]+", executable, unit_path.read_text())
         (tmp_path / unit_path.name).write_text(text)
         paths.append(str(tmp_path / unit_path.name))
@@ -244,3 +246,13 @@ def test_operator_guide_covers_every_file_and_task():
                    "link-scope.key", "audit verify", "rotate-key", "linkage secret",
                    "docker compose", "systemctl enable --now", "/api/v1/health", "--profile dask"):
         assert needed in guide, needed
+
+
+def test_housekeeping_runs_daily_hardened_as_an_unprivileged_user():
+    unit = read_unit(HOUSEKEEPING_UNIT)
+    service = unit["Service"]
+    assert service["Type"] == "oneshot" and service["User"] == "hublink"
+    assert service["ExecStart"] == "/opt/hublink/bin/hublink-coordinator housekeeping"
+    assert service["ProtectSystem"] == "strict" and service["ReadWritePaths"] == "/var/lib/hublink"
+    timer = read_unit(HOUSEKEEPING_TIMER)
+    assert timer["Timer"]["OnCalendar"] == "daily" and timer["Timer"]["Persistent"] == "true"

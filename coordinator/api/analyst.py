@@ -1,8 +1,9 @@
 """Hub-level endpoints for the roles that are not partners.
 
-- ``GET /api/v1/export``: the de-identified linked dataset as CSV (analyst, operator): the
-  same rows as ``hublink-coordinator export``: ``link_id,partner,<attributes>,<enrollment
-  attributes>`` (one row per enrollment), never CLKs, pseudonyms or similarities
+- ``GET /api/v1/export``: the de-identified linked dataset of the analyst token's approved
+  project (an operator names it in ``?project=``) as CSV, or Parquet with ``?format=parquet``:
+  the same rows as ``hublink-coordinator export``: ``link_id,partner,<project attributes>``
+  (one row per enrollment), never CLKs, pseudonyms or similarities
 - ``GET /api/v1/hub-status``: hub-wide counts only (viewer, analyst, operator)
 """
 
@@ -13,13 +14,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, g, send_file
+from flask import Blueprint, g, request, send_file
+from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
 from hublink.coordinator.api.context import current_home
 from hublink.coordinator.api.auth import roles_required
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.outputs.export import export_linked_dataset
 from hublink.coordinator.status import hub_status
+from hublink.coordinator.storage.models import SharingProject
 
 __all__ = ["blueprint", "hub_counts"]
 
@@ -29,21 +33,35 @@ blueprint = Blueprint("analyst", __name__, url_prefix="/api/v1")
 @blueprint.get("/export")
 @roles_required("analyst")
 def get_export():
-    """Streams the linked dataset of the last match run as ``text/csv``."""
+    """Streams the project's linked dataset of the last match run (CSV or Parquet)."""
     home = current_home()
+    file_format = request.args.get("format", "csv")
+    if file_format not in ("csv", "parquet"):
+        raise BadRequest("format is csv or parquet")
+    if g.principal.role == "analyst":
+        with home.database.session() as session:
+            project = session.scalars(select(SharingProject.name).where(
+                SharingProject.id == g.principal.project_id)).first()
+    else:
+        project = request.args.get("project")
+    if not project:
+        raise BadRequest("an operator names the project to export in ?project=")
     folder = Path(home.path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix="api-export-", suffix=".csv", dir=folder)
+    descriptor, name = tempfile.mkstemp(prefix="api-export-", suffix=f".{file_format}",
+                                        dir=folder)
     os.close(descriptor)
     path = Path(name)
     try:
-        export_linked_dataset(home, path, actor=g.principal.actor)
+        export_linked_dataset(home, path, project, file_format=file_format,
+                              actor=g.principal.actor)
         handle = open(path, "rb")
     finally:
         # The open handle keeps the data readable; the file leaves the disk at once (POSIX).
         path.unlink(missing_ok=True)
-    return send_file(handle, mimetype="text/csv", as_attachment=True,
-                     download_name="linked-dataset.csv", max_age=0)
+    mimetype = "text/csv" if file_format == "csv" else "application/vnd.apache.parquet"
+    return send_file(handle, mimetype=mimetype, as_attachment=True,
+                     download_name=f"{project}-linked-dataset.{file_format}", max_age=0)
 
 
 def hub_counts(home: CoordinatorHome) -> dict[str, Any]:

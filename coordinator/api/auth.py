@@ -23,12 +23,14 @@ from hublink.coordinator.tokens import authenticate, record_token_use
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-__all__ = ["roles_required", "partner_required", "acting_actor", "ACTING_PARTNER_HEADER"]
+__all__ = ["roles_required", "partner_required", "acting_actor", "authenticate_request",
+           "bearer_token", "ACTING_PARTNER_HEADER"]
 
 ACTING_PARTNER_HEADER = "X-Hublink-Partner"
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
+    """Returns the request's bearer token, or None."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
@@ -38,13 +40,13 @@ def _database():  # type: ignore[no-untyped-def]
     return current_home().database
 
 
-def _authenticate(roles: tuple[str, ...], record_use: bool = True) -> Any:
+def authenticate_request(roles: tuple[str, ...], record_use: bool = True) -> Any:
     """Authenticates the request's bearer token; a failure also counts against the client
     address (``FAILED_AUTH_PER_MINUTE``), and the failure that blocks the address is audited
     once as ``auth_blocked``; the blocked requests after it are refused unread and unaudited."""
     where = f"{request.method} {request.path}"
     try:
-        return authenticate(_database(), _bearer_token(), roles, where=where,
+        return authenticate(_database(), bearer_token(), roles, where=where,
                             record_use=record_use)
     except Unauthorised:
         address = client_address()
@@ -62,7 +64,7 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.principal = _authenticate(roles)
+            g.principal = authenticate_request(roles)
             return view(*args, **kwargs)
 
         return wrapper
@@ -100,7 +102,7 @@ def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         where = f"{request.method} {request.path}"
-        g.principal = _authenticate(("partner",), record_use=False)
+        g.principal = authenticate_request(("partner",), record_use=False)
         g.partner = _acting_partner(g.principal)
         record_token_use(_database(), g.principal, where, partner=g.partner)
         return view(*args, **kwargs)

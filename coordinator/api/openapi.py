@@ -141,14 +141,36 @@ def _operation(summary: str, ok: dict[str, str], *, body: str | None = None,
 
 def _export_operation() -> dict[str, Any]:
     """Returns the export operation: CSV on success, the error envelope otherwise."""
-    operation = _operation("the de-identified linked dataset (analyst)", {})
+    operation = _operation("the de-identified linked dataset of an approved project (analyst)",
+                           {})
+    operation["parameters"] = [
+        {"name": "project", "in": "query", "required": False, "schema": {"type": "string"}},
+        {"name": "format", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["csv", "parquet"]}}]
     operation["responses"]["200"] = {
-        "description": ("CSV: link_id,partner,<attributes>,<enrollment attributes>, one "
+        "description": ("CSV or Parquet: link_id,partner,<the project's attributes>, one "
                         "row per enrollment of a linked record (one row if it has none)"),
-        "content": {"text/csv": {"schema": {"type": "string"}}}}
+        "content": {"text/csv": {"schema": {"type": "string"}},
+                    "application/vnd.apache.parquet": {"schema": {"type": "string"}}}}
     return operation
 
 
+def _published_operation(summary: str, csv: bool = False) -> dict[str, Any]:
+    """Returns a published-table operation: no token for a public project, else viewer,
+    analyst (of that project) or operator."""
+    operation = _operation(summary, {"200": "Object"})
+    operation["security"] = [{"apiToken": []}, {}]
+    if csv:
+        operation["parameters"] = [{"name": "format", "in": "query", "required": False,
+                                    "schema": {"type": "string", "enum": ["json", "csv"]}}]
+        operation["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return operation
+
+
+_PROJECT_NAME = {"name": "name", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"}}
+_TABLE_NAME = {"name": "table", "in": "path", "required": True,
+               "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}}
 _SYNC_ID = {"name": "sync_id", "in": "path", "required": True,
             "schema": {"type": "string", "format": "uuid"}}
 _CHUNK_NUMBER = {"name": "number", "in": "path", "required": True,
@@ -189,6 +211,13 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/hub-status": {"get": _operation("hub-wide counts (viewer, analyst)",
                                                      {"200": "HubCounts"})},
             "/api/v1/export": {"get": _export_operation()},
+            "/api/v1/projects": {"get": _published_operation("projects with published tables")},
+            "/api/v1/projects/{name}/tables": {
+                "parameters": [_PROJECT_NAME],
+                "get": _published_operation("the latest publication's tables")},
+            "/api/v1/projects/{name}/tables/{table}": {
+                "parameters": [_PROJECT_NAME, _TABLE_NAME],
+                "get": _published_operation("one published table (JSON or CSV)", csv=True)},
             "/api/v1/syncs": {"post": _operation("open a sync", {"200": "SyncState",
                                                                  "201": "SyncState"},
                                                  body="SyncStart")},

@@ -1,76 +1,81 @@
-"""The analyst export: ``link_id,partner,<attributes>,<enrollment attributes>``.
+"""The analyst export of one approved project: ``link_id,partner,<its attributes>`` as CSV
+(formula-safe) or Parquet, for the current linked records of the project's partners.
 
-A record with enrollments gives one row per enrollment (its attributes repeated on each), a
-record without gives one row with empty enrollment cells, so counting rows counts
-enrollments and counting distinct link IDs counts youth. A name that is an attribute at one
-partner and an enrollment attribute at another shares one column. Records are listed in
-random order, a record's rows together; every cell passes ``safe_row``.
+A record with enrollments gives one row per enrollment (its attributes repeated on each, the
+enrollment's fields among the project's attributes beside them), a record without gives one
+row, so counting rows counts enrollments and counting distinct link IDs counts youth. Records
+are listed in random order, a record's rows together.
+
+Link IDs are the hub-wide ones when the project's ``link_scope`` is ``hub``; otherwise
+(``project``, the default) they are derived per project, so exports of two projects cannot be
+joined. Never CLKs, pseudonyms or similarity scores.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import os
 import random
+import uuid
 from pathlib import Path
 
-from sqlalchemy import select
-
 from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.outputs.records import load_project_records
+from hublink.coordinator.projects.lifecycle import require_live
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.sealed_records import open_attributes, open_enrollments
-from hublink.coordinator.storage.models import Link, Partner, RecordAttributes
-from hublink.coordinator.syncs import last_committed_sync
 from hublink.shared.spreadsheet import safe_row
 
-__all__ = ["export_columns", "export_linked_dataset"]
+__all__ = ["EXPORT_FORMATS", "export_linked_dataset", "project_scoped_link_id"]
+
+EXPORT_FORMATS = ("csv", "parquet")
 
 
-def export_columns(home: CoordinatorHome) -> tuple[list[str], list[str]]:
-    """Returns the attribute names and the enrollment attribute names (less those already
-    attributes) of each partner's current (last committed) sync, each sorted: never a name
-    only past syncs sent."""
-    with home.database.session() as session:
-        declared = [(sync.attribute_names, sync.enrollment_names)
-                    for partner_id in session.scalars(select(Partner.id))
-                    if (sync := last_committed_sync(session, partner_id)) is not None]
-    attributes = sorted({name for names, _ in declared for name in names})
-    enrollments = sorted({name for _, names in declared for name in names or ()}
-                         - set(attributes))
-    return attributes, enrollments
+def project_scoped_link_id(key: bytes, project: str, hub_link_id: str) -> str:
+    """Returns the stable UUID-shaped ID an entity has in one project's exports."""
+    digest = hmac.new(key, f"project:{project}:{hub_link_id}".encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def export_linked_dataset(home: CoordinatorHome, out: Path, actor: str = "operator") -> int:
-    """Writes the de-identified linked dataset with hub-wide link IDs; returns the row count.
-    Records synced after the last match run have no link ID yet and are left out."""
-    attribute_names, enrollment_names = export_columns(home)
-    columns = attribute_names + enrollment_names
+def _write_parquet(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    import pyarrow as arrow
+    import pyarrow.parquet as parquet
+    columns = list(zip(*rows)) if rows else [() for _ in header]
+    parquet.write_table(arrow.table({name: arrow.array(list(values), type=arrow.string())
+                                     for name, values in zip(header, columns)}), path)
+
+
+def export_linked_dataset(home: CoordinatorHome, out: Path, project: str, *,
+                          file_format: str = "csv", actor: str = "operator") -> int:
+    """Writes the project's de-identified linked dataset to ``out``; returns the row count.
+    Raises Forbidden unless the project is approved and unexpired."""
+    _, definition = require_live(home, project)
+    names = list(definition.attributes)
+    wanted = set(names)
+    key = home.link_scope_key()
     records: list[list[list[str]]] = []
-    with home.database.session() as session:
-        stored = session.execute(
-            select(Link.link_id, Partner.name, Link.partner_id, Link.pseudonym,
-                   RecordAttributes.attributes, RecordAttributes.enrollments)
-            .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
-                  & (RecordAttributes.pseudonym == Link.pseudonym))
-            .join(Partner, Partner.id == Link.partner_id))
-        for link_id, partner_name, partner_id, pseudonym, attributes, enrollments in stored:
-            attributes = open_attributes(home.sealer, partner_id, pseudonym, attributes)
-            enrollments = open_enrollments(home.sealer, partner_id, pseudonym, enrollments)
-            records.append([
-                safe_row([link_id, partner_name]
-                         + [values.get(name) or "" for name in columns])
-                for values in ([{**attributes, **enrollment} for enrollment in enrollments]
-                               or [attributes])])
+    for record in load_project_records(home, definition):
+        link_id = (record.link_id if definition.link_scope == "hub"
+                   else project_scoped_link_id(key, project, record.link_id))
+        values = [{**record.attributes, **{name: value for name, value in enrollment.items()
+                                           if name in wanted}}
+                  for enrollment in record.enrollments] or [dict(record.attributes)]
+        records.append([[link_id, record.partner] + [row.get(name) or "" for name in names]
+                        for row in values])
     random.SystemRandom().shuffle(records)
+    rows = [row for record_rows in records for row in record_rows]
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".partial")
-    rows = 0
-    with open(temporary, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(safe_row(["link_id", "partner", *columns]))
-        for record_rows in records:
-            writer.writerows(record_rows)
-            rows += len(record_rows)
+    header = ["link_id", "partner", *names]
+    if file_format == "parquet":
+        _write_parquet(temporary, header, rows)
+    else:
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(safe_row(header))
+            writer.writerows(safe_row(row) for row in rows)
     os.replace(temporary, out)
-    record_event(home.database, actor, "export", rows=rows, records=len(records))
-    return rows
+    record_event(home.database, actor, "export", project=project, rows=len(rows),
+                 records=len(records), format=file_format)
+    return len(rows)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary,
                         MetaData, String, Text, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "Project", "Partner", "ApiToken", "Sync", "SyncChunk", "Encoding",
-           "RecordAttributes", "MatchRun", "Link", "AuditEvent", "utc_now"]
+           "RecordAttributes", "MatchRun", "Link", "AuditEvent", "SharingProject",
+           "Publication", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -63,6 +64,8 @@ class ApiToken(Base):
     # Nullable only for rows made before tokens expired; 0003 gives those an expiry date.
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     label: Mapped[str | None] = mapped_column(String(120))
+    # Analyst tokens are issued for one data-sharing project (0005).
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -179,3 +182,39 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+
+
+class SharingProject(Base):
+    """A data-sharing project (a use case such as SEE): the unit of permission for outputs.
+
+    Not ``Project``, the hub's one linkage configuration. ``definition`` is the checked TOML;
+    status is ``draft`` -> ``approved`` -> ``closed`` or ``purged`` (``expired`` is derived
+    from ``expires``).
+    """
+
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    definition: Mapped[dict] = mapped_column(JSON)
+    expires: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Publication(Base):
+    """The tables one match run published for a project, after disclosure control.
+    ``shown`` holds the counts shown (by quantity), to audit the next run's differences."""
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    match_run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    tables: Mapped[list] = mapped_column(JSON)
+    shown: Mapped[dict] = mapped_column(JSON)

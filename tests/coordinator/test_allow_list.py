@@ -13,6 +13,7 @@ from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.outputs.export import export_linked_dataset
 from hublink.shared.attribute_types import parse_declarations, value_problems
 from hublink.shared.pii_firewall import attribute_name_problems, firewall_problems
+from tests.project_files import approved_project
 from tests.helpers import TEST_DECLARATIONS, make_chunk, make_start
 
 IDENTIFYING_VALUES = ["20090415", "2009 04 15", "2009 April 15", "123 45 6789", "123.45.6789",
@@ -144,7 +145,8 @@ def test_the_export_neutralises_formulas(client, auth, home, tmp_path):
     assert commit(client, auth, start, 1, 4).status_code == 200
     run_match(home)
     out = tmp_path / "export.csv"
-    export_linked_dataset(home, out)
+    approved_project(home, tmp_path, "formulas", ["school-district"], ["program"])
+    export_linked_dataset(home, out, "formulas")
     with open(out, newline="") as handle:
         cells = {row["program"] for row in csv.DictReader(handle)}
     assert cells == {"'" + value for value in FORMULAS}

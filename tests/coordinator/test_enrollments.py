@@ -20,6 +20,7 @@ from hublink.coordinator.storage.rekey import rotate_data_key
 from hublink.coordinator.storage.sealed_records import open_enrollments
 from hublink.coordinator.storage.sealing import SealingError
 from tests.helpers import make_chunk, make_start, sync
+from tests.project_files import approved_project
 
 NAMES = ("site", "start")
 
@@ -98,8 +99,10 @@ def test_export_has_one_row_per_enrollment(client, home, auth, tmp_path):
     _, other_token = add_partner(home.database, "summer-jobs")
     sync(client, {"Authorization": f"Bearer {other_token}"}, [make_chunk(2, seed=5)])
     run_match(home)
+    approved_project(home, tmp_path, "enrolled", ["school-district", "summer-jobs"],
+                     ["program", "site", "start"])
     out = tmp_path / "export.csv"
-    rows = export_linked_dataset(home, out)
+    rows = export_linked_dataset(home, out, "enrolled")
     with open(out, newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     assert list(table[0]) == ["link_id", "partner", "program", "site", "start"]
@@ -116,3 +119,25 @@ def test_export_has_one_row_per_enrollment(client, home, auth, tmp_path):
     groups = [link_id for index, link_id in enumerate(link_ids)
               if index == 0 or link_ids[index - 1] != link_id]
     assert len(groups) == len(set(link_ids)), "a record's rows stay together"
+
+
+def test_enrollments_are_the_participations_a_publication_counts(client, home, auth, tmp_path):
+    from hublink.coordinator.outputs.publish import publish_project
+    chunk = make_chunk(24, seed=2)
+    chunk.enrollments = [[{"program": "camp", "start": "2026-06"},
+                          {"program": "arts", "start": "2026-07"}]] * 24
+    chunk.attributes = {"site": ["Site 1"] * 24}
+    sync(client, auth, [chunk], start=dataclasses.replace(
+        make_start(attribute_names=("site",)), enrollment_names=("program", "start")))
+    run_match(home)
+    approved_project(home, tmp_path, "enrolled", ["school-district"], ["program"],
+                     tables=("total", "by_program", "by_period", "program_count"))
+    tables = {table["table"]: table for table in publish_project(home, "enrolled").tables}
+    assert tables["total"]["total"]["participations"] == {"value": 48}
+    programs = {row["program"]: row["youth"] for row in tables["by_program"]["rows"]}
+    assert programs == {"school-district: arts": {"value": 24},
+                        "school-district: camp": {"value": 24}}
+    periods = {row["period"]: row["youth"] for row in tables["by_period"]["rows"]}
+    assert periods == {"2026-06": {"value": 24}, "2026-07": {"value": 24}}
+    counts = {row["programs"]: row["youth"] for row in tables["program_count"]["rows"]}
+    assert counts["2"] == {"value": 24}

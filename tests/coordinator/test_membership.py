@@ -14,6 +14,7 @@ from hublink.coordinator.registry import add_partner
 from hublink.coordinator.storage.models import RecordAttributes
 from hublink.coordinator.storage.rekey import rotate_data_key
 from hublink.coordinator.storage.sealing import SealingError
+from tests.project_files import approved_project
 from tests.helpers import make_chunk, make_start
 
 A1, A2, B1, B2 = (1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")
@@ -75,9 +76,11 @@ def test_the_export_header_lists_only_current_attributes(client, auth, home, tmp
     sync(client, auth, 3, names=("program", "club"))
     sync(client, auth, 3, names=("program",), seed=1)
     run_match(home)
-    export_linked_dataset(home, tmp_path / "export.csv")
+    approved_project(home, tmp_path, "current", ["school-district"], ["program"])
+    export_linked_dataset(home, tmp_path / "export.csv", "current")
     with open(tmp_path / "export.csv", newline="") as handle:
         assert next(csv.reader(handle)) == ["link_id", "partner", "program"]
+        assert all(len(row) == 3 for row in csv.reader(handle))
 
 
 def test_unsealed_legacy_values_are_refused_until_the_migration_seals_them(client, auth, home,
@@ -87,7 +90,8 @@ def test_unsealed_legacy_values_are_refused_until_the_migration_seals_them(clien
     with home.database.session() as session:
         for row in session.scalars(select(RecordAttributes)):
             row.attributes = {"program": "camp"}  # as written before encryption at rest
+    approved_project(home, tmp_path, "legacy", ["school-district"], ["program"])
     with pytest.raises(SealingError, match="rotate-data-key"):
-        export_linked_dataset(home, tmp_path / "export.csv")
+        export_linked_dataset(home, tmp_path / "export.csv", "legacy")
     assert rotate_data_key(home)["attributes"] == 2
-    assert export_linked_dataset(home, tmp_path / "export.csv") == 2
+    assert export_linked_dataset(home, tmp_path / "export.csv", "legacy") == 2

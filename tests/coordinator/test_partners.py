@@ -26,7 +26,8 @@ def audit_actions(home) -> list[str]:
 @pytest.mark.parametrize("arguments", [
     ["status"], ["partner", "list"], ["partner", "add", "camp"], ["partner", "disable", "camp"],
     ["token", "list"], ["runs"], ["match"], ["worker", "--once"], ["audit", "verify"],
-    ["export", "--out", "linked.csv"], ["rotate-data-key"], ["serve", "--port", "1"],
+    ["export", "--project", "p", "--out", "linked.csv"], ["rotate-data-key"], ["serve", "--port", "1"],
+    ["project", "list"], ["publish", "p"], ["housekeeping"], ["quality-report"],
 ])
 @pytest.mark.parametrize("folder", ["missing", "empty"])
 def test_a_folder_that_is_not_a_home_is_refused_and_nothing_is_created(tmp_path, monkeypatch,

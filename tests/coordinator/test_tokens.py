@@ -24,16 +24,24 @@ from hublink.coordinator.tokens import (
 from sqlalchemy import select, text, update
 
 from tests.helpers import make_chunk, make_start
+from tests.project_files import approved_project
 
 PARTNER = "school-district"
 SYNC = "6f1c0b1e-0000-4000-8000-000000000000"
 
 
+PROJECT = "test-project"
+
+
 @pytest.fixture
-def tokens(home, partner_token) -> dict[str, str]:
-    """One token of each role; the partner's is the conftest partner's."""
+def tokens(home, partner_token, tmp_path) -> dict[str, str]:
+    """One token of each role; the partner's is the conftest partner's, the analyst's is for
+    an approved project over that partner."""
+    approved_project(home, tmp_path, PROJECT, [PARTNER], ["program"])
     issued = {role: issue_token(home.database, role, label=f"test {role}")[1]
-              for role in ("operator", "analyst", "viewer")}
+              for role in ("operator", "viewer", "approver")}
+    issued["analyst"] = issue_token(home.database, "analyst", label="test analyst",
+                                    project=PROJECT)[1]
     return {**issued, "partner": partner_token}
 
 
@@ -55,7 +63,7 @@ ENDPOINTS = {
     "links": ("get", "/api/v1/links", None),
     "status": ("get", "/api/v1/status", None),
     "hub status": ("get", "/api/v1/hub-status", None),
-    "export": ("get", "/api/v1/export", None),
+    "export": ("get", f"/api/v1/export?project={PROJECT}", None),
 }
 PARTNER_ENDPOINTS = {"open sync", "sync state", "put chunk", "commit", "links", "status"}
 ALLOWED = {
@@ -63,6 +71,7 @@ ALLOWED = {
     "partner": PARTNER_ENDPOINTS,
     "analyst": {"export", "hub status"},
     "viewer": {"hub status"},
+    "approver": set(),
 }
 
 
@@ -124,7 +133,8 @@ def test_default_and_chosen_lifetimes(home, tokens):
     infos = {info.role: info for info in list_tokens(home.database)}
     assert infos["partner"].expires_at - infos["partner"].created_at == timedelta(days=365)
     assert infos["analyst"].expires_at - infos["analyst"].created_at == timedelta(days=30)
-    info, _ = issue_token(home.database, "analyst", lifetime=parse_lifetime("90d"))
+    info, _ = issue_token(home.database, "analyst", lifetime=parse_lifetime("90d"),
+                          project=PROJECT)
     assert info.expires_at - info.created_at == timedelta(days=90)
     for wrong in ("90", "0d", "-1d", "5y", "2000d"):
         with pytest.raises(Conflict):
@@ -149,7 +159,7 @@ def test_issue_use_refusal_and_revoke_are_audited(client, home, tokens):
     client.get("/api/v1/hub-status", headers=bearer("hlv_wrong"))
     revoke_token(home.database, list_tokens(home.database)[-1].id)
     recorded = actions(home)
-    assert recorded.count("token_issue") == 4
+    assert recorded.count("token_issue") == 6  # partner, approver (project), 4 in the fixture
     for action in ("token_use", "auth_refused", "auth_failed", "token_revoke"):
         assert action in recorded
 
@@ -174,9 +184,11 @@ def cli(home, *arguments):
     return result.output
 
 
-def test_cli_issues_once_lists_and_revokes_without_showing_tokens(home, partner_token):
+def test_cli_issues_once_lists_and_revokes_without_showing_tokens(home, partner_token,
+                                                                 tmp_path):
+    approved_project(home, tmp_path, PROJECT, [PARTNER], ["program"])
     output = cli(home, "token", "issue", "--role", "analyst", "--label", "SEE evaluation",
-                 "--expires", "30d")
+                 "--expires", "30d", "--project", PROJECT)
     token = output.strip().splitlines()[-1]
     assert token.startswith("hla_")
     listing = cli(home, "token", "list")
@@ -204,7 +216,7 @@ def test_api_export_equals_the_cli_export_and_holds_no_clks_or_pseudonyms(
     body = response.get_data(as_text=True)
     api_rows = list(csv.reader(io.StringIO(body)))
     out = tmp_path / "export.csv"
-    cli(home, "export", "--out", str(out))
+    cli(home, "export", "--project", PROJECT, "--out", str(out))
     cli_rows = list(csv.reader(io.StringIO(out.read_text())))
     assert api_rows[0] == cli_rows[0] == ["link_id", "partner", "program"]
     assert len(api_rows) == 7 and set(map(tuple, api_rows)) == set(map(tuple, cli_rows))

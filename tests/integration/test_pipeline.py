@@ -165,8 +165,21 @@ def test_resync_with_a_few_changes_keeps_unaffected_ids(running_hub, tmp_path):
 
 
 def test_export_has_one_row_per_record_with_hub_wide_ids(running_hub, tmp_path):
+    from tests.project_files import write_project
+    hub = running_hub.hub
+    path = write_project(tmp_path, "pipeline-export", [setup.name for setup in running_hub.agents],
+                         ["race_ethnicity"], link_scope="hub")
+    hub.coordinator("project", "create", str(path))
+    refused = hub.coordinator("export", "--project", "pipeline-export", "--out",
+                              str(tmp_path / "draft.csv"), check=False)
+    assert refused.returncode == 1 and "draft" in refused.stderr  # not approved yet
+    token = hub.coordinator("token", "issue", "--role", "approver", "--label",
+                            "Oversight Board").stdout.strip().splitlines()[-1]
+    (tmp_path / "approver.token").write_text(token)
+    hub.coordinator("project", "approve", "pipeline-export", "--token-file",
+                    str(tmp_path / "approver.token"))
     out = tmp_path / "linked.csv"
-    running_hub.hub.coordinator("export", "--out", str(out))
+    hub.coordinator("export", "--project", "pipeline-export", "--out", str(out))
     with open(out, newline="") as handle:
         rows = list(csv.DictReader(handle))
     records = sum(len(source_rows(running_hub, setup.name)) for setup in running_hub.agents)

@@ -1,0 +1,202 @@
+"""The aggregates a project declares, computed from entities as cells before disclosure control.
+
+Every count is a *quantity* named by what it counts (``youth|total``, ``partner|A``,
+``overlap|A|B``, ``group|race_ethnicity|Black``...), so a quantity shown by two tables is one
+quantity with one suppression status. Tables refer to quantities row by row.
+
+Definitions (known-answer tests in tests/coordinator/test_outputs_tables.py):
+
+- ``youth``: unduplicated youth with at least one participation (see ``entities``);
+- ``participations``: distinct (youth, program) pairs;
+- by partner / program / period: youth with a participation there (a youth counts once per row);
+- ``programs``: youth in exactly 1, 2, or 3 or more programs;
+- overlap: youth with participations at both partners (the diagonal: at that partner);
+- by group: youth per combination of the dimensions' resolved values; ``rate`` divides it by
+  the population of the group (the population source's youth, or the denominators file);
+- missing by group: youth of the population source reached by no program (only its roster).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from hublink.coordinator.outputs.entities import Entity, UNKNOWN
+from hublink.coordinator.projects.definition import ProjectDefinition, TableSpec
+
+__all__ = ["Quantity", "DraftTable", "Aggregates", "compute_aggregates", "Partition",
+           "PROGRAM_COUNT_BUCKETS"]
+
+PROGRAM_COUNT_BUCKETS = ("1", "2", "3+")
+Row = tuple[str, ...]
+
+
+@dataclass
+class Quantity:
+    """One count and its suppression status (None: published; else the reason)."""
+
+    name: str
+    value: int
+    suppressed: str | None = None
+
+
+@dataclass
+class DraftTable:
+    """A table's rows: per row and measure the quantity name (rates: numerator and
+    denominator, the denominator a quantity name or an external whole number)."""
+
+    spec: TableSpec
+    measures: tuple[str, ...]
+    rows: list[Row]
+    cells: dict[tuple[Row | None, str], str]
+    denominators: dict[Row | None, str | int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Quantities that split one universe (youth, population, missing) by dimensions."""
+
+    universe: str
+    dimensions: tuple[str, ...]
+    rows: dict[Row, str]
+    total: str
+
+
+@dataclass
+class Aggregates:
+    """Everything one publication computes: quantities, tables, and the structure the audit
+    needs (partitions, program ownership, partner list)."""
+
+    quantities: dict[str, Quantity]
+    tables: list[DraftTable]
+    partitions: list[Partition]
+    partners: tuple[str, ...]
+    programs: dict[str, str]  # program label -> partner
+
+    def value(self, name: str) -> int:
+        return self.quantities[name].value
+
+
+class _Builder:
+    def __init__(self, definition: ProjectDefinition, entities: Sequence[Entity]) -> None:
+        self.definition = definition
+        self.youth = [entity for entity in entities if entity.participations]
+        self.population = [entity for entity in entities if entity.in_population]
+        self.quantities: dict[str, Quantity] = {}
+        self.partitions: dict[tuple[str, tuple[str, ...]], Partition] = {}
+
+    def quantity(self, name: str, value: int) -> str:
+        self.quantities.setdefault(name, Quantity(name, int(value)))
+        return name
+
+    def totals(self) -> str:
+        self.quantity("participations|total", sum(len(e.participations) for e in self.youth))
+        return self.quantity("youth|total", len(self.youth))
+
+    def partition(self, universe: str, members: Sequence[Entity],
+                  dimensions: tuple[str, ...]) -> Partition:
+        key = (universe, dimensions)
+        if key not in self.partitions:
+            counts = Counter(tuple(entity.attributes.get(d, UNKNOWN) for d in dimensions)
+                             for entity in members)
+            prefix = f"{universe}|{'+'.join(dimensions)}"
+            rows = {row: self.quantity(f"{prefix}|{'|'.join(row)}", count)
+                    for row, count in sorted(counts.items())}
+            total = self.quantity(f"{universe}|total", len(members))
+            self.partitions[key] = Partition(universe, dimensions, rows, total)
+        return self.partitions[key]
+
+    def table(self, spec: TableSpec) -> DraftTable:
+        total = self.totals()
+        kind = spec.kind
+        if kind == "total":
+            return DraftTable(spec, ("youth", "participations"), [],
+                              {(None, "youth"): total,
+                               (None, "participations"): "participations|total"})
+        if kind in ("by_partner", "by_program", "by_period"):
+            return self._membership(spec, total)
+        if kind == "program_count":
+            counts = Counter(min(len(e.participations), 3) for e in self.youth)
+            cells = {((bucket,), "youth"): self.quantity(f"programs|{bucket}", counts[index])
+                     for index, bucket in enumerate(PROGRAM_COUNT_BUCKETS, start=1)}
+            cells[(None, "youth")] = total
+            return DraftTable(spec, ("youth",), [(b,) for b in PROGRAM_COUNT_BUCKETS], cells)
+        if kind == "overlap":
+            return self._overlap(spec, total)
+        if kind == "missing_by_group":
+            missing = [e for e in self.population if not e.participations]
+            part = self.partition("missing", missing, spec.dimensions)
+            cells = {(row, "missing"): name for row, name in part.rows.items()}
+            cells[(None, "missing")] = part.total
+            return DraftTable(spec, ("missing",), list(part.rows), cells)
+        return self._by_group(spec)
+
+    def _membership(self, spec: TableSpec, total: str) -> DraftTable:
+        counts: Counter = Counter()
+        for entity in self.youth:
+            if spec.kind == "by_partner":
+                counts.update(entity.participating_partners)
+            elif spec.kind == "by_program":
+                counts.update(list(entity.participations))
+            else:
+                counts.update(set().union(*entity.participations.values()))
+        prefix = {"by_partner": "partner", "by_program": "program", "by_period": "period"}[spec.kind]
+        keys = list(self.definition.partners) if spec.kind == "by_partner" else sorted(counts)
+        cells = {((key,), "youth"): self.quantity(f"{prefix}|{key}", counts[key]) for key in keys}
+        cells[(None, "youth")] = total
+        return DraftTable(spec, ("youth",), [(key,) for key in keys], cells)
+
+    def _overlap(self, spec: TableSpec, total: str) -> DraftTable:
+        pairs: Counter = Counter()
+        for entity in self.youth:
+            served = sorted(entity.participating_partners)
+            pairs.update((partner, partner) for partner in served)
+            pairs.update(combinations(served, 2))
+        partners = sorted(self.definition.partners)
+        rows, cells = [], {}
+        for first, second in [(p, p) for p in partners] + list(combinations(partners, 2)):
+            name = f"partner|{first}" if first == second else f"overlap|{first}|{second}"
+            rows.append((first, second))
+            cells[((first, second), "youth")] = self.quantity(name, pairs[(first, second)])
+        cells[(None, "youth")] = total
+        return DraftTable(spec, ("youth",), rows, cells)
+
+    def _by_group(self, spec: TableSpec) -> DraftTable:
+        part = self.partition("youth", self.youth, spec.dimensions)
+        cells = {(row, "youth"): name for row, name in part.rows.items()}
+        cells[(None, "youth")] = part.total
+        rows = list(part.rows)
+        denominators: dict[Row | None, str | int] = {}
+        if spec.rate:
+            external = self.definition.denominators.get(spec.dimensions)
+            if external is not None:
+                rows = sorted(set(rows) | set(external))
+                denominators = {row: external.get(row, 0) for row in rows}
+                denominators[None] = sum(external.values())
+            else:
+                population = self.partition("population", self.population, spec.dimensions)
+                rows = sorted(set(rows) | set(population.rows))
+                denominators = {row: population.rows.get(row) or
+                                self.quantity(f"population|{'+'.join(spec.dimensions)}|"
+                                              f"{'|'.join(row)}", 0) for row in rows}
+                denominators[None] = population.total
+            for row in rows:
+                if (row, "youth") not in cells:
+                    cells[(row, "youth")] = self.quantity(
+                        f"youth|{'+'.join(spec.dimensions)}|{'|'.join(row)}", 0)
+        measures = ("youth", "rate") if spec.rate else ("youth",)
+        return DraftTable(spec, measures, rows, cells, denominators)
+
+
+def compute_aggregates(definition: ProjectDefinition, entities: Sequence[Entity]) -> Aggregates:
+    """Given a project and its entities, returns every declared table's cells (unsuppressed)."""
+    builder = _Builder(definition, entities)
+    tables = [builder.table(spec) for spec in definition.tables]
+    programs = {}
+    for entity in builder.youth:
+        for label in entity.participations:
+            programs[label] = label.split(": ", 1)[0]
+    return Aggregates(builder.quantities, tables, list(builder.partitions.values()),
+                      tuple(definition.partners), programs)
