@@ -2,8 +2,12 @@
 
 Every partner of the synthetic generator syncs to a coordinator on loopback, the coordinator
 matches with its default (calibrated) settings, and the agents fetch hub-wide link IDs.
+``--mixed-dates`` runs the partners' real-world files (one row per enrollment, mostly cp1252)
+twice, with each partner's one date format and with its mix of date forms read by
+``dob_format = "auto"``, and prints both and the difference; the analyst export is checked
+to hold every enrollment.
 
-    .venv/bin/python benchmarks/synthetic.py [--youth 8000] [--seed 11]
+    .venv/bin/python benchmarks/synthetic.py [--youth 8000] [--seed 11] [--mixed-dates]
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ if __package__ in (None, ""):
 
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from demo.local_hub import LocalHub  # noqa: E402
-from hublink.synthetic import generate_dataset  # noqa: E402
+from hublink.synthetic import DEFAULT_PARTNERS, generate_dataset, real_world_partners  # noqa: E402
 
 # Groups with fewer true pairs than this are reported but not held to the recall spread.
 MIN_PAIRS_FOR_SPREAD = 100
@@ -36,6 +40,8 @@ class SyntheticResult:
     quality: PairwiseQuality
     by_group: dict[str, PairwiseQuality]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    source_rows: int = 0
+    exported_rows: int = 0
 
     @property
     def recall_spread_points(self) -> float:
@@ -52,18 +58,25 @@ class SyntheticResult:
             lines.append(f"    {group:<40} {quality.recall:.4f} ({quality.true_pairs})")
         lines.append(f"  recall spread over groups with >= {MIN_PAIRS_FOR_SPREAD} true pairs: "
                      f"{self.recall_spread_points:.2f} points")
+        if self.exported_rows:
+            lines.append(f"  analyst export: {self.exported_rows} rows for {self.source_rows} "
+                         "enrollment rows in the partner files")
         lines.append("  seconds: " + ", ".join(f"{stage} {seconds:.1f}s"
                                                for stage, seconds in self.stage_seconds.items()))
         return lines
 
 
-def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticResult:
-    """Runs every synthetic partner through sync, match and links under ``root``."""
-    dataset = generate_dataset(root / "sources", youth=youth, seed=seed)
+def run_synthetic(root: Path, youth: int = 8000, seed: int = 11,
+                  partners=DEFAULT_PARTNERS) -> SyntheticResult:
+    """Runs every synthetic partner through sync, match and links under ``root``; with
+    partners whose files hold enrollments, the analyst export too."""
+    dataset = generate_dataset(root / "sources", youth=youth, seed=seed, partners=partners)
     stages: dict[str, float] = defaultdict(float)
     predicted: dict[tuple[str, str], str] = {}
+    exported_rows = 0
     with LocalHub(root / "hub", link_scope="hub") as hub:
-        setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes)
+        setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes,
+                                  extra={"enrollments": p.enrollments} if p.enrollments else None)
                   for p in dataset.partners]
         for stage, action in (("sync", lambda s: hub.agent(s, "sync")),):
             for setup in setups:
@@ -81,6 +94,11 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticRes
             with open(out, newline="") as handle:
                 for row in csv.DictReader(handle):
                     predicted[(setup.name, row["record_key"])] = row["link_id"]
+        if any(p.enrollments for p in dataset.partners):
+            export = root / "export.csv"
+            hub.coordinator("export", "--out", str(export))
+            with open(export, newline="", encoding="utf-8") as handle:
+                exported_rows = sum(1 for _ in csv.DictReader(handle))
     truth = {key: record.person_id for key, record in dataset.truth.items() if key in predicted}
     groups: dict[str, dict] = defaultdict(dict)
     for key, record in dataset.truth.items():
@@ -91,17 +109,41 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticRes
         linked_entities=len(set(predicted.values())),
         quality=pairwise_quality(predicted, truth),
         by_group={group: pairwise_quality(predicted, members) for group, members in groups.items()},
-        stage_seconds=dict(stages))
+        stage_seconds=dict(stages), exported_rows=exported_rows,
+        source_rows=sum(p.row_count for p in dataset.partners if p.enrollments))
+
+
+def run_date_comparison(root: Path, youth: int = 8000,
+                        seed: int = 11) -> tuple[SyntheticResult, SyntheticResult]:
+    """Runs the real-world partner files with clean dates, then with mixed date forms (the
+    same people, errors and enrollments); returns both results."""
+    clean = run_synthetic(root / "clean", youth, seed, real_world_partners(mixed_dates=False))
+    mixed = run_synthetic(root / "mixed", youth, seed, real_world_partners(mixed_dates=True))
+    return clean, mixed
+
+
+def comparison_lines(clean: SyntheticResult, mixed: SyntheticResult) -> list[str]:
+    """Returns both results and the difference in F1 and recall, in percentage points."""
+    return (["clean dates (each partner's one dob_format):", *clean.lines(),
+             'mixed date forms (dob_format = "auto"):', *mixed.lines(),
+             f"mixed minus clean: F1 {100 * (mixed.quality.f1 - clean.quality.f1):+.2f} points, "
+             f"recall {100 * (mixed.quality.recall - clean.quality.recall):+.2f} points"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--youth", type=int, default=8000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--mixed-dates", action="store_true",
+                        help="compare mixed date forms with clean dates on real-world files")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hublink-synthetic-") as folder:
-        result = run_synthetic(Path(folder), arguments.youth, arguments.seed)
-    print("\n".join(result.lines()))
+        if arguments.mixed_dates:
+            lines = comparison_lines(*run_date_comparison(Path(folder), arguments.youth,
+                                                          arguments.seed))
+        else:
+            lines = run_synthetic(Path(folder), arguments.youth, arguments.seed).lines()
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

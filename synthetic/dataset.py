@@ -21,7 +21,9 @@ class PartnerFile:
 
     ``identifiers`` maps first_name, middle_name, last_name, full_name, dob, dob_format, sex,
     address (a list of columns), city and zip to column names (dob_format to the format);
-    ``attributes`` maps attribute names such as race_ethnicity to column names.
+    ``attributes`` maps attribute names such as race_ethnicity to column names;
+    ``enrollments`` the agent's ``[enrollments]`` (empty: one row per record), when the file
+    holds ``row_count`` rows of ``record_count`` records, in ``encoding``.
     """
 
     name: str
@@ -30,6 +32,9 @@ class PartnerFile:
     identifiers: dict[str, str | list[str]]
     attributes: dict[str, str]
     record_count: int
+    enrollments: dict[str, str | dict[str, str]] = field(default_factory=dict)
+    row_count: int = 0
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)

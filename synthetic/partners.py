@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from hublink.synthetic.corruption import ErrorRates, Recording, corrupt, strip_accents
@@ -14,14 +16,18 @@ from hublink.synthetic.dataset import TRUTH_COLUMNS, PartnerFile, SyntheticDatas
 from hublink.synthetic.names import AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE
 from hublink.synthetic.population import Person, age_on, generate_population
 
-__all__ = ["PartnerSpec", "DEFAULT_PARTNERS", "write_partner_files", "generate_dataset",
-           "age_band"]
+__all__ = ["PartnerSpec", "DEFAULT_PARTNERS", "EXCEL_SERIAL", "write_partner_files",
+           "generate_dataset", "age_band", "real_world_partners"]
 
 # Logical fields a partner's ``columns`` may name; the agent sees them through PartnerFile.
 IDENTIFIER_FIELDS = ("first_name", "middle_name", "last_name", "full_name", "dob", "sex", "city",
                      "zip")
 ADDRESS_FIELDS = ("street_number", "street_name", "address_line")
 ATTRIBUTE_FIELDS = ("race_ethnicity", "program", "neighbourhood", "age_band")
+ENROLLMENT_FIELDS = ("program", "site", "start")
+EXCEL_SERIAL = "excel"  # a date form: the spreadsheet's serial day number, as text
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SUMMER_STARTS = tuple(date(2026, 6, 15) + timedelta(days=7 * week) for week in range(8))
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,14 @@ class PartnerSpec:
     race_unknown_rate: float = 0.02
     unknown_race_label: str = ""
     programs: tuple[str, ...] = ("",)
+    # Real-world files (see real_world_partners): every date of birth in one of these forms
+    # (strptime formats or EXCEL_SERIAL) instead of dob_format; one row per enrollment, a
+    # youth taking a further program with this chance each time (at most 4), at these sites
+    # (columns "site" and "start"); the file's text encoding.
+    date_forms: tuple[str, ...] = ()
+    enrollment_rate: float = 0.0
+    sites: tuple[str, ...] = ()
+    encoding: str = "utf-8"
 
 
 _OLD_STANDARD_LABELS = {  # the 1997 standard: MENA youth were recorded as White
@@ -163,17 +177,26 @@ def write_partner_files(out_dir: Path, population: list[Person],
         rng.shuffle(people)
         keys = _record_keys(spec, len(people), rng)
         rows = []
+        # Their own generators, so that the people and errors stay those of the plain files.
+        date_rng = random.Random(f"{seed}:{spec.name}:dates")
+        enrollment_rng = random.Random(f"{seed}:{spec.name}:enrollments")
         for key, person in zip(keys, people):
             recording = corrupt(person, rates, rng)
-            rows.append(_row(spec, key, person, recording, rng))
+            row = _row(spec, key, person, recording, rng)
+            if spec.date_forms and "dob" in spec.columns:
+                row[spec.columns["dob"]] = _date_text(recording.birth_date,
+                                                      date_rng.choice(spec.date_forms))
+            rows += _enrollment_rows(spec, row, enrollment_rng)
             truth[(spec.name, key)] = TruthRecord(spec.name, key, person.person_id,
                                                   person.race_ethnicity, recording.errors)
+        if spec.enrollment_rate:
+            enrollment_rng.shuffle(rows)  # a youth's enrollments are scattered in the file
         path = out_dir / f"{spec.name}.csv"
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns.values()))
             writer.writeheader()
             writer.writerows(rows)
-        files.append(_partner_file(spec, path, len(rows)))
+        files.append(_partner_file(spec, path, len(keys), len(rows)))
     truth_path = out_dir / "truth.csv"
     with open(truth_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -183,9 +206,75 @@ def write_partner_files(out_dir: Path, population: list[Person],
     return SyntheticDataset(out_dir, files, truth_path, truth)
 
 
-def generate_dataset(out_dir: Path, youth: int = 5000, seed: int = 0) -> SyntheticDataset:
-    """Given a folder, a population size and a seed, writes the default partners' files there."""
-    return write_partner_files(Path(out_dir), generate_population(youth, seed), seed=seed)
+def generate_dataset(out_dir: Path, youth: int = 5000, seed: int = 0,
+                     partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS) -> SyntheticDataset:
+    """Given a folder, a population size, a seed and the partners (default: the default
+    partners), writes the partners' files there."""
+    return write_partner_files(Path(out_dir), generate_population(youth, seed), partners,
+                               seed=seed)
+
+
+# Per partner: the date forms its file mixes (a system migration, hand entry, exports from
+# a spreadsheet), how often a youth takes a further program, and whether it saves cp1252.
+_REAL_WORLD = {
+    "city_schools": (("%m/%d/%Y", "%Y-%m-%d", EXCEL_SERIAL), 0.15, ("Main", "Annex"), "utf-8"),
+    "youthworks": (("%Y-%m-%d", "%m/%d/%Y", "%d-%b-%Y"), 0.25, ("Downtown", "Eastside"), "cp1252"),
+    "health_department": (("%Y%m%d", "%m/%d/%Y"), 0.30, ("Clinic A", "Clinic B"), "utf-8"),
+    "rec_and_parks": (("%m/%d/%Y", "%-m/%-d/%Y", "%d-%b-%Y", EXCEL_SERIAL), 0.45,
+                      ("Cahill", "Patterson Park", "Clifton Park"), "cp1252"),
+    "harbor_youth_alliance": (("%m/%d/%Y", "%-m/%-d/%Y", "%Y-%m-%d", "%d-%b-%Y"), 0.40,
+                              ("Fells Point", "Highlandtown"), "cp1252"),
+    "westside_mentoring": (("%m-%d-%Y", "%m/%d/%Y", EXCEL_SERIAL, "%d-%b-%y"), 0.35,
+                           ("Sandtown", "Harlem Park"), "cp1252"),
+}
+
+
+def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
+                        mixed_dates: bool = True) -> tuple[PartnerSpec, ...]:
+    """Given partners, returns them as their files really look: one row per enrollment
+    (program, site, start date), most saved as cp1252, and with ``mixed_dates`` each date of
+    birth in one of the partner's several forms (without: the partner's one dob_format, the
+    same people, errors and enrollments otherwise)."""
+    specs = []
+    for spec in partners:
+        forms, rate, sites, encoding = _REAL_WORLD.get(spec.name, ((), 0.3, ("Main",), "cp1252"))
+        columns = {**spec.columns, "site": "Site", "start": "Start Date"}
+        specs.append(dataclasses.replace(
+            spec, columns=columns, date_forms=forms if mixed_dates else (),
+            enrollment_rate=rate, sites=sites, encoding=encoding))
+    return tuple(specs)
+
+
+def _date_text(born: date | None, form: str) -> str:
+    if born is None:
+        return ""
+    if form == EXCEL_SERIAL:
+        return str((born - _EXCEL_EPOCH).days)
+    if "%-" in form:  # unpadded, portably (strftime's %-d is not on Windows)
+        return re.sub(r"\b0(\d)", r"\1", born.strftime(form.replace("%-", "%")))
+    return born.strftime(form)
+
+
+def _enrollment_rows(spec: PartnerSpec, row: dict[str, str],
+                     rng: random.Random) -> list[dict[str, str]]:
+    """Returns the youth's rows: one, or with enrollments one per program taken (distinct
+    programs, each at a site and a start date)."""
+    if not spec.enrollment_rate:
+        return [row]
+    count = 1
+    while count < min(4, len(spec.programs)) and rng.random() < spec.enrollment_rate:
+        count += 1
+    programs = [row[spec.columns["program"]]] if "program" in spec.columns else []
+    programs += rng.sample([p for p in spec.programs if p not in programs], count - len(programs))
+    rows = []
+    for program in programs[:count]:
+        enrollment = dict(row)
+        if "program" in spec.columns:
+            enrollment[spec.columns["program"]] = program
+        enrollment[spec.columns["site"]] = rng.choice(spec.sites)
+        enrollment[spec.columns["start"]] = rng.choice(_SUMMER_STARTS).strftime("%m/%d/%Y")
+        rows.append(enrollment)
+    return rows
 
 
 def _roll(spec: PartnerSpec, population: list[Person], rng: random.Random) -> list[Person]:
@@ -244,19 +333,27 @@ def _row(spec: PartnerSpec, key: str, person: Person, recording: Recording,
         "address_line": address_line, "city": recording.city, "zip": recording.zip,
         "race_ethnicity": race, "program": rng.choice(spec.programs),
         "neighbourhood": recording.neighbourhood, "age_band": age_band(age_on(person.birth_date)),
+        "site": "", "start": "",  # per enrollment: see _enrollment_rows
     }
     return {column: values[logical] for logical, column in spec.columns.items()}
 
 
-def _partner_file(spec: PartnerSpec, path: Path, record_count: int) -> PartnerFile:
+def _partner_file(spec: PartnerSpec, path: Path, record_count: int,
+                  row_count: int) -> PartnerFile:
     columns = spec.columns
     identifiers: dict[str, str | list[str]] = {
         name: columns[name] for name in IDENTIFIER_FIELDS if name in columns}
     if "dob" in identifiers:
-        identifiers["dob_format"] = spec.dob_format
+        identifiers["dob_format"] = "auto" if spec.date_forms else spec.dob_format
     address = [columns[name] for name in ADDRESS_FIELDS if name in columns]
     if address:
         identifiers["address"] = address
-    attributes = {name: columns[name] for name in ATTRIBUTE_FIELDS if name in columns}
+    enrollments: dict[str, str | dict[str, str]] = {}
+    if spec.enrollment_rate:
+        enrollments = {name: columns[name] for name in ENROLLMENT_FIELDS if name in columns}
+        enrollments["start"] = {"column": columns["start"], "transform": "month"}
+    attributes = {name: columns[name] for name in ATTRIBUTE_FIELDS
+                  if name in columns and name not in enrollments}
     return PartnerFile(spec.name, path, columns["record_key"], identifiers, attributes,
-                       record_count)
+                       record_count, enrollments=enrollments, row_count=row_count,
+                       encoding=spec.encoding)
