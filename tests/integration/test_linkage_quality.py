@@ -28,3 +28,12 @@ def test_synthetic_youth_recall_is_even_across_race_ethnicity_groups(tmp_path):
     assert result.recall_spread_points <= 2.0, result.lines()
     assert result.quality.f1 >= 0.96, result.lines()
     assert abs(result.linked_entities - result.true_entities) <= 0.02 * result.true_entities
+
+
+def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_exported(tmp_path):
+    from benchmarks.synthetic import run_date_comparison
+    clean, mixed = run_date_comparison(tmp_path, youth=600, seed=3)
+    for result in (clean, mixed):
+        assert result.source_rows > result.records and result.exported_rows == result.source_rows
+    assert abs(mixed.quality.f1 - clean.quality.f1) <= 0.01, mixed.lines() + clean.lines()
+    assert abs(mixed.quality.recall - clean.quality.recall) <= 0.01, mixed.lines() + clean.lines()
