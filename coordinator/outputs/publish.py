@@ -26,8 +26,6 @@ from hublink.coordinator.outputs.entities import ProjectRecord, build_entities
 from hublink.coordinator.outputs.records import last_match_run, load_project_records
 from hublink.coordinator.outputs.relations import build_relations
 from hublink.coordinator.outputs.render import table_csv, table_json
-from hublink.coordinator.outputs.suppression import (protect, suppress_differences,
-                                                     suppress_primary)
 from hublink.coordinator.outputs.tables import compute_aggregates
 from hublink.coordinator.projects.definition import ProjectDefinition
 from hublink.coordinator.projects.lifecycle import require_live
@@ -59,6 +57,9 @@ def prepare_publication(definition: ProjectDefinition, records: Sequence[Project
                         published_at: str = "") -> Prepared:
     """Given a project and its records (and the counts its previous publication showed),
     returns the suppressed tables; raises Unprotectable when a count cannot be protected."""
+    # scipy loads here, not when the API's table routes import this module.
+    from hublink.coordinator.outputs.suppression import (protect, suppress_differences,
+                                                         suppress_primary)
     dimensions = {d for table in definition.tables for d in table.dimensions}
     place = definition.place
     entities, conflicts = build_entities(
