@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, render_template
 
+from hublink.coordinator.api.context import home_of
 from hublink.coordinator.web import assets, console, public
 from hublink.coordinator.web.assets import asset_version
 from hublink.coordinator.web.publications import OutputsPublications
@@ -24,6 +25,9 @@ PAGE_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'
 
 def _page_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = PAGE_SECURITY_POLICY
+    # Not the API's no-referrer: with it browsers send "Origin: null" on the console's forms,
+    # and the console checks that origin. Other origins still get no referrer.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -41,7 +45,7 @@ def register_web(app: Flask) -> None:
     """Registers the pages, their static files and their error pages on ``app``; the pages
     read projects from ``app.extensions["hublink_publications"]`` (default: the home's)."""
     app.extensions.setdefault("hublink_publications",
-                              OutputsPublications(app.extensions["hublink_home"]))
+                              OutputsPublications(home_of(app)))
     app.context_processor(lambda: {"asset_version": asset_version()})
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Response, current_app, g, jsonify, redirect, render_template,
                    request, url_for)
 
+from hublink.coordinator.api.context import current_home
 from hublink.coordinator.errors import Forbidden, Unauthorised
 from hublink.coordinator.jobs.queue import enqueue_run, list_runs, request_cancel
 from hublink.coordinator.status import hub_status
@@ -33,10 +34,6 @@ __all__ = ["blueprint", "LOGIN_CSRF_COOKIE"]
 
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 LOGIN_CSRF_COOKIE = "hublink_console_login"
-
-
-def _home():  # type: ignore[no-untyped-def]
-    return current_app.extensions["hublink_home"]
 
 
 def _secure() -> bool:
@@ -56,7 +53,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        user = find_session(_home().database, request.cookies.get(SESSION_COOKIE))
+        user = find_session(current_home().database, request.cookies.get(SESSION_COOKIE))
         if user is None:
             if request.method == "GET" and not request.path.endswith(".json"):
                 return redirect(url_for("console.login", next=request.path))
@@ -104,7 +101,7 @@ def login_submit() -> Response:
                                             request.form.get("login_csrf"))):
         return _login_page("The login form expired: try again.", 403)
     try:
-        user, session_key = open_session(_home().database, request.form.get("token", ""))
+        user, session_key = open_session(current_home().database, request.form.get("token", ""))
     except Forbidden:
         return _login_page("Only an operator token opens the console.", 403)
     except Unauthorised as error:
@@ -121,7 +118,7 @@ def login_submit() -> Response:
 @login_required
 def logout() -> Response:
     """Ends the session at once."""
-    end_session(_home().database, g.console_user)
+    end_session(current_home().database, g.console_user)
     response = redirect(url_for("console.login"), 303)
     response.delete_cookie(SESSION_COOKIE, path="/console", httponly=True, samesite="Strict",
                            secure=_secure())
@@ -138,14 +135,14 @@ def overview() -> Response:
 @login_required
 def partners() -> str:
     """Every partner with its last sync, records and staleness."""
-    return render_template("console/partners.html", partners=partner_rows(_home()))
+    return render_template("console/partners.html", partners=partner_rows(current_home()))
 
 
 @blueprint.get("/runs")
 @login_required
 def runs() -> str:
     """Match runs, newest first, with live progress of the queued and running ones."""
-    return render_template("console/runs.html", runs=list_runs(_home().database, limit=50),
+    return render_template("console/runs.html", runs=list_runs(current_home().database, limit=50),
                            message=request.args.get("message"))
 
 
@@ -153,13 +150,13 @@ def runs() -> str:
 @login_required
 def runs_progress() -> Response:
     """The queued and running runs' stage and comparisons, for the runs page's live view."""
-    return jsonify(hub_status(_home())["active_matches"])
+    return jsonify(hub_status(current_home())["active_matches"])
 
 
 @blueprint.post("/runs")
 @login_required
 def queue_run() -> Response:
-    run_id = enqueue_run(_home().database)
+    run_id = enqueue_run(current_home().database)
     return redirect(url_for("console.runs", message=f"Match run {run_id} queued: a worker "
                             f"will start it."), 303)
 
@@ -167,7 +164,7 @@ def queue_run() -> Response:
 @blueprint.post("/runs/<int:run_id>/cancel")
 @login_required
 def cancel_run(run_id: int) -> Response:
-    status = request_cancel(_home().database, run_id)
+    status = request_cancel(current_home().database, run_id)
     return redirect(url_for("console.runs", message=f"Match run {run_id}: {status}."), 303)
 
 
@@ -184,12 +181,12 @@ def audit() -> str:
     """The audit log, filtered by actor, action and dates, 50 entries a page."""
     query = AuditQuery.from_arguments(request.args)
     return render_template("console/audit.html", query=query,
-                           result=audit_page(_home(), query), actions=audit_actions(_home()))
+                           result=audit_page(current_home(), query), actions=audit_actions(current_home()))
 
 
 def _tokens_page(**extra: Any) -> str:
-    partner_names = [row["name"] for row in hub_status(_home())["partners"]]
-    return render_template("console/tokens.html", tokens=list_tokens(_home().database),
+    partner_names = [row["name"] for row in hub_status(current_home())["partners"]]
+    return render_template("console/tokens.html", tokens=list_tokens(current_home().database),
                            roles=ROLES, partners=partner_names, **extra)
 
 
@@ -208,7 +205,7 @@ def issue() -> Any:
     try:
         lifetime_text = request.form.get("lifetime", "").strip()
         info, token = issue_token(
-            _home().database, role, partner=(request.form.get("partner") or None)
+            current_home().database, role, partner=(request.form.get("partner") or None)
             if role == "partner" else None, label=request.form.get("label", "").strip() or None,
             lifetime=parse_lifetime(lifetime_text) if lifetime_text else None,
             actor=g.console_user.actor)
@@ -220,5 +217,5 @@ def issue() -> Any:
 @blueprint.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke(token_id: int) -> str:
-    info = revoke_token(_home().database, token_id, actor=g.console_user.actor)
+    info = revoke_token(current_home().database, token_id, actor=g.console_user.actor)
     return _tokens_page(revoked=info)

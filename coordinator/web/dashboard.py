@@ -63,13 +63,13 @@ def _place_dimension(views: list[TableView]) -> str | None:
     return None
 
 
-def _map_view(project: Any, views: list[TableView], charts: list[dict[str, Any]]) -> MapView | None:
+def _map_view(project: Any, boundary_key: str, views: list[TableView],
+              charts: list[dict[str, Any]]) -> MapView | None:
     path = boundaries_file(project)
     dimension = _place_dimension(views)
     if path is None or dimension is None or not path.exists():
         return None
-    key_property = getattr(project, "boundary_key", None) or dimension
-    areas, height = load_areas(path, key_property)
+    areas, height = load_areas(path, boundary_key)
     legends = {}
     for view, chart in zip(views, charts):
         if dimension not in view.dimensions:
@@ -89,12 +89,13 @@ def initial_map_table(views: list[TableView], dimension: str) -> TableView | Non
     return min(with_place, key=lambda view: len(view.dimensions), default=None)
 
 
-def project_page(project: Any, tables: list[dict[str, Any]]) -> dict[str, Any]:
-    """Given a project and its published tables, returns the template context of its
-    dashboard and report."""
+def project_page(project: Any, tables: list[dict[str, Any]],
+                 boundary_key: str = "id") -> dict[str, Any]:
+    """Given a project, its published tables and the boundary file's key property, returns
+    the template context of its dashboard and report."""
     views = [table_view(table) for table in tables]
     charts = [view.chart_data() for view in views]
-    map_view = _map_view(project, views, charts)
+    map_view = _map_view(project, boundary_key, views, charts)
     map_table = initial_map_table(views, map_view.dimension) if map_view else None
     map_colours: dict[str, dict[str, Any]] = {}
     if map_table is not None:

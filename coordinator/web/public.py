@@ -32,7 +32,8 @@ def landing():
 def _context(name: str) -> dict:
     publications = publications_of(current_app)
     project = public_project(publications, name)
-    return project_page(project, publications.tables(project.name))
+    return project_page(project, publications.tables(project.name),
+                        publications.boundary_key(project.name))
 
 
 @blueprint.get("/projects/<name>/")

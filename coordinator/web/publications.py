@@ -34,6 +34,9 @@ class Publications(Protocol):
     def tables(self, name: str) -> list[dict[str, Any]]:
         """Returns the project's latest published tables, in publication order."""
 
+    def boundary_key(self, name: str) -> str:
+        """Returns the boundary GeoJSON's feature property that holds each area's key."""
+
 
 class OutputsPublications:
     """The coordinator's own projects and published tables, read from its home folder."""
@@ -52,6 +55,11 @@ class OutputsPublications:
     def tables(self, name: str) -> list[dict[str, Any]]:
         from hublink.coordinator.outputs.publish import published_tables
         return published_tables(self.home, name)
+
+    def boundary_key(self, name: str) -> str:
+        from hublink.coordinator.projects import project_definition
+        place = project_definition(self.home, name).place
+        return place.boundary_key if place else "id"
 
 
 def publications_of(app: Flask) -> Publications:

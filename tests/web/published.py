@@ -102,6 +102,9 @@ class StaticPublications:
     def tables(self, name: str) -> list[dict[str, Any]]:
         return self._tables.get(name, [])
 
+    def boundary_key(self, name: str) -> str:
+        return self._projects[name].boundary_key
+
 
 def see_publications() -> StaticPublications:
     """Returns a public approved project with tables, a private one and a draft one."""
