@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core (MPL-2.0) for the browser tests' accessibility check, from the npm registry.
+AXE := .vendor/axe-core/axe.min.js
 
 .PHONY: demo test test-fast benchmark docs install clean
 
@@ -12,12 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[agent,coordinator,test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(AXE): | $(STAMP)
+	$(BIN)/python -m tests.browser.axe
+
+install: $(STAMP) $(AXE)
 
 demo: $(STAMP)
 	$(BIN)/python -m demo
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
@@ -27,7 +32,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/febrl.py
 
 clean:
-	rm -rf $(VENV) demo-home
+	rm -rf $(VENV) demo-home .vendor test-artefacts
 
 docs: $(STAMP)
 	$(BIN)/python -m docs.generate

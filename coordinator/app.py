@@ -10,6 +10,7 @@ from hublink.coordinator.api import register_api
 from hublink.coordinator.api.context import HOME_EXTENSION, home_of
 from hublink.coordinator.api.security import DEFAULT_MAX_CONTENT_LENGTH
 from hublink.coordinator.home import CoordinatorHome, resolve_home
+from hublink.coordinator.web import register_web
 
 __all__ = ["create_app", "home_of"]
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     home.restrict_permissions()
     app.extensions[HOME_EXTENSION] = home
     register_api(app)
+    register_web(app)
     return app
 
 

@@ -431,3 +431,19 @@ def status(context: click.Context) -> None:
         total = f" of {active['comparisons_total']:,}" if active["comparisons_total"] else ""
         click.echo(f"match run {active['id']} {active['status']}: {active['stage'] or '-'}, "
                    f"{active['comparisons_done']:,}{total} comparisons")
+
+
+@main.command()
+@click.argument("project")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder for PROJECT-report.html and PROJECT-report.pdf.")
+@click.pass_context
+@_edge
+def report(context: click.Context, project: str, out: Path) -> None:
+    """Write the printable report of public PROJECT as HTML and PDF (PDF by headless Chromium)."""
+    from hublink.coordinator.app import create_app
+    from hublink.coordinator.web.report import write_report
+    app = create_app({"HOME": str(context.obj["home"])})
+    html_path, pdf_path = write_report(app, project, out)
+    click.echo(f"wrote {html_path}")
+    click.echo(f"wrote {pdf_path}")

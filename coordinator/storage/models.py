@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "Project", "Partner", "ApiToken", "Sync", "SyncChunk", "Encoding",
            "RecordAttributes", "MatchRun", "Link", "AuditEvent", "SharingProject",
-           "Publication", "utc_now"]
+           "Publication", "ConsoleSession", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -218,3 +218,21 @@ class Publication(Base):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     tables: Mapped[list] = mapped_column(JSON)
     shown: Mapped[dict] = mapped_column(JSON)
+
+
+class ConsoleSession(Base):
+    """An operator's web-console session, opened by exchanging an operator token.
+
+    The browser holds the session id in a cookie; only its SHA-256 is stored. A session ends at
+    logout, at ``expires_at``, after ``last_seen_at`` is too old, or when its token is revoked.
+    """
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -23,11 +23,11 @@ def test_description_is_served_without_a_token(client):
 def test_description_lists_exactly_the_app_routes(app):
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
-              for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     described = {(path, method) for path, item in document["paths"].items()
                  for method in item if method != "parameters"}
-    assert routes == described
+    assert routes == described  # the web pages are listed in docs/web-pages.md instead
 
 
 # Schema-valid but semantically wrong requests (a CLK of random bits, an unknown schema id) are
