@@ -1,7 +1,14 @@
 """Encode normalised feature rows into CLKs with clkhash (keyed blakeHash, schema v3).
 
 The result is the CLKs packed back to back in the ``shared.upload_package`` layout
-(``bitarray.tobytes()`` of each CLK), byte for byte what ``clkhash.clk.generate_clks`` makes.
+(``bitarray.tobytes()`` of each CLK). Without hardening in the schema it is byte for byte what
+``clkhash.clk.generate_clks`` makes. A schema with ``"hublink": {"balance": true}`` (the
+current one) hardens clkhash's Bloom filter against frequency and pattern-mining attacks, the
+same way at every partner (``harden``): the filter is joined with its complement (every CLK
+then has exactly half its bits set), the bits are permuted by a permutation derived from the
+linkage secret, and the result is XOR-folded ``xor_folds`` times. Each folded bit is then the
+XOR of a name's bit and an unrelated bit that is set half the time, so no bit position is set
+with a name's bigram more often than without it.
 
 Two things make it faster than clkhash's own encoder, without changing a bit of the output:
 
@@ -17,10 +24,14 @@ Two things make it faster than clkhash's own encoder, without changing a bit of 
 from __future__ import annotations
 
 import functools
+import json
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 from bitarray import bitarray
 from clkhash.bloomfilter import fold_xor, hashing_function_from_properties
 from clkhash.field_formats import FieldSpec
@@ -29,7 +40,7 @@ from clkhash.schema import Schema, from_json_dict
 
 from hublink.shared.linkage_schema import LinkageSchema
 
-__all__ = ["RowEncoder", "encode_rows", "PARALLEL_FROM"]
+__all__ = ["RowEncoder", "encode_rows", "harden", "balance_permutation", "PARALLEL_FROM"]
 
 PARALLEL_FROM = 20_000
 """Fewer rows than this are encoded in this process: starting workers would cost more."""
@@ -39,6 +50,33 @@ _MAXIMUM_CHUNK = 50_000
 # Distinct values remembered per field: bounds memory (a filter is ~200 bytes) on huge sources
 # where addresses hardly repeat, while keeping every frequent value.
 _VALUES_CACHED_PER_FIELD = 16_384
+_PERMUTATION_CONTEXT = b"hublink/balance-permutation/v1\x00"
+
+
+def balance_permutation(secret: bytes, length: int) -> np.ndarray:
+    """Given the linkage secret and a length, returns the keyed permutation of balancing: a
+    Fisher-Yates shuffle whose draws are HMAC-SHA256 values under the secret, so every
+    partner derives the same one and nobody without the secret can."""
+    key = hmac.new(secret, _PERMUTATION_CONTEXT + length.to_bytes(4, "big"),
+                   hashlib.sha256).digest()
+    order = list(range(length))
+    for index in range(length - 1, 0, -1):
+        draw = hmac.new(key, index.to_bytes(4, "big"), hashlib.sha256).digest()
+        other = int.from_bytes(draw, "big") % (index + 1)
+        order[index], order[other] = order[other], order[index]
+    return np.array(order, dtype=np.intp)
+
+
+def harden(filters: np.ndarray, permutation: np.ndarray | None, xor_folds: int) -> np.ndarray:
+    """Given Bloom filters as a boolean matrix (one row each), the balancing permutation (None:
+    no balancing) and the number of folds, returns the CLKs as a boolean matrix: balanced
+    (joined with the complement, then permuted) and XOR-folded."""
+    if permutation is not None:
+        filters = np.concatenate([filters, ~filters], axis=1)[:, permutation]
+    for _ in range(xor_folds):
+        half = filters.shape[1] // 2
+        filters = filters[:, :half] ^ filters[:, half:]
+    return filters
 
 
 class RowEncoder:
@@ -49,9 +87,12 @@ class RowEncoder:
         keys = generate_key_lists(secret, len(schema.fields), key_size=schema.kdf_key_size,
                                   salt=schema.kdf_salt, info=schema.kdf_info,
                                   kdf=schema.kdf_type, hash_algo=schema.kdf_hash)
+        linkage_schema = LinkageSchema("", json.dumps(document).encode())  # its layout only
         self.field_count = len(schema.fields)
         self.xor_folds = schema.xor_folds
-        self.filter_bits = schema.l * 2 ** schema.xor_folds
+        self.filter_bits = linkage_schema.bloom_filter_bits
+        self.permutation = (balance_permutation(secret, 2 * self.filter_bits)
+                            if linkage_schema.balanced else None)
         self.field_filters = [self._field_filter(field, key)
                               for field, key in zip(schema.fields, keys)]
 
@@ -79,6 +120,7 @@ class RowEncoder:
         wrong length (without quoting it)."""
         parts: list[bytes] = []
         field_filters = self.field_filters
+        hardened = self.permutation is not None
         for row in rows:
             if len(row) != self.field_count:
                 raise ValueError(f"a feature row has {len(row)} features; the schema has "
@@ -89,8 +131,13 @@ class RowEncoder:
                 part = field_filter(value)
                 if part is not None:
                     bloom_filter |= part
-            parts.append(fold_xor(bloom_filter, self.xor_folds).tobytes())
-        return b"".join(parts)
+            parts.append(bloom_filter.tobytes() if hardened
+                         else fold_xor(bloom_filter, self.xor_folds).tobytes())
+        if not hardened or not parts:
+            return b"".join(parts)
+        filters = np.unpackbits(np.frombuffer(b"".join(parts), dtype=np.uint8)
+                                .reshape(len(parts), -1), axis=1).astype(bool)
+        return np.packbits(harden(filters, self.permutation, self.xor_folds), axis=1).tobytes()
 
 
 _worker_encoder: RowEncoder | None = None

@@ -17,10 +17,11 @@ from hublink.agent.private_files import check_private, write_private
 from hublink.shared.errors import ConfigError
 
 __all__ = ["MINIMUM_SECRET_BITS", "create_secret_file", "read_linkage_secret",
-           "load_or_create_pseudonym_key", "pseudonymise"]
+           "load_or_create_pseudonym_key", "pseudonymise", "secret_fingerprint"]
 
 MINIMUM_SECRET_BITS = 256
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+_SECRET_FINGERPRINT_CONTEXT = b"hublink/secret-fingerprint/v1"
 
 
 def create_secret_file(path: Path) -> None:
@@ -62,3 +63,9 @@ def load_or_create_pseudonym_key(state_dir: Path) -> bytes:
 def pseudonymise(key: bytes, record_key: str) -> str:
     """Given the pseudonym key and a record key, returns its 64-hex-digit HMAC-SHA256."""
     return hmac.new(key, record_key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def secret_fingerprint(secret: bytes) -> str:
+    """Given the linkage secret, returns a hex HMAC that names it without revealing it
+    (independent of the schema, so a schema upgrade is not a new secret)."""
+    return hmac.new(secret, _SECRET_FINGERPRINT_CONTEXT, hashlib.sha256).hexdigest()

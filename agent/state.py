@@ -2,7 +2,8 @@
 
 A small SQLite file in the state folder, on the partner's own machine. Every change happens
 in one exclusive transaction, so a killed agent leaves either the old state or the new one.
-It holds record pseudonyms and digests (never identifiers in the clear) and counts.
+It holds record pseudonyms and digests (never identifiers in the clear), counts, and the
+fingerprints of the linkage secrets used so far (never a secret).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from hublink.shared.errors import ConfigError
 from hublink.shared.partner_view import PseudonymDigest
 
 __all__ = ["SyncState", "HistoryEntry", "PendingSync", "now"]
@@ -23,6 +25,8 @@ __all__ = ["SyncState", "HistoryEntry", "PendingSync", "now"]
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sent (pseudonym TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (
+    fingerprint TEXT PRIMARY KEY, first_used_at TEXT NOT NULL, retired_at TEXT);
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
     outcome TEXT NOT NULL, mode TEXT, sync_id TEXT, records INTEGER, added INTEGER,
@@ -146,6 +150,24 @@ class SyncState:
             "WHERE c.pseudonym IS NULL ORDER BY s.pseudonym")]
         connection.execute("DELETE FROM current")
         return upserts, changed, deletes
+
+    def check_secret(self, fingerprint: str) -> None:
+        """Given the current secret's fingerprint, raises ConfigError if an earlier rotation
+        retired that secret: a reused secret would undo the rotation."""
+        row = self.connection.execute("SELECT retired_at FROM secrets WHERE fingerprint = ?",
+                                      (fingerprint,)).fetchone()
+        if row and row[0]:
+            raise ConfigError("this linkage secret was replaced in an earlier key rotation "
+                              f"(retired {row[0]}); a retired secret is never used again: ask "
+                              "the key custodian for the hub's current secret")
+
+    def record_secret(self, fingerprint: str) -> None:
+        """Makes the secret with this fingerprint the current one and retires every other."""
+        with self.transaction() as connection:
+            connection.execute("UPDATE secrets SET retired_at = ? WHERE fingerprint != ? "
+                               "AND retired_at IS NULL", (now(), fingerprint))
+            connection.execute("INSERT OR IGNORE INTO secrets VALUES (?, ?, NULL)",
+                               (fingerprint, now()))
 
     def pending(self) -> PendingSync | None:
         value = self._meta("pending")

@@ -24,7 +24,8 @@ from hublink.agent.checkin import CheckIn, compare_view
 from hublink.agent.config import AgentConfig
 from hublink.agent.deidentify import attribute_specs, enrollment_specs
 from hublink.agent.encode import RowEncoder
-from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise, read_linkage_secret
+from hublink.agent.keys import (load_or_create_pseudonym_key, pseudonymise, read_linkage_secret,
+                                secret_fingerprint)
 from hublink.agent.prepare import PreparedSource, enrollment_digest, prepare_source
 from hublink.agent.readers import iter_source
 from hublink.agent.state import PendingSync, SyncState, now
@@ -345,6 +346,7 @@ def run_sync(config: AgentConfig, full: bool = False,
     started_at, started = now(), time.perf_counter()
     plan: SyncPlan | None = None
     with SyncState(config.state_dir) as state:
+        state.check_secret(secret_fingerprint(secret))
         try:
             prepared = load_prepared(config)
             summary.rows_read, summary.problem_counts = prepared.row_count, prepared.problem_counts()
@@ -398,6 +400,7 @@ def run_sync(config: AgentConfig, full: bool = False,
                                 schema, secret, fingerprint, summary, progress)
             summary.stage_seconds["send"] = time.perf_counter() - started
             state.record_commit(summary.sync_id, fingerprint, names, zip(pseudonyms, digests))
+            state.record_secret(secret_fingerprint(secret))
         except Exception as error:
             message = error.message if isinstance(error, HublinkError) else type(error).__name__
             state.add_history(started_at, "failed", mode=plan.mode if plan else None,

@@ -2,7 +2,7 @@
 
 The synthetic generator writes its six partner files; each is read, normalised and encoded with
 the agent's own code (``read_source`` -> ``prepare_source`` -> ``encode_rows``) under the
-``linkage-v1`` schema and a fixed benchmark secret. With ``split_into`` the records of the
+current linkage schema and a fixed benchmark secret. With ``split_into`` the records of the
 partners are dealt out to that many datasets (see :func:`split_partners`), to model a hub of
 80+ small partners. Encoded CLKs are cached under ``cache_dir`` (keyed by youth, seed and the
 schema fingerprint), because encoding 250k records takes minutes.

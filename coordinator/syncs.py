@@ -33,7 +33,7 @@ from hublink.coordinator.storage.models import (Encoding, Partner, Project, Reco
 from hublink.shared.attribute_types import undeclared_problems, value_problems
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH
 from hublink.shared.errors import FingerprintMismatch, InvalidPackage
-from hublink.shared.linkage_schema import load_linkage_schema
+from hublink.shared.linkage_schema import SchemaRefused, load_linkage_schema
 from hublink.shared.pii_firewall import QuasiIdentifierTally
 from hublink.shared.sync_protocol import SyncChunk as WireChunk
 from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS, SyncCommit, SyncStart
@@ -47,6 +47,8 @@ _INSERT_BATCH = 5_000
 def _check_schema(start: SyncStart) -> None:
     try:
         schema = load_linkage_schema(start.schema_id)
+    except SchemaRefused as error:
+        raise InvalidPackage(str(error), details=error.problems) from None
     except (FileNotFoundError, ValueError):
         raise InvalidPackage(f"unknown linkage schema {start.schema_id!r}: update the agent "
                              "or ask the hub which schema it uses") from None

@@ -1,8 +1,12 @@
-"""The project's versioned clkhash linkage schema and its fingerprint.
+"""The project's versioned clkhash linkage schemas, the rules a schema must follow, and the
+fingerprint.
 
-The schema is a clkhash v3 JSON file under ``shared/schemas/``. Every partner encodes with
-the same schema and the same secret; the coordinator checks this through the fingerprint,
-an HMAC of the schema under the secret, so the secret itself never travels.
+A schema is a clkhash v3 JSON file under ``shared/schemas/``, plus an optional ``hublink``
+section naming the hardening applied after clkhash's Bloom filter (``balance``: see
+``agent/encode.py``). Every partner encodes with the same schema and the same secret; the
+coordinator checks this through the fingerprint, an HMAC of the schema under the secret, so
+the secret itself never travels. A released schema file is never edited: a change is a new
+``linkage-vN.json`` and a new ``CURRENT_SCHEMA_ID``.
 """
 
 from __future__ import annotations
@@ -13,10 +17,45 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["LinkageSchema", "load_linkage_schema", "schema_fingerprint", "CURRENT_SCHEMA_ID"]
+__all__ = ["LinkageSchema", "SchemaRefused", "load_linkage_schema", "schema_fingerprint",
+           "schema_problems", "CURRENT_SCHEMA_ID", "MINIMUM_IDENTIFYING_FEATURES"]
 
-CURRENT_SCHEMA_ID = "linkage-v1"
+CURRENT_SCHEMA_ID = "linkage-v2"
+MINIMUM_IDENTIFYING_FEATURES = 3
+"""Fewer hashed features than this make CLKs that say little but reveal the few they hold."""
 _FINGERPRINT_CONTEXT = b"hublink/fingerprint/v1\x00"
+_HARDENING_KEYS = {"balance"}
+
+
+class SchemaRefused(ValueError):
+    """A linkage schema breaks the project's rules (``problems`` lists every one)."""
+
+    def __init__(self, schema_id: str, problems: list[str]) -> None:
+        super().__init__(f"linkage schema {schema_id} is refused: " + "; ".join(problems))
+        self.problems = problems
+
+
+def schema_problems(document: dict) -> list[str]:
+    """Given a schema document, returns every rule it breaks (empty when it is acceptable):
+    no ``doubleHash`` (its bit positions leak through known attacks), at least
+    MINIMUM_IDENTIFYING_FEATURES hashed features, folds under the key clkhash 0.18 reads
+    (``xorFolds`` is silently ignored by it), and only known hardening keys."""
+    problems = []
+    features = document.get("features", [])
+    hashed = [feature for feature in features if not feature.get("ignored")]
+    for feature in hashed:
+        if feature.get("hashing", {}).get("hash", {}).get("type", "blakeHash") != "blakeHash":
+            problems.append(f"feature {feature.get('identifier')!r} uses "
+                            f"{feature['hashing']['hash']['type']}; only blakeHash is allowed")
+    if len(hashed) < MINIMUM_IDENTIFYING_FEATURES:
+        problems.append(f"{len(hashed)} identifying features; at least "
+                        f"{MINIMUM_IDENTIFYING_FEATURES} are required")
+    if "xorFolds" in document.get("clkConfig", {}):
+        problems.append("clkConfig.xorFolds is ignored by clkhash 0.18; write xor_folds")
+    unknown = set(document.get("hublink", {})) - _HARDENING_KEYS
+    if unknown:
+        problems.append(f"unknown hublink hardening keys: {', '.join(sorted(unknown))}")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -43,10 +82,30 @@ class LinkageSchema:
     def clk_bytes(self) -> int:
         return self.clk_bits // 8
 
+    @property
+    def xor_folds(self) -> int:
+        return int(self.document["clkConfig"].get("xor_folds", 0))
+
+    @property
+    def balanced(self) -> bool:
+        """Whether the Bloom filter is balanced (joined with its complement and permuted under
+        the secret) before it is folded."""
+        return bool(self.document.get("hublink", {}).get("balance", False))
+
+    @property
+    def bloom_filter_bits(self) -> int:
+        """Returns the length of clkhash's Bloom filter before balancing and folding."""
+        unfolded = self.clk_bits * 2 ** self.xor_folds
+        return unfolded // 2 if self.balanced else unfolded
+
 
 def load_linkage_schema(schema_id: str = CURRENT_SCHEMA_ID) -> LinkageSchema:
-    """Given a schema id, returns the bundled schema; raises FileNotFoundError if unknown."""
+    """Given a schema id, returns the bundled schema; raises FileNotFoundError if unknown and
+    SchemaRefused if it breaks ``schema_problems``."""
     raw = resources.files("hublink.shared").joinpath("schemas", f"{schema_id}.json").read_bytes()
+    problems = schema_problems(json.loads(raw))
+    if problems:
+        raise SchemaRefused(schema_id, problems)
     return LinkageSchema(schema_id=schema_id, raw=raw)
 
 

@@ -15,8 +15,8 @@ from hublink.coordinator.matching.workers import default_processes
 __all__ = ["MatchSettings", "MatchResult", "match_partners", "DEFAULT_THRESHOLD",
            "DEFAULT_WITHIN_THRESHOLD"]
 
-DEFAULT_THRESHOLD = 0.72
-DEFAULT_WITHIN_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.71
+DEFAULT_WITHIN_THRESHOLD = 0.78
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""``encode_rows`` is byte for byte clkhash's own encoder, in one process and in several."""
+"""``encode_rows`` is byte for byte clkhash's own encoder (then, for a hardened schema, the
+documented balancing and folding), in one process and in several."""
 
 from __future__ import annotations
 
+import json
 import random
 
+import numpy as np
 import pytest
 from clkhash.clk import generate_clks
 from clkhash.schema import from_json_dict
 
-from hublink.agent.encode import encode_rows
-from hublink.shared.linkage_schema import load_linkage_schema
+from hublink.agent.encode import balance_permutation, encode_rows, harden
+from hublink.shared.linkage_schema import CURRENT_SCHEMA_ID, LinkageSchema, load_linkage_schema
 
 SECRET = bytes.fromhex("5a" * 32)
 GIVEN = ["AALIYAH", "KAYLA", "TYRONE", "JOSE", "MARIA", "DESHAWN", "EMMA", "NGUYEN", ""]
@@ -33,15 +36,46 @@ def feature_rows(count: int, seed: int = 3) -> list[tuple[str, ...]]:
     return rows
 
 
-def clkhash_bytes(rows, schema) -> bytes:
-    clks = generate_clks(rows, from_json_dict(schema.document), SECRET, validate=False,
-                         max_workers=1)
-    return b"".join(clk.tobytes() for clk in clks)
+def clkhash_bytes(rows, schema: LinkageSchema) -> bytes:
+    """clkhash's CLKs; for a balanced schema, clkhash's unfolded filters balanced and folded."""
+    document = schema.document
+    if schema.balanced:
+        document["clkConfig"].update(l=schema.bloom_filter_bits, xor_folds=0)
+        del document["hublink"]
+    clks = generate_clks(rows, from_json_dict(document), SECRET, validate=False, max_workers=1)
+    packed = b"".join(clk.tobytes() for clk in clks)
+    if not schema.balanced:
+        return packed
+    filters = np.unpackbits(np.frombuffer(packed, dtype=np.uint8).reshape(len(rows), -1),
+                            axis=1).astype(bool)
+    permutation = balance_permutation(SECRET, 2 * schema.bloom_filter_bits)
+    return np.packbits(harden(filters, permutation, schema.xor_folds), axis=1).tobytes()
 
 
-@pytest.fixture(scope="module")
-def schema():
-    return load_linkage_schema()
+@pytest.fixture(scope="module", params=["linkage-v1", CURRENT_SCHEMA_ID])
+def schema(request):
+    return load_linkage_schema(request.param)
+
+
+def test_the_current_schema_is_balanced_and_folded():
+    schema = load_linkage_schema()
+    assert schema.balanced and schema.xor_folds == 1
+    assert from_json_dict(schema.document).xor_folds == 1, "clkhash must read the folds"
+
+
+def test_balanced_clks_have_exactly_half_their_bits_set():
+    schema = load_linkage_schema()
+    packed = encode_rows(feature_rows(40), schema, SECRET, workers=1)
+    bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8).reshape(40, -1), axis=1)
+    # Balancing sets exactly half; folding keeps that on average, not per CLK.
+    assert abs(bits.mean() - 0.5) < 0.02
+
+
+def test_the_balancing_permutation_is_a_keyed_permutation():
+    first = balance_permutation(SECRET, 2048)
+    assert sorted(first.tolist()) == list(range(2048))
+    assert np.array_equal(first, balance_permutation(SECRET, 2048))
+    assert not np.array_equal(first, balance_permutation(bytes.fromhex("a5" * 32), 2048))
 
 
 @pytest.fixture(scope="module")

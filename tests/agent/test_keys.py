@@ -40,3 +40,22 @@ def test_pseudonyms_are_keyed_stable_and_hide_the_key(tmp_path):
     assert pseudonymise(key, "S001") == pseudonymise(key, "S001")
     assert pseudonymise(key, "S001") != pseudonymise(other, "S001")
     assert "S001" not in pseudonymise(key, "S001")
+
+
+def test_a_secret_retired_by_a_rotation_is_refused(tmp_path):
+    from hublink.agent.keys import secret_fingerprint
+    from hublink.agent.state import SyncState
+
+    old, new = secret_fingerprint(b"\x01" * 32), secret_fingerprint(b"\x02" * 32)
+    assert old != new and len(old) == 64
+    with SyncState(tmp_path) as state:
+        state.check_secret(old)
+        state.record_secret(old)
+        state.record_secret(old)
+        state.check_secret(old)
+        state.record_secret(new)
+        state.check_secret(new)
+        with pytest.raises(ConfigError, match="earlier key rotation"):
+            state.check_secret(old)
+        stored = state.connection.execute("SELECT fingerprint FROM secrets").fetchall()
+    assert sorted(row[0] for row in stored) == sorted([old, new])
