@@ -1,7 +1,9 @@
-"""Synthetic youth data through the real pipeline: quality overall and per race/ethnicity group.
+"""Synthetic youth data through the real pipeline: quality overall, per race/ethnicity group and
+per corruption type.
 
 Every partner of the synthetic generator syncs to a coordinator on loopback, the coordinator
-matches with its default (calibrated) settings, and the agents fetch hub-wide link IDs.
+matches with its defaults (thresholds estimated for the run), and the agents fetch hub-wide
+link IDs. Recall by corruption type counts the true pairs with the error in either record.
 
     .venv/bin/python benchmarks/synthetic.py [--youth 8000] [--seed 11]
 """
@@ -15,6 +17,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -26,6 +29,18 @@ from hublink.synthetic import generate_dataset  # noqa: E402
 
 # Groups with fewer true pairs than this are reported but not held to the recall spread.
 MIN_PAIRS_FOR_SPREAD = 100
+# The issue's corruption types, as the generator's error kinds.
+CORRUPTION_TYPES: dict[str, tuple[str, ...]] = {
+    "swapped name order": ("name_order_swap",),
+    "nickname": ("nickname",),
+    "compound surname form": ("compound_first_only", "compound_rejoined", "compound_last_only",
+                              "maternal_as_middle"),
+    "day/month swap": ("day_month_swap",),
+    "typo": ("typo",),
+    "moved": ("moved",),
+    "surname change": ("surname_change",),
+    "missing field": ("dob_missing", "address_missing", "sex_missing", "middle_missing"),
+}
 
 
 @dataclass
@@ -36,6 +51,13 @@ class SyntheticResult:
     quality: PairwiseQuality
     by_group: dict[str, PairwiseQuality]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    by_corruption: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """corruption type -> (true pairs with it in either record, of them linked)."""
+
+    @property
+    def count_error(self) -> float:
+        """Linked entities relative to the true number of youth, minus one (+0.01 = 1% too many)."""
+        return self.linked_entities / self.true_entities - 1
 
     @property
     def recall_spread_points(self) -> float:
@@ -52,19 +74,52 @@ class SyntheticResult:
             lines.append(f"    {group:<40} {quality.recall:.4f} ({quality.true_pairs})")
         lines.append(f"  recall spread over groups with >= {MIN_PAIRS_FOR_SPREAD} true pairs: "
                      f"{self.recall_spread_points:.2f} points")
+        lines.append(f"  unduplicated count {self.linked_entities} vs {self.true_entities} true: "
+                     f"{self.count_error:+.2%}")
+        lines.append("  recall by corruption type (true pairs with it in either record):")
+        for kind, (pairs, linked) in self.by_corruption.items():
+            lines.append(f"    {kind:<40} {linked / pairs if pairs else 1.0:.4f} ({pairs})")
         lines.append("  seconds: " + ", ".join(f"{stage} {seconds:.1f}s"
                                                for stage, seconds in self.stage_seconds.items()))
         return lines
 
 
-def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticResult:
-    """Runs every synthetic partner through sync, match and links under ``root``."""
+def _sites(dataset, sites: int, folder: Path) -> list[tuple[str, object]]:
+    """Deals each partner's rows out to sites (a program's centres), in proportion to its size.
+
+    Returns (generated partner name, site PartnerFile) pairs: a hub of ``sites`` partners."""
+    from dataclasses import replace
+    total = sum(partner.record_count for partner in dataset.partners)
+    result = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for partner in dataset.partners:
+        count = max(1, round(sites * partner.record_count / total))
+        with open(partner.path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header, rows = next(reader), list(reader)
+        for site in range(count):
+            path = folder / f"{partner.name}-{site + 1}.csv"
+            with open(path, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(header)
+                writer.writerows(rows[site::count])
+            result.append((partner.name, replace(partner, name=f"{partner.name}-{site + 1}", path=path,
+                                                 record_count=len(rows[site::count]))))
+    return result
+
+
+def run_synthetic(root: Path, youth: int = 8000, seed: int = 11, sites: int = 0) -> SyntheticResult:
+    """Runs every synthetic partner (or, with ``sites``, that many partners made by dealing each
+    partner's rows out to its sites) through sync, match and links under ``root``."""
     dataset = generate_dataset(root / "sources", youth=youth, seed=seed)
     stages: dict[str, float] = defaultdict(float)
     predicted: dict[tuple[str, str], str] = {}
+    files = (_sites(dataset, sites, root / "sites") if sites
+             else [(partner.name, partner) for partner in dataset.partners])
+    generated = {partner_file.name: name for name, partner_file in files}
     with LocalHub(root / "hub", link_scope="hub") as hub:
         setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes)
-                  for p in dataset.partners]
+                  for _, p in files]
         for stage, action in (("sync", lambda s: hub.agent(s, "sync")),):
             for setup in setups:
                 started = time.perf_counter()
@@ -80,13 +135,14 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticRes
             stages["links"] += time.perf_counter() - started
             with open(out, newline="") as handle:
                 for row in csv.DictReader(handle):
-                    predicted[(setup.name, row["record_key"])] = row["link_id"]
+                    predicted[(generated[setup.name], row["record_key"])] = row["link_id"]
     truth = {key: record.person_id for key, record in dataset.truth.items() if key in predicted}
     groups: dict[str, dict] = defaultdict(dict)
     for key, record in dataset.truth.items():
         if key in predicted:
             groups[record.race_ethnicity][key] = record.person_id
     return SyntheticResult(
+        by_corruption=recall_by_corruption(dataset.truth, predicted),
         records=len(truth), true_entities=len(set(truth.values())),
         linked_entities=len(set(predicted.values())),
         quality=pairwise_quality(predicted, truth),
@@ -94,13 +150,33 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticRes
         stage_seconds=dict(stages))
 
 
+def recall_by_corruption(truth: dict, predicted: dict) -> dict[str, tuple[int, int]]:
+    """Given the truth and record -> link ID, returns per corruption type (true pairs, linked)."""
+    by_person: dict[str, list] = defaultdict(list)
+    for key, record in truth.items():
+        if key in predicted:
+            by_person[record.person_id].append(key)
+    counts = {kind: [0, 0] for kind in CORRUPTION_TYPES}
+    for keys in by_person.values():
+        for first, second in combinations(keys, 2):
+            errors = set(truth[first].errors) | set(truth[second].errors)
+            linked = predicted[first] == predicted[second]
+            for kind, members in CORRUPTION_TYPES.items():
+                if errors.intersection(members):
+                    counts[kind][0] += 1
+                    counts[kind][1] += linked
+    return {kind: (pairs, linked) for kind, (pairs, linked) in counts.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--youth", type=int, default=8000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--sites", type=int, default=0,
+                        help="deal the partners' rows out to this many partners (80 for a city)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hublink-synthetic-") as folder:
-        result = run_synthetic(Path(folder), arguments.youth, arguments.seed)
+        result = run_synthetic(Path(folder), arguments.youth, arguments.seed, arguments.sites)
     print("\n".join(result.lines()))
 
 
