@@ -84,42 +84,14 @@ class SyntheticResult:
         return lines
 
 
-def _sites(dataset, sites: int, folder: Path) -> list[tuple[str, object]]:
-    """Deals each partner's rows out to sites (a program's centres), in proportion to its size.
-
-    Returns (generated partner name, site PartnerFile) pairs: a hub of ``sites`` partners."""
-    from dataclasses import replace
-    total = sum(partner.record_count for partner in dataset.partners)
-    result = []
-    folder.mkdir(parents=True, exist_ok=True)
-    for partner in dataset.partners:
-        count = max(1, round(sites * partner.record_count / total))
-        with open(partner.path, newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            header, rows = next(reader), list(reader)
-        for site in range(count):
-            path = folder / f"{partner.name}-{site + 1}.csv"
-            with open(path, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
-                writer.writerows(rows[site::count])
-            result.append((partner.name, replace(partner, name=f"{partner.name}-{site + 1}", path=path,
-                                                 record_count=len(rows[site::count]))))
-    return result
-
-
-def run_synthetic(root: Path, youth: int = 8000, seed: int = 11, sites: int = 0) -> SyntheticResult:
-    """Runs every synthetic partner (or, with ``sites``, that many partners made by dealing each
-    partner's rows out to its sites) through sync, match and links under ``root``."""
+def run_synthetic(root: Path, youth: int = 8000, seed: int = 11) -> SyntheticResult:
+    """Runs every synthetic partner through sync, match and links under ``root``."""
     dataset = generate_dataset(root / "sources", youth=youth, seed=seed)
     stages: dict[str, float] = defaultdict(float)
     predicted: dict[tuple[str, str], str] = {}
-    files = (_sites(dataset, sites, root / "sites") if sites
-             else [(partner.name, partner) for partner in dataset.partners])
-    generated = {partner_file.name: name for name, partner_file in files}
     with LocalHub(root / "hub", link_scope="hub") as hub:
         setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes)
-                  for _, p in files]
+                  for p in dataset.partners]
         for stage, action in (("sync", lambda s: hub.agent(s, "sync")),):
             for setup in setups:
                 started = time.perf_counter()
@@ -135,7 +107,7 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11, sites: int = 0)
             stages["links"] += time.perf_counter() - started
             with open(out, newline="") as handle:
                 for row in csv.DictReader(handle):
-                    predicted[(generated[setup.name], row["record_key"])] = row["link_id"]
+                    predicted[(setup.name, row["record_key"])] = row["link_id"]
     truth = {key: record.person_id for key, record in dataset.truth.items() if key in predicted}
     groups: dict[str, dict] = defaultdict(dict)
     for key, record in dataset.truth.items():
@@ -172,11 +144,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--youth", type=int, default=8000)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--sites", type=int, default=0,
-                        help="deal the partners' rows out to this many partners (80 for a city)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hublink-synthetic-") as folder:
-        result = run_synthetic(Path(folder), arguments.youth, arguments.seed, arguments.sites)
+        result = run_synthetic(Path(folder), arguments.youth, arguments.seed)
     print("\n".join(result.lines()))
 
 
