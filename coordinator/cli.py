@@ -339,7 +339,7 @@ def match_review(context: click.Context, run: int) -> None:
     threshold. Counts only: no pair's or record's score."""
     from hublink.coordinator.jobs.queue import get_run
     from hublink.coordinator.matching.review import review_lines
-    found = get_run(_home(context.find_root()).database, run)
+    found = get_run(open_home(context.find_root()).database, run)
     if not found.review:
         click.echo(f"error: match run {run} has no review ({found.status})", err=True)
         sys.exit(1)
