@@ -1,7 +1,9 @@
-"""Synthetic youth data through the real pipeline: quality overall and per race/ethnicity group.
+"""Synthetic youth data through the real pipeline: quality overall, per race/ethnicity group and
+per corruption type.
 
 Every partner of the synthetic generator syncs to a coordinator on loopback, the coordinator
-matches with its default (calibrated) settings, and the agents fetch hub-wide link IDs.
+matches with its defaults (thresholds estimated for the run), and the agents fetch hub-wide
+link IDs. Recall by corruption type counts the true pairs with the error in either record.
 ``--mixed-dates`` runs the partners' real-world files (one row per enrollment, mostly cp1252)
 twice, with each partner's one date format and with its mix of date forms read by
 ``dob_format = "auto"``, and prints both and the difference; the analyst export is checked
@@ -19,6 +21,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -30,6 +33,18 @@ from hublink.synthetic import DEFAULT_PARTNERS, generate_dataset, real_world_par
 
 # Groups with fewer true pairs than this are reported but not held to the recall spread.
 MIN_PAIRS_FOR_SPREAD = 100
+# The issue's corruption types, as the generator's error kinds.
+CORRUPTION_TYPES: dict[str, tuple[str, ...]] = {
+    "swapped name order": ("name_order_swap",),
+    "nickname": ("nickname",),
+    "compound surname form": ("compound_first_only", "compound_rejoined", "compound_last_only",
+                              "maternal_as_middle"),
+    "day/month swap": ("day_month_swap",),
+    "typo": ("typo",),
+    "moved": ("moved",),
+    "surname change": ("surname_change",),
+    "missing field": ("dob_missing", "address_missing", "sex_missing", "middle_missing"),
+}
 
 
 @dataclass
@@ -42,6 +57,13 @@ class SyntheticResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     source_rows: int = 0
     exported_rows: int = 0
+    by_corruption: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """corruption type -> (true pairs with it in either record, of them linked)."""
+
+    @property
+    def count_error(self) -> float:
+        """Linked entities relative to the true number of youth, minus one (+0.01 = 1% too many)."""
+        return self.linked_entities / self.true_entities - 1
 
     @property
     def recall_spread_points(self) -> float:
@@ -61,6 +83,11 @@ class SyntheticResult:
         if self.exported_rows:
             lines.append(f"  analyst export: {self.exported_rows} rows for {self.source_rows} "
                          "enrollment rows in the partner files")
+        lines.append(f"  unduplicated count {self.linked_entities} vs {self.true_entities} true: "
+                     f"{self.count_error:+.2%}")
+        lines.append("  recall by corruption type (true pairs with it in either record):")
+        for kind, (pairs, linked) in self.by_corruption.items():
+            lines.append(f"    {kind:<40} {linked / pairs if pairs else 1.0:.4f} ({pairs})")
         lines.append("  seconds: " + ", ".join(f"{stage} {seconds:.1f}s"
                                                for stage, seconds in self.stage_seconds.items()))
         return lines
@@ -105,6 +132,7 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11,
         if key in predicted:
             groups[record.race_ethnicity][key] = record.person_id
     return SyntheticResult(
+        by_corruption=recall_by_corruption(dataset.truth, predicted),
         records=len(truth), true_entities=len(set(truth.values())),
         linked_entities=len(set(predicted.values())),
         quality=pairwise_quality(predicted, truth),
@@ -128,6 +156,24 @@ def comparison_lines(clean: SyntheticResult, mixed: SyntheticResult) -> list[str
              'mixed date forms (dob_format = "auto"):', *mixed.lines(),
              f"mixed minus clean: F1 {100 * (mixed.quality.f1 - clean.quality.f1):+.2f} points, "
              f"recall {100 * (mixed.quality.recall - clean.quality.recall):+.2f} points"])
+
+
+def recall_by_corruption(truth: dict, predicted: dict) -> dict[str, tuple[int, int]]:
+    """Given the truth and record -> link ID, returns per corruption type (true pairs, linked)."""
+    by_person: dict[str, list] = defaultdict(list)
+    for key, record in truth.items():
+        if key in predicted:
+            by_person[record.person_id].append(key)
+    counts = {kind: [0, 0] for kind in CORRUPTION_TYPES}
+    for keys in by_person.values():
+        for first, second in combinations(keys, 2):
+            errors = set(truth[first].errors) | set(truth[second].errors)
+            linked = predicted[first] == predicted[second]
+            for kind, members in CORRUPTION_TYPES.items():
+                if errors.intersection(members):
+                    counts[kind][0] += 1
+                    counts[kind][1] += linked
+    return {kind: (pairs, linked) for kind, (pairs, linked) in counts.items()}
 
 
 def main() -> None:

@@ -273,9 +273,11 @@ def serve(context: click.Context, host: str, port: int) -> None:
 
 @main.group(invoke_without_command=True)
 @click.option("--threshold", type=float, default=None,
-              help="Dice threshold for links across partners (default: calibrated, see docs).")
+              help="Dice threshold for links across partners (default: estimated for each run "
+                   "from its own similarities; see `match review`).")
 @click.option("--within-threshold", type=float, default=None,
-              help="Dice threshold for duplicates within one partner (default: calibrated).")
+              help="Dice threshold for duplicates within one partner (default: estimated "
+                   "for each run).")
 @click.option("--merge-threshold", type=float, default=None,
               help="Share of agreeing pairs the solver needs to merge two groups (default: 0.8).")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
@@ -325,6 +327,25 @@ def match_cancel(context: click.Context, run: int) -> None:
     from hublink.coordinator.jobs.queue import request_cancel
     status = request_cancel(open_home(context.find_root()).database, run)
     click.echo(f"match run {run}: {status}")
+
+
+@match.command("review")
+@click.argument("run", type=int)
+@click.pass_context
+@_edge
+def match_review(context: click.Context, run: int) -> None:
+    """Review the thresholds of match run RUN: how each stage's threshold was chosen and why,
+    similarity histograms as counts, estimated matches and look-alikes, records near the
+    threshold. Counts only: no pair's or record's score."""
+    from hublink.coordinator.jobs.queue import get_run
+    from hublink.coordinator.matching.review import review_lines
+    found = get_run(open_home(context.find_root()).database, run)
+    if not found.review:
+        click.echo(f"error: match run {run} has no review ({found.status})", err=True)
+        sys.exit(1)
+    click.echo(f"match run {run} ({found.status}, {found.record_count:,} records, "
+               f"{found.entity_count:,} entities)")
+    click.echo("\n".join(review_lines(found.review)))
 
 
 def _progress(run: Any) -> str:

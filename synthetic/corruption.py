@@ -10,7 +10,7 @@ from datetime import date
 
 from hublink.synthetic.names import ASIAN, NICKNAMES, SPELLING_VARIANTS
 from hublink.synthetic.places import random_address
-from hublink.synthetic.population import Person
+from hublink.synthetic.population import Person, family_surname
 
 __all__ = ["ErrorRates", "Recording", "corrupt", "typo", "strip_accents", "ERROR_KINDS"]
 
@@ -35,6 +35,7 @@ class ErrorRates:
     maternal_as_middle: float = 0.04    # García López as family García, middle López
     name_order_swap: float = 0.01
     name_order_swap_asian: float = 0.06  # family-name-first customs and forms
+    surname_change: float = 0.01        # a step-parent's or the other parent's name
     day_month_swap: float = 0.015
     year_digit: float = 0.005
     dob_missing: float = 0.004
@@ -199,7 +200,12 @@ def _recorded_names(person: Person, dice: _Dice) -> tuple[str, str, str, str]:
         target = rng.choice(variable)
         changed = rng.choice(SPELLING_VARIANTS[target])
         given, family = (changed, family) if target == given else (given, changed)
-    if len(person.family_name_parts) == 2:
+    if dice.happens("surname_change"):
+        changed = family_surname(rng, person.race_ethnicity)
+        while changed == person.family_name or changed in person.family_name_parts:
+            changed = family_surname(rng, person.race_ethnicity)
+        family = changed
+    elif len(person.family_name_parts) == 2:
         family, middle = _compound_form(person, dice, family, middle)
     punctuated = [n for n in (given, family) if _has_punctuation(n)]
     if punctuated and dice.happens("punctuation"):

@@ -7,7 +7,7 @@ import dataclasses
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -51,6 +51,7 @@ class PartnerSpec:
     group_weights: dict[str, float] = field(default_factory=dict)  # over-representation
     duplicate_rate: float = 0.02         # people entered twice under different record keys
     error_multiplier: float = 1.0
+    name_order_swap: float | None = None  # this partner's rate of given and family swapped
     dob_format: str = "%m/%d/%Y"
     unpadded_dates: bool = False         # 7/4/2010 rather than 07/04/2010 (same dob_format)
     sex_codes: tuple[str, str, str] = ("F", "M", "")  # female, male, missing
@@ -103,7 +104,7 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
                   "Hire One Youth")),
     PartnerSpec(
         name="health_department", kind="health", coverage=0.30, duplicate_rate=0.04,
-        error_multiplier=1.2, key_prefix="HD", key_digits=8, dob_format="%Y%m%d",
+        error_multiplier=1.2, name_order_swap=0.20, key_prefix="HD", key_digits=8, dob_format="%Y%m%d",
         sex_codes=("F", "M", "U"), full_name_style="last_first", upper_case=True,
         columns={"record_key": "MRN", "full_name": "CLIENT_NAME", "dob": "DOB", "sex": "SEX",
                  "address_line": "ADDR", "city": "CITY", "zip": "ZIP",
@@ -126,6 +127,7 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
         name="harbor_youth_alliance", kind="community", coverage=0.30, ages=(8, 18),
         zips=("21224", "21231", "21205", "21213", "21206", "21202"),
         group_weights={HISPANIC: 3.0, ASIAN: 1.5}, duplicate_rate=0.07, error_multiplier=2.0,
+        name_order_swap=0.10,
         key_prefix="HYA-", key_digits=4, sex_codes=("Female", "Male", ""),
         full_name_style="first_last",
         columns={"record_key": "ID", "full_name": "Participant Name", "dob": "DOB",
@@ -172,6 +174,9 @@ def write_partner_files(out_dir: Path, population: list[Person],
     for spec in partners:
         rng = random.Random(f"{seed}:{spec.name}")
         rates = base_rates.scaled(spec.error_multiplier)
+        if spec.name_order_swap is not None:
+            rates = replace(rates, name_order_swap=spec.name_order_swap,
+                            name_order_swap_asian=max(spec.name_order_swap, rates.name_order_swap_asian))
         people = [person for person in _roll(spec, population, rng)
                   for _ in range(_copies(spec, rng))]
         rng.shuffle(people)

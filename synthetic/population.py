@@ -8,11 +8,13 @@ from datetime import date, timedelta
 
 from hublink.synthetic.names import (
     AIAN, ASIAN, BLACK, COMMON_MIDDLE_NAMES, HISPANIC, MENA, MULTIRACIAL,
-    MULTIRACIAL_PARENT_GROUPS, NAMES_BY_GROUP, NHPI, SUFFIXES, WHITE, GroupNames,
+    MULTIRACIAL_PARENT_GROUPS, NAMES_BY_GROUP, NHPI, SUFFIXES, WHITE,
 )
 from hublink.synthetic.places import Address, random_address
+from hublink.synthetic.us_names import draw_us_given_name, us_surnames
 
-__all__ = ["Person", "generate_population", "REFERENCE_DATE", "GROUP_SHARES", "age_on"]
+__all__ = ["Person", "generate_population", "family_surname", "REFERENCE_DATE", "GROUP_SHARES",
+           "age_on"]
 
 REFERENCE_DATE = date(2026, 7, 1)
 YOUNGEST_AGE, OLDEST_AGE = 5, 24
@@ -22,9 +24,13 @@ GROUP_SHARES: tuple[tuple[str, float], ...] = (
     (MENA, 0.008), (AIAN, 0.006), (NHPI, 0.002),
 )
 CHILDREN_PER_HOUSEHOLD = ((1, 0.55), (2, 0.30), (3, 0.12), (4, 0.03))
-TWIN_SHARE = 0.03          # households whose second child is a twin of the first
+TWIN_SHARE = 0.05          # households whose second child is a twin of the first
 HALF_SIBLING_SHARE = 0.10  # later children with a different family name
 NAMESAKE_SHARE = 0.004     # households headed by a copy of an earlier child's name and birth year
+# Share of names drawn from the US-wide frequency lists (clkhash's), the rest from the group's own
+# list: national lists bring the real collisions (Smith, Jayden in 2010) of a city population.
+US_NAME_SHARE = {BLACK: 0.5, WHITE: 0.6, AIAN: 0.6, NHPI: 0.2, HISPANIC: 0.2, ASIAN: 0.15,
+                 MENA: 0.1}
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def _household(rng: random.Random, first_index: int) -> list[Person]:
         pairs, weights = zip(*MULTIRACIAL_PARENT_GROUPS)
         first, second = rng.choices(pairs, weights=weights)[0]
         given_groups, surname_group = (first, second), (rng.choice((first, second)),)
-    surname, parts = _family_name(rng, NAMES_BY_GROUP[surname_group[0]])
+    surname, parts = _family_name(rng, surname_group[0])
     address = random_address(rng, group)
     count = rng.choices([c for c, _ in CHILDREN_PER_HOUSEHOLD],
                         weights=[w for _, w in CHILDREN_PER_HOUSEHOLD])[0]
@@ -92,21 +98,28 @@ def _household(rng: random.Random, first_index: int) -> list[Person]:
             birth = _sibling_birth_date(rng, first_birth) if child else first_birth
         child_surname, child_parts = surname, parts
         if child and rng.random() < HALF_SIBLING_SHARE:
-            child_surname, child_parts = _family_name(rng, NAMES_BY_GROUP[surname_group[0]])
+            child_surname, child_parts = _family_name(rng, surname_group[0])
         taken = {c.given_name for c in children}
-        names = NAMES_BY_GROUP[rng.choice(given_groups)]
-        children.append(_child(rng, first_index + child, names, group, child_surname,
-                               child_parts, birth, address, taken))
+        children.append(_child(rng, first_index + child, rng.choice(given_groups), group,
+                               child_surname, child_parts, birth, address, taken))
     return children
 
 
-def _child(rng: random.Random, index: int, names: GroupNames, group: str, surname: str,
+def _given_name(rng: random.Random, names_group: str, sex: str, birth_year: int) -> str:
+    if rng.random() < US_NAME_SHARE.get(names_group, 0.0):
+        return draw_us_given_name(rng, sex, birth_year)
+    names = NAMES_BY_GROUP[names_group]
+    return (names.female if sex == "F" else names.male).draw(rng)
+
+
+def _child(rng: random.Random, index: int, names_group: str, group: str, surname: str,
            parts: tuple[str, ...], birth: date, address: Address, taken: set[str]) -> Person:
     sex = rng.choice("FM")
+    names = NAMES_BY_GROUP[names_group]
     pool = names.female if sex == "F" else names.male
-    given = pool.draw(rng)
+    given = _given_name(rng, names_group, sex, birth.year)
     while given in taken:
-        given = pool.draw(rng)
+        given = _given_name(rng, names_group, sex, birth.year)
     middle = ""
     if rng.random() < names.middle_name_share:
         from_group = group == HISPANIC or rng.random() < 0.5
@@ -122,13 +135,21 @@ def _child(rng: random.Random, index: int, names: GroupNames, group: str, surnam
         zip=address.zip, neighbourhood=address.neighbourhood, family_name_parts=parts)
 
 
-def _family_name(rng: random.Random, names: GroupNames) -> tuple[str, tuple[str, ...]]:
-    first = names.surnames.draw(rng)
+def family_surname(rng: random.Random, group: str) -> str:
+    """Given a generator and a group, returns one surname: US-wide or the group's own list."""
+    if group not in NAMES_BY_GROUP or rng.random() < US_NAME_SHARE.get(group, 0.0):
+        return us_surnames().draw(rng)
+    return NAMES_BY_GROUP[group].surnames.draw(rng)
+
+
+def _family_name(rng: random.Random, group: str) -> tuple[str, tuple[str, ...]]:
+    names = NAMES_BY_GROUP[group]
+    first = family_surname(rng, group)
     roll = rng.random()
     if roll < names.compound_surname_share + names.hyphenated_surname_share:
-        second = names.surnames.draw(rng)
+        second = family_surname(rng, group)
         while second == first:
-            second = names.surnames.draw(rng)
+            second = family_surname(rng, group)
         joiner = " " if roll < names.compound_surname_share else "-"
         return f"{first}{joiner}{second}", (first, second)
     return first, ()

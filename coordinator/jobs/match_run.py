@@ -128,6 +128,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             run.status, run.finished_at, run.seconds = "succeeded", utc_now(), seconds
             run.record_count, run.entity_count = result.record_count, result.entity_count
             run.comparisons, run.sync_ids = result.comparisons, sync_ids
+            run.review = result.review
             run.stage, run.comparisons_done = "done", result.comparisons
             run.comparisons_total = result.comparisons
             run.worker, run.lease_expires_at = None, None

@@ -9,14 +9,12 @@ from typing import Any, Callable, Sequence
 from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy, iterate_blocks
 from hublink.coordinator.matching.compare import find_candidate_pairs
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
+from hublink.coordinator.matching.review import build_review
 from hublink.coordinator.matching.solve import Groups, solve_groups
+from hublink.coordinator.matching.thresholds import candidate_floor, choose_thresholds
 from hublink.coordinator.matching.workers import default_processes
 
-__all__ = ["MatchSettings", "MatchResult", "match_partners", "DEFAULT_THRESHOLD",
-           "DEFAULT_WITHIN_THRESHOLD"]
-
-DEFAULT_THRESHOLD = 0.71
-DEFAULT_WITHIN_THRESHOLD = 0.78
+__all__ = ["MatchSettings", "MatchResult", "match_partners"]
 
 
 @dataclass(frozen=True)
@@ -24,23 +22,23 @@ class MatchSettings:
     """How records are matched.
 
     ``threshold``: the Dice similarity at or above which records of two partners may link.
-    ``within_threshold``: the same for two records of one partner (duplicates); higher, because
-    a partner's own look-alikes (twins, siblings at one address) are common and rarely duplicates.
+    ``within_threshold``: the same for two records of one partner (duplicates).
+    Either left None (the default) is estimated for each run from the run's own similarities
+    (``matching.thresholds``), so it follows the data and the encoding without tuning.
     ``merge_threshold``: the share of candidate pairs between two groups the solver needs to merge them.
-    Defaults are calibrated on the synthetic youth data: see docs/linkage-schema.md.
     """
 
-    threshold: float = DEFAULT_THRESHOLD
-    within_threshold: float = DEFAULT_WITHIN_THRESHOLD
+    threshold: float | None = None
+    within_threshold: float | None = None
     merge_threshold: float = 0.8
     blocking: BlockingSettings = field(default_factory=BlockingSettings)
 
     def problems(self) -> list[str]:
         """Returns every reason these settings are unusable (empty when they are fine)."""
         found = []
-        if not 0 < self.threshold <= 1:
+        if self.threshold is not None and not 0 < self.threshold <= 1:
             found.append(f"threshold must be in (0, 1] (got {self.threshold})")
-        if not 0 < self.within_threshold <= 1:
+        if self.within_threshold is not None and not 0 < self.within_threshold <= 1:
             found.append(f"within_threshold must be in (0, 1] (got {self.within_threshold})")
         if not 0 <= self.merge_threshold <= 1:
             found.append(f"merge_threshold must be in [0, 1] (got {self.merge_threshold})")
@@ -52,7 +50,9 @@ class MatchResult:
     """The entities of one match run, and counts that describe the run.
 
     ``groups`` covers every record exactly once as (dataset_index, record_index), singletons
-    included. Similarity scores are deliberately absent: they never leave the coordinator's engine.
+    included. ``thresholds`` are the (across, within) thresholds used; ``review`` holds the
+    thresholds' review (``matching.review``): counts only. Similarity scores are deliberately
+    absent: they never leave the coordinator's engine.
     """
 
     groups: Groups
@@ -63,6 +63,8 @@ class MatchResult:
     strategy: str
     split_blocks: int
     stage_seconds: dict[str, float]
+    thresholds: tuple[float, float] = (0.0, 0.0)
+    review: dict[str, Any] = field(default_factory=dict)
 
 
 def match_partners(
@@ -103,14 +105,21 @@ def match_partners(
 
     started = time.perf_counter()
     processes = default_processes(matrix.record_count) if client is None else 0
-    comparison = find_candidate_pairs(matrix, min(settings.threshold, settings.within_threshold), timed_tables(),
+    given = [value for value in (settings.threshold, settings.within_threshold) if value is not None]
+    floor = min([candidate_floor(matrix.rows), *given]) if len(given) < 2 else min(given)
+    comparison = find_candidate_pairs(matrix, floor, timed_tables(),
                                       client=client, progress=report, processes=processes)
     comparing_seconds = time.perf_counter() - started - blocking_seconds
     report(f"{comparison.candidate_count:,} candidate pairs from {comparison.comparisons:,} comparisons")
 
     started = time.perf_counter()
+    estimates = choose_thresholds(comparison.candidates, floor, settings.threshold,
+                                  settings.within_threshold)
+    across, within = (estimate.threshold for estimate in estimates)
+    report(f"thresholds {across:.3f} across partners ({estimates[0].method}), "
+           f"{within:.3f} within one partner ({estimates[1].method})")
     groups = solve_groups(comparison.candidates, matrix.record_counts, settings.merge_threshold,
-                          threshold=settings.threshold, within_threshold=settings.within_threshold)
+                          threshold=across, within_threshold=within)
     solving_seconds = time.perf_counter() - started
     report(f"{len(groups):,} entities")
     return MatchResult(
@@ -122,4 +131,6 @@ def match_partners(
         strategy=strategy,
         split_blocks=split_blocks,
         stage_seconds={"blocking": blocking_seconds, "comparing": comparing_seconds, "solving": solving_seconds},
+        thresholds=(across, within),
+        review=build_review(comparison.candidates, floor, estimates),
     )

@@ -155,6 +155,8 @@ class MatchRun(Base):
     seconds: Mapped[float] = mapped_column(default=0.0)
     sync_ids: Mapped[list] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+    # The thresholds' review (``matching.review``): counts and reasons, never a pair's score.
+    review: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Link(Base):

@@ -3,7 +3,6 @@ documented balancing and folding), in one process and in several."""
 
 from __future__ import annotations
 
-import json
 import random
 
 import numpy as np

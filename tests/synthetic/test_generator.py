@@ -188,7 +188,7 @@ def test_records_belong_to_the_person_truth_names(dataset, rows, people):
     """Clean school rows carry their person's own names and birth date."""
     name_errors = {"typo", "nickname", "spelling_variant", "punctuation", "compound_first_only",
                    "compound_rejoined", "compound_last_only", "maternal_as_middle",
-                   "name_order_swap", "spacing_noise", "suffix_added", "day_month_swap",
+                   "name_order_swap", "surname_change", "spacing_noise", "suffix_added", "day_month_swap",
                    "year_digit", "dob_missing"}
     checked = 0
     for row in rows["city_schools"]:
@@ -345,6 +345,9 @@ EFFECTS = {
     "name_order_swap": (lambda p: p.race_ethnicity != ASIAN,
                         lambda p, r: (r.given_name, r.family_name)
                         == (p.family_name, p.given_name)),
+    "surname_change": (lambda p: True,
+                       lambda p, r: r.family_name != p.family_name
+                       and r.family_name not in p.family_name_parts and r.given_name == p.given_name),
     "day_month_swap": (lambda p: p.birth_date.day <= 12 and p.birth_date.day != p.birth_date.month,
                        lambda p, r: r.birth_date == date(p.birth_date.year, p.birth_date.day,
                                                          p.birth_date.month)),
@@ -418,3 +421,23 @@ def test_corruption_is_deterministic_given_the_generator(population):
     first = [corrupt(p, ErrorRates(), random.Random(9)) for p in population[:300]]
     again = [corrupt(p, ErrorRates(), random.Random(9)) for p in population[:300]]
     assert first == again
+
+
+def test_us_name_frequencies_bring_real_collisions(population):
+    """Names come partly from clkhash's US lists: Smith and Johnson as common as in the US."""
+    from hublink.synthetic.us_names import draw_us_given_name, us_surnames
+    surnames = Counter(person.family_name for person in population)
+    assert {"Smith", "Johnson", "Williams"} <= {name for name, _ in surnames.most_common(6)}
+    assert len(surnames) > 1_500
+    assert us_surnames().names[0] == "Smith"
+    assert draw_us_given_name(random.Random(1), "F", 2030) == draw_us_given_name(random.Random(1), "F", 2015)
+
+
+def test_some_partners_swap_name_order_far_more_often(dataset, rows, people):
+    """health_department (one "Last, First" column) swaps given and family names in ~20%."""
+    swapped = [dataset.truth[("health_department", row["MRN"])].errors.count("name_order_swap")
+               for row in rows["health_department"]]
+    assert 0.15 < sum(swapped) / len(swapped) < 0.25
+    schools = [dataset.truth[("city_schools", row["STUDENT_ID"])].errors.count("name_order_swap")
+               for row in rows["city_schools"]]
+    assert sum(schools) / len(schools) < 0.03
