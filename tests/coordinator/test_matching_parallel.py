@@ -10,7 +10,7 @@ import pytest
 
 from hublink.coordinator.matching import MatchSettings, match_partners, workers
 from hublink.coordinator.matching.blocking import BlockingSettings, TableBlocks, iterate_blocks
-from hublink.coordinator.matching.compare import SMALL_BLOCK_SIZE, find_candidate_pairs
+from hublink.coordinator.matching.compare import SMALL_BLOCK_SIZE, compare_blocks, find_candidate_pairs
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 from hublink.coordinator.matching.workers import SharedRowsPool, default_processes
 
@@ -72,12 +72,32 @@ def test_worker_processes_give_the_same_candidates_as_threads(matrix):
     assert threaded.comparisons == parallel.comparisons
 
 
-def test_the_pool_frees_its_shared_memory(matrix):
-    with SharedRowsPool(matrix.rows, 2) as pool:
+def test_the_pool_frees_its_shared_memory_and_keeps_its_processes(matrix):
+    with SharedRowsPool([matrix.rows], 2) as pool:
         name = pool._memory.name
         assert pool.submit(np.sum, None).result() == int(matrix.rows.sum(dtype=np.int64))
+        first_processes = set(pool._executor._processes)
     with pytest.raises(FileNotFoundError):
         shared_memory.SharedMemory(name=name)
+    columns = np.ascontiguousarray(matrix.rows.T)
+    with SharedRowsPool([matrix.rows, columns], 2) as pool:  # the next match: same processes, new arrays
+        assert pool.submit(_shapes).result() == [matrix.rows.shape, columns.shape]
+        assert set(pool._executor._processes) == first_processes
+
+
+def _shapes(*arrays: np.ndarray) -> list[tuple[int, ...]]:
+    return [array.shape for array in arrays]
+
+
+def test_whole_tables_on_worker_processes_give_the_same_candidates_as_threads(matrix):
+    blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=8, max_block_size=40)
+    threaded = compare_blocks(matrix, 0.7, blocking)
+    parallel = compare_blocks(matrix, 0.7, blocking, processes=2, task_comparisons=20_000)
+    for left, right in zip(_columns(threaded), _columns(parallel)):
+        assert np.array_equal(left, right)
+    assert threaded.comparisons == parallel.comparisons
+    assert parallel.split_blocks == threaded.split_blocks > 0
+    assert threaded.candidate_count > 100
 
 
 def test_processes_are_used_only_for_large_matches_on_several_cores(monkeypatch):

@@ -1,0 +1,81 @@
+"""Incremental matching gives the entities a full run gives on the same data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hublink.coordinator.matching import BlockingSettings, MatchSettings, PartnerClks, match_partners
+from hublink.coordinator.matching.incremental import (carry_over, connected_components, match_changes,
+                                                      stale_components)
+from hublink.coordinator.matching.records import pack_datasets
+
+CLK_BYTES = 128
+
+
+def _datasets(records: dict[tuple[int, str], bytes]) -> tuple[list[tuple[int, str]], list[PartnerClks]]:
+    """Packs records as a run does: partners by id, pseudonyms sorted."""
+    keys = sorted(records)
+    datasets = []
+    for partner in sorted({partner for partner, _ in keys}):
+        mine = [key for key in keys if key[0] == partner]
+        datasets.append(PartnerClks(partner, b"".join(records[key] for key in mine), CLK_BYTES))
+    return keys, datasets
+
+
+def _partition(keys, groups, datasets) -> set[frozenset]:
+    offsets = np.cumsum([0] + [dataset.record_count for dataset in datasets])
+    return {frozenset(keys[offsets[dataset] + record] for dataset, record in group) for group in groups}
+
+
+@pytest.fixture(scope="module")
+def population(realistic_population) -> list[bytes]:
+    _, packed = realistic_population
+    return [packed[index:index + CLK_BYTES] for index in range(0, len(packed), CLK_BYTES)]
+
+
+@pytest.mark.parametrize("strategy", ["all_pairs", "lsh"])
+def test_incremental_equals_a_full_run_on_the_same_data(population, strategy):
+    settings = MatchSettings(blocking=BlockingSettings(strategy=strategy))
+    generator = np.random.default_rng(3)
+    before = {(1 + index % 3, f"record-{index:05d}"): population[index] for index in range(1_800)}
+    old_keys, old_datasets = _datasets(before)
+    old = match_partners(old_datasets, settings)
+    entity_of = {key: number for number, group in enumerate(_partition(old_keys, old.groups, old_datasets))
+                 for key in group}
+
+    after = dict(before)
+    for index in generator.choice(1_800, size=20, replace=False):  # deleted
+        after.pop((1 + index % 3, f"record-{index:05d}"), None)
+    for offset, index in enumerate(generator.choice(1_800, size=20, replace=False)):  # changed
+        after[(1 + index % 3, f"record-{index:05d}")] = population[1_800 + offset]
+    for index in range(1_850, 2_000):  # added: many are duplicates of earlier records
+        after[(1 + index % 3, f"record-{index:05d}")] = population[index]
+    keys, datasets = _datasets(after)
+    full = match_partners(datasets, settings)
+
+    matrix = pack_datasets(datasets)
+    old_rows = pack_datasets(old_datasets).rows
+    carried = carry_over(old_keys, old_rows, keys, matrix.rows)
+    changed = np.flatnonzero(carried < 0)
+    assert 150 <= len(changed) <= 190
+    previous_components = np.where(carried >= 0, old.components[np.maximum(carried, 0)], 0)
+    result = match_changes(matrix, changed, previous_components, stale_components(old.components, carried),
+                           settings)
+
+    affected = set(result.affected.tolist())
+    assert set(changed.tolist()) <= affected and len(affected) < len(keys) / 2
+    kept: dict[int, set] = {}
+    for row, key in enumerate(keys):
+        if row not in affected:
+            kept.setdefault(entity_of[key], set()).add(key)
+    incremental = {frozenset(group) for group in kept.values()} | _partition(keys, result.groups, datasets)
+    assert incremental == _partition(keys, full.groups, datasets)
+    # the components left for the next run are those of the full run's candidate graph
+    together = np.unique(np.stack([result.components, full.components]), axis=1).shape[1]
+    assert together == len(np.unique(result.components)) == len(np.unique(full.components))
+
+
+def test_connected_components_follow_chains():
+    labels = connected_components(7, np.array([5, 0, 3]), np.array([6, 2, 5]))
+    assert labels.tolist() == [0, 1, 0, 3, 4, 3, 3]
