@@ -97,19 +97,26 @@ def _small_block_units(blocks: list[np.ndarray], unit_pairs: int) -> Iterator[tu
             yield (part, None), len(part) * per_block
 
 
-def _dice_of_pairs(rows: np.ndarray, blocks: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Given CLK rows and equal-size blocks (one a row, ascending), returns (similarities, lower rows,
-    higher rows) of the pairs within each block at or above the threshold."""
+def row_popcounts(rows: np.ndarray) -> np.ndarray:
+    """Given CLK rows, returns the number of bits set in each (``int64``)."""
+    words = rows.view(np.uint64) if rows.shape[1] % 8 == 0 else rows
+    return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
+
+
+def _dice_of_pairs(rows: np.ndarray, ones_per_row: np.ndarray, blocks: np.ndarray,
+                   threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Given CLK rows, their bit counts and equal-size blocks (one a row, ascending), returns
+    (similarities, lower rows, higher rows) of the pairs within each block at or above the threshold."""
     first, second = np.triu_indices(blocks.shape[1], 1)
     lower, higher = blocks[:, first].ravel(), blocks[:, second].ravel()
     words = rows.view(np.uint64) if rows.shape[1] % 8 == 0 else rows
     similarities, kept_lower, kept_higher = [], [], []
     for start in range(0, len(lower), _PAIRS_PER_STEP):
         left, right = lower[start:start + _PAIRS_PER_STEP], higher[start:start + _PAIRS_PER_STEP]
-        left_words, right_words = np.take(words, left, axis=0), np.take(words, right, axis=0)
-        ones = (np.bitwise_count(left_words).sum(axis=1, dtype=np.int64)
-                + np.bitwise_count(right_words).sum(axis=1, dtype=np.int64))
-        common = np.bitwise_count(left_words & right_words).sum(axis=1, dtype=np.int64)
+        both = np.take(words, left, axis=0)
+        np.bitwise_and(both, np.take(words, right, axis=0), out=both)
+        ones = ones_per_row[left] + ones_per_row[right]
+        common = np.add.reduce(np.bitwise_count(both), axis=1, dtype=np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             dice = np.where(ones > 0, 2.0 * common / ones, 0.0)
         keep = dice >= threshold
@@ -123,12 +130,16 @@ def _as_bitarrays(rows: np.ndarray, indices: np.ndarray) -> list[bitarray]:
     return [bitarray(buffer=rows[index]) for index in indices]
 
 
-def _compare_units(rows: np.ndarray, units: list[Unit], threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Given CLK rows and work units, returns (similarities, lower rows, higher rows) of pairs ≥ threshold."""
+def _compare_units(rows: np.ndarray, units: list[Unit], threshold: float,
+                   ones_per_row: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Given CLK rows, work units and optionally the rows' bit counts (computed when needed and not
+    given), returns (similarities, lower rows, higher rows) of pairs ≥ threshold."""
     similarities, lower, higher = [], [], []
     for left, right in units:
         if left.ndim == 2:
-            found, lower_found, higher_found = _dice_of_pairs(rows, left, threshold)
+            if ones_per_row is None:
+                ones_per_row = row_popcounts(rows)
+            found, lower_found, higher_found = _dice_of_pairs(rows, ones_per_row, left, threshold)
             similarities.append(found)
             lower.append(lower_found)
             higher.append(higher_found)
@@ -264,13 +275,14 @@ def _compare_in_pool(pool: SharedRowsPool, threshold: float, tables: Iterable[Ta
     return found, comparisons
 
 
-def _compare_table(rows: np.ndarray, columns: np.ndarray, positions: np.ndarray, blocking: BlockingSettings,
-                   threshold: float, chunk_size: int, task_comparisons: int) -> tuple[Any, ...]:
+def _compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, positions: np.ndarray,
+                   blocking: BlockingSettings, threshold: float, chunk_size: int,
+                   task_comparisons: int) -> tuple[Any, ...]:
     """In a worker: blocks one LSH table and compares its blocks; returns (similarities, lower rows,
     higher rows, pairs compared, blocks split)."""
     table = table_blocks(columns, positions, blocking)
     units = list(_table_units(table, chunk_size, task_comparisons))
-    found = _compare_units(rows, [unit for unit, _ in units], threshold)
+    found = _compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row)
     return (*found, sum(cost for _, cost in units), table.split_blocks)
 
 
@@ -301,7 +313,7 @@ def _compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Block
                             task_comparisons: int) -> _Collected:
     collected = _Collected()
     columns = byte_columns(matrix)
-    with SharedRowsPool([matrix.rows, columns], processes) as pool:
+    with SharedRowsPool([matrix.rows, columns, row_popcounts(matrix.rows)], processes) as pool:
         del columns
         in_flight: deque[Future] = deque()
         for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking):
@@ -323,7 +335,8 @@ def _compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: Blo
     collected = _Collected()
     rows = client.scatter(matrix.rows, broadcast=True, hash=False)
     columns = client.scatter(byte_columns(matrix), broadcast=True, hash=False)
-    futures = [client.submit(_compare_table, rows, columns, positions, blocking, threshold, chunk_size,
+    ones_per_row = client.scatter(row_popcounts(matrix.rows), broadcast=True, hash=False)
+    futures = [client.submit(_compare_table, rows, columns, ones_per_row, positions, blocking, threshold, chunk_size,
                              task_comparisons, pure=False)
                for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking)]
     for future in as_completed(futures):

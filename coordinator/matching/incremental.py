@@ -88,16 +88,18 @@ def candidate_components(matrix: ClkMatrix, candidates: CandidatePairs) -> np.nd
 
 
 def carry_over(previous_keys: Sequence[Hashable], previous_rows: np.ndarray, current_keys: Sequence[Hashable],
-               current_rows: np.ndarray) -> np.ndarray:
+               current_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Given the previous run's record keys and CLK rows and the current ones, returns for each
-    current record its index in the previous run, or -1 when it is new or its CLK changed."""
+    current record (its index in the previous run by key, or -1 when new; the same index, or -1
+    when new or its CLK changed)."""
     index_of = {key: index for index, key in enumerate(previous_keys)}
-    carried = np.fromiter((index_of.get(key, -1) for key in current_keys), dtype=np.int64,
-                          count=len(current_keys))
-    known = np.flatnonzero(carried >= 0)
-    same = np.all(previous_rows[carried[known]] == current_rows[known], axis=1)
-    carried[known[~same]] = -1
-    return carried
+    known = np.fromiter((index_of.get(key, -1) for key in current_keys), dtype=np.int64,
+                        count=len(current_keys))
+    carried = known.copy()
+    present = np.flatnonzero(known >= 0)
+    same = np.all(previous_rows[known[present]] == current_rows[present], axis=1)
+    carried[present[~same]] = -1
+    return known, carried
 
 
 def stale_components(previous_components: np.ndarray, carried: np.ndarray) -> np.ndarray:

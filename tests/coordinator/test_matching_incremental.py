@@ -56,7 +56,8 @@ def test_incremental_equals_a_full_run_on_the_same_data(population, strategy):
 
     matrix = pack_datasets(datasets)
     old_rows = pack_datasets(old_datasets).rows
-    carried = carry_over(old_keys, old_rows, keys, matrix.rows)
+    known, carried = carry_over(old_keys, old_rows, keys, matrix.rows)
+    assert (known >= 0).sum() == 1_780
     changed = np.flatnonzero(carried < 0)
     assert 150 <= len(changed) <= 190
     previous_components = np.where(carried >= 0, old.components[np.maximum(carried, 0)], 0)
