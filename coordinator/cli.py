@@ -279,7 +279,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
 @click.option("--merge-threshold", type=float, default=None,
               help="Share of agreeing pairs the solver needs to merge two groups (default: 0.8).")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
-              help="Address of a Dask scheduler; default: local threads.")
+              help="Address of a Dask scheduler (a cluster); default: worker processes on this machine.")
 @click.option("--queue-only", is_flag=True,
               help="Only queue the run for a `worker`; print its id and return.")
 @click.option("--full", is_flag=True,
@@ -362,7 +362,7 @@ def runs(context: click.Context, limit: int) -> None:
               help="How long a run stays this worker's without a heartbeat; a run whose "
                    "worker died is retried after this.")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
-              help="Address of a Dask scheduler; default: local threads.")
+              help="Address of a Dask scheduler (a cluster); default: worker processes on this machine.")
 @click.pass_context
 @_edge
 def worker(context: click.Context, once: bool, poll_seconds: float, lease_seconds: float,

@@ -78,7 +78,10 @@ def _work_units(block: np.ndarray, chunk_size: int) -> Iterator[tuple[Unit, int]
         return
     chunks = np.array_split(block, math.ceil(len(block) / chunk_size))
     for left_index, left in enumerate(chunks):
-        yield (left, None), len(left) * (len(left) - 1) // 2
+        if chunk_size >= 1_024:  # the kernel compares a chunk with itself both ways: cut it finer
+            yield from _work_units(left, chunk_size // 4)
+        else:
+            yield (left, None), len(left) * (len(left) - 1) // 2
         for right in chunks[left_index + 1:]:
             yield (left, right), len(left) * len(right)
 

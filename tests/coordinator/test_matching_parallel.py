@@ -116,3 +116,14 @@ def test_match_partners_on_worker_processes_gives_the_same_entities(datasets, mo
     parallel = match_partners(datasets, settings)
     assert parallel.groups == threaded.groups
     assert parallel.comparisons == threaded.comparisons
+
+
+def test_match_partners_on_a_real_local_cluster_gives_the_local_entities(datasets):
+    distributed = pytest.importorskip("dask.distributed")
+    settings = MatchSettings(blocking=BlockingSettings(strategy="lsh"))
+    local = match_partners(datasets, settings)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = match_partners(datasets, settings, client=client)
+    assert remote.groups == local.groups
+    assert remote.comparisons == local.comparisons
