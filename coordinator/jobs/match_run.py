@@ -32,6 +32,7 @@ from hublink.coordinator.jobs.relink import (CurrentRecords, load_current, relin
                                              worth_relinking, write_relinked)
 from hublink.coordinator.matching import (BlockingSettings, MatchSettings, assign_link_ids,
                                           match_partners)
+from hublink.coordinator.matching.incremental import CandidateGraph
 from hublink.coordinator.matching.records import ClkMatrix, pack_datasets
 from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_scoped_link_id
 from hublink.coordinator.registry import get_project
@@ -96,13 +97,13 @@ def _load(home: CoordinatorHome, full: bool, settings_text: str) -> tuple[Curren
 
 
 def _save_state(home: CoordinatorHome, run_id: int, settings_text: str, current: CurrentRecords,
-                matrix: ClkMatrix, components: np.ndarray, link_ids: list[str], comparisons: int) -> None:
+                matrix: ClkMatrix, graph: CandidateGraph, link_ids: list[str], comparisons: int) -> None:
     state = MatchState(
         run_id=run_id, settings=settings_text,
         partner_ids=np.array([dataset.partner_id for dataset in current.datasets], dtype=np.int64),
         sync_ids=list(current.sync_ids), offsets=matrix.offsets.astype(np.int64),
         pseudonyms=np.array([name.encode() for names in current.pseudonyms for name in names], dtype="S"),
-        rows=matrix.rows, components=components, link_ids=np.array([link_id.encode() for link_id in link_ids],
+        rows=matrix.rows, graph=graph, link_ids=np.array([link_id.encode() for link_id in link_ids],
                                                                    dtype="S36"),
         comparisons=comparisons)
     try:
@@ -192,9 +193,9 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                      error=type(error).__name__)
         raise
     if incremental:
-        _save_state(home, run_id, settings_text, current, matrix, relinked.components, link_ids, state.comparisons)
-    elif result.components is not None:
-        _save_state(home, run_id, settings_text, current, matrix, result.components, link_ids, result.comparisons)
+        _save_state(home, run_id, settings_text, current, matrix, relinked.graph, link_ids, state.comparisons)
+    elif result.graph is not None:
+        _save_state(home, run_id, settings_text, current, matrix, result.graph, link_ids, result.comparisons)
     record_event(home.database, "operator", "match_succeeded", run=run_id, mode=run.mode,
                  records=figures[0], entities=figures[1])
     return MatchSummary(run_id=run_id, record_count=figures[0], entity_count=figures[1],

@@ -1,9 +1,10 @@
 """What a successful match run leaves for the next one, so that it can re-link only what changed.
 
-One file in the home folder, ``match-state/run-<id>.sealed``: every record's key, CLK, candidate-
-graph component (``matching.incremental``) and hub-wide link ID, plus each partner's sync and the
-settings of the run. It holds CLKs, so it is sealed like the CLKs in the database (AES-GCM under
-the data key, bound to the run); it never leaves the coordinator. A state is used only while its
+One file in the home folder, ``match-state/run-<id>.sealed``: every record's key, CLK and hub-wide
+link ID, the run's candidate graph (``matching.incremental``: pairs with their similarities), each
+partner's sync and the settings of the run. It holds CLKs and similarities, so it is sealed like
+the CLKs in the database (AES-GCM under the data key, bound to the run); it never leaves the
+coordinator and nothing reads it but the next run. A state is used only while its
 run is the last that wrote the links and the data key that sealed it is still in the keyring
 (``rotate-data-key`` retires old keys: the next run is then a full one, which writes a new state).
 Losing the file costs one full run, nothing else.
@@ -21,6 +22,7 @@ import numpy as np
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.matching import MatchSettings
+from hublink.coordinator.matching.incremental import CandidateGraph
 from hublink.coordinator.storage.sealing import SealingError
 
 __all__ = ["MatchState", "load_state", "save_state", "settings_key"]
@@ -50,7 +52,7 @@ class MatchState:
     pseudonyms: np.ndarray
     """``bytes`` (numpy ``S``) per record."""
     rows: np.ndarray
-    components: np.ndarray
+    graph: CandidateGraph
     link_ids: np.ndarray
     """``bytes`` (numpy ``S36``) per record."""
     comparisons: int
@@ -74,12 +76,12 @@ def _context(run_id: int) -> bytes:
 def save_state(home: CoordinatorHome, state: MatchState) -> None:
     """Writes the state sealed, atomically, and removes the states of earlier runs."""
     buffer = io.BytesIO()
-    _, labels = np.unique(state.components, return_inverse=True)  # keeps labels small across runs
     header = json.dumps({"run_id": state.run_id, "settings": state.settings, "sync_ids": state.sync_ids,
                          "comparisons": state.comparisons})
     np.savez(buffer, header=np.frombuffer(header.encode(), dtype=np.uint8), partner_ids=state.partner_ids,
              offsets=state.offsets, pseudonyms=state.pseudonyms, rows=state.rows,
-             components=labels.astype(np.int64), link_ids=state.link_ids)
+             pair_lower=state.graph.lower, pair_higher=state.graph.higher,
+             pair_similarities=state.graph.similarities, link_ids=state.link_ids)
     folder = home.path / _FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = _path(home, state.run_id)
@@ -107,7 +109,9 @@ def load_state(home: CoordinatorHome, run_id: int | None) -> MatchState | None:
             return MatchState(run_id=header["run_id"], settings=header["settings"],
                               partner_ids=arrays["partner_ids"], sync_ids=list(header["sync_ids"]),
                               offsets=arrays["offsets"], pseudonyms=arrays["pseudonyms"], rows=arrays["rows"],
-                              components=arrays["components"], link_ids=arrays["link_ids"],
+                              graph=CandidateGraph(arrays["pair_lower"], arrays["pair_higher"],
+                                                   arrays["pair_similarities"]),
+                              link_ids=arrays["link_ids"],
                               comparisons=int(header["comparisons"]))
     except (SealingError, OSError, ValueError, KeyError):
         return None

@@ -19,7 +19,7 @@ from hublink.coordinator.jobs.history import link_moves, record_moves
 from hublink.coordinator.jobs.match_state import MatchState
 from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link_ids
 from hublink.coordinator.matching.blocking import choose_strategy
-from hublink.coordinator.matching.incremental import carry_over, match_changes, stale_components
+from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
 from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
@@ -115,7 +115,7 @@ class Relinked:
     """Records whose link ID is new or different (to write)."""
     deleted: list[tuple[int, str]]
     moves: list[tuple[str, str, str, int]]
-    components: np.ndarray
+    graph: CandidateGraph
     changed_records: int
     comparisons: int
     entity_count: int
@@ -128,9 +128,7 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     keys = current.keys()
     carried, known = current.carried, current.known
     changed = np.flatnonzero(carried < 0)
-    previous_components = np.where(carried >= 0, state.components[np.maximum(carried, 0)], 0)
-    stale = stale_components(state.components, carried)
-    result = match_changes(matrix, changed, previous_components, stale, settings)
+    result = match_changes(matrix, changed, state.graph, len(state.rows), carried, settings)
     offsets = matrix.offsets
     groups = [[keys[int(offsets[dataset]) + record] for dataset, record in group] for group in result.groups]
     state_link_ids = state.link_ids
@@ -155,7 +153,7 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     moves = link_moves(previous, assigned.items())
     kept_entities = len(np.unique(state_link_ids[carried[unaffected]])) if unaffected.any() else 0
     return Relinked(link_ids=link_ids, changed_links=changed_links, deleted=deleted, moves=moves,
-                    components=result.components, changed_records=len(changed) + len(deleted),
+                    graph=result.graph, changed_records=len(changed) + len(deleted),
                     comparisons=result.comparisons, entity_count=kept_entities + len(groups))
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy
 from hublink.coordinator.matching.compare import compare_blocks
-from hublink.coordinator.matching.incremental import candidate_components
+from hublink.coordinator.matching.incremental import candidate_graph
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.solve import Groups, solve_groups
 from hublink.coordinator.matching.workers import default_processes
@@ -64,9 +64,10 @@ class MatchResult:
     strategy: str
     split_blocks: int
     stage_seconds: dict[str, float]
-    components: Any = None
-    """Each record's component of the candidate graph (global row order; see ``matching.incremental``):
-    what the next run needs to re-link only what changed. Labels only, never similarities."""
+    graph: Any = None
+    """The run's candidate graph (``matching.incremental.CandidateGraph``): what the next run needs
+    to re-link only what changed. It holds similarities: for the coordinator's sealed match state
+    only, never to log, return or export."""
 
 
 def match_partners(
@@ -115,5 +116,5 @@ def match_partners(
         strategy=strategy,
         split_blocks=split_blocks,
         stage_seconds={"blocking": blocking_seconds, "comparing": comparing_seconds, "solving": solving_seconds},
-        components=candidate_components(matrix, comparison.candidates),
+        graph=candidate_graph(matrix, comparison.candidates),
     )

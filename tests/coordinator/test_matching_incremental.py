@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from hublink.coordinator.matching import BlockingSettings, MatchSettings, PartnerClks, match_partners
-from hublink.coordinator.matching.incremental import (carry_over, connected_components, match_changes,
-                                                      stale_components)
+from hublink.coordinator.matching.incremental import carry_over, component_labels, match_changes
 from hublink.coordinator.matching.records import pack_datasets
 
 CLK_BYTES = 128
@@ -60,9 +59,7 @@ def test_incremental_equals_a_full_run_on_the_same_data(population, strategy):
     assert (known >= 0).sum() == 1_780
     changed = np.flatnonzero(carried < 0)
     assert 150 <= len(changed) <= 190
-    previous_components = np.where(carried >= 0, old.components[np.maximum(carried, 0)], 0)
-    result = match_changes(matrix, changed, previous_components, stale_components(old.components, carried),
-                           settings)
+    result = match_changes(matrix, changed, old.graph, len(old_rows), carried, settings)
 
     affected = set(result.affected.tolist())
     assert set(changed.tolist()) <= affected and len(affected) < len(keys) / 2
@@ -72,11 +69,13 @@ def test_incremental_equals_a_full_run_on_the_same_data(population, strategy):
             kept.setdefault(entity_of[key], set()).add(key)
     incremental = {frozenset(group) for group in kept.values()} | _partition(keys, result.groups, datasets)
     assert incremental == _partition(keys, full.groups, datasets)
-    # the components left for the next run are those of the full run's candidate graph
-    together = np.unique(np.stack([result.components, full.components]), axis=1).shape[1]
-    assert together == len(np.unique(result.components)) == len(np.unique(full.components))
+    # the graph left for the next run is the full run's candidate graph
+    def pairs(graph):
+        return sorted(zip(graph.lower.tolist(), graph.higher.tolist(), graph.similarities.tolist()))
+    assert pairs(result.graph) == pairs(full.graph)
 
 
-def test_connected_components_follow_chains():
-    labels = connected_components(7, np.array([5, 0, 3]), np.array([6, 2, 5]))
-    assert labels.tolist() == [0, 1, 0, 3, 4, 3, 3]
+def test_component_labels_follow_chains():
+    labels = component_labels(7, np.array([5, 0, 3]), np.array([6, 2, 5])).tolist()
+    assert labels[0] == labels[2] and labels[3] == labels[5] == labels[6]
+    assert len({labels[0], labels[1], labels[3], labels[4]}) == 4
