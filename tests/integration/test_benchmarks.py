@@ -19,7 +19,7 @@ SMALL_RUNS = {
     "agent_memory.py": ["--rows", "3000", "--chunk-rows", "1000"],
     "agent_sync_memory.py": ["--rows", "2000"],
     "blocking.py": ["--youth", "400", "--full", "40x10,100x20"],
-    "distributed.py": ["--youth", "400", "--partners", "10"],
+    "dask_cluster.py": ["--youth", "400", "--partners", "10"],
     "encode.py": ["--records", "400", "--repeat", "1"],
     "incremental.py": ["--youth", "400", "--partners", "10", "--changed", "0.1"],
     "kernel.py": ["--youth", "600", "--rounds", "1"],

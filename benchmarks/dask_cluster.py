@@ -9,7 +9,7 @@ The city's realistic CLKs (``benchmarks/scale.py``) are matched by ``match_partn
 Cluster start-up is left out of the timings (a real cluster is already running); the CLK
 matrix's scatter to the workers is in. The entities of every run must be identical.
 
-    .venv/bin/python benchmarks/distributed.py [--youth 180000] [--partners 84]
+    .venv/bin/python benchmarks/dask_cluster.py [--youth 180000] [--partners 84]
 """
 
 from __future__ import annotations
