@@ -50,7 +50,7 @@ def run(youth: int, partners: int, seed: int = 11) -> dict[str, float]:
     print(f"local (worker processes): {local_seconds:.1f}s; {local.entity_count:,} entities; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
                 Client(cluster) as client:
             took, result = _timed(datasets, settings, client)
         seconds[f"distributed-{workers}"] = took

@@ -25,9 +25,14 @@ import numpy as np
 
 __all__ = ["PROCESSES_FROM", "SharedRowsPool", "default_processes", "stop_workers"]
 
-PROCESSES_FROM = 8_000
-"""Matches of fewer records stay in one process: they compare in well under a second, less than
-starting the workers costs (measured by ``benchmarks/kernel.py``; see benchmarks/RESULTS-scale.md)."""
+PROCESSES_FROM = 20_000
+"""A process whose workers are not running yet starts them for matches of this many records or
+more: starting them cost 3.5 to 9 seconds on the loaded benchmark machine (``benchmarks/kernel.py``,
+benchmarks/RESULTS-scale.md), about what one process needs for all pairs of 20,000 records."""
+
+WARM_PROCESSES_FROM = 2_000
+"""Once the workers run (a ``worker`` process after its first large match), matches of this many
+records or more use them too: below, a task's round trip costs more than it saves."""
 
 ArraySpec = tuple[str, tuple[tuple[tuple[int, ...], str, int], ...]]
 """(segment name, ((shape, dtype, byte offset) of each array))."""
@@ -45,7 +50,8 @@ def available_cores() -> int:
 def default_processes(record_count: int) -> int:
     """Given a match's record count, returns how many worker processes to use (0: none)."""
     cores = available_cores()
-    return cores if cores > 1 and record_count >= PROCESSES_FROM else 0
+    smallest = WARM_PROCESSES_FROM if _executor is not None and _executor_processes == cores else PROCESSES_FROM
+    return cores if cores > 1 and record_count >= smallest else 0
 
 
 def _executor_for(processes: int) -> ProcessPoolExecutor:

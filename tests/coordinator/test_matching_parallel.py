@@ -101,9 +101,14 @@ def test_whole_tables_on_worker_processes_give_the_same_candidates_as_threads(ma
 
 
 def test_processes_are_used_only_for_large_matches_on_several_cores(monkeypatch):
+    monkeypatch.setattr(workers, "_executor", None)
     monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert default_processes(workers.PROCESSES_FROM - 1) == 0
     assert default_processes(workers.PROCESSES_FROM) == 2
+    monkeypatch.setattr(workers, "_executor", object())  # running workers: smaller matches use them
+    monkeypatch.setattr(workers, "_executor_processes", 2)
+    assert default_processes(workers.WARM_PROCESSES_FROM) == 2
+    assert default_processes(workers.WARM_PROCESSES_FROM - 1) == 0
     monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert default_processes(10 ** 7) == 0
 
@@ -123,7 +128,7 @@ def test_match_partners_on_a_real_local_cluster_gives_the_local_entities(dataset
     settings = MatchSettings(blocking=BlockingSettings(strategy="lsh"))
     local = match_partners(datasets, settings)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         remote = match_partners(datasets, settings, client=client)
     assert remote.groups == local.groups
     assert remote.comparisons == local.comparisons
