@@ -331,6 +331,23 @@ def _compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Block
     return collected
 
 
+_worker_copies: tuple[tuple[int, ...], tuple[np.ndarray, ...]] | None = None
+
+
+def _compare_table_on_worker(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray,
+                             *arguments: Any) -> tuple[Any, ...]:
+    """On a Dask worker: ``_compare_table`` on the worker's own copy of the scattered arrays.
+
+    Reading the arrays as the worker received them was measured 2.5x slower than reading a copy
+    (they are views into the received message); the copy is made once per match and worker.
+    """
+    global _worker_copies
+    identity = (id(rows), id(columns), id(ones_per_row))
+    if _worker_copies is None or _worker_copies[0] != identity:
+        _worker_copies = (identity, (rows.copy(), columns.copy(), ones_per_row.copy()))
+    return _compare_table(*_worker_copies[1], *arguments)
+
+
 def _compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, client: Any,
                               progress: Callable[[str], None] | None, chunk_size: int,
                               task_comparisons: int) -> _Collected:
@@ -339,7 +356,7 @@ def _compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: Blo
     rows = client.scatter(matrix.rows, broadcast=True, hash=False)
     columns = client.scatter(byte_columns(matrix), broadcast=True, hash=False)
     ones_per_row = client.scatter(row_popcounts(matrix.rows), broadcast=True, hash=False)
-    futures = [client.submit(_compare_table, rows, columns, ones_per_row, positions, blocking, threshold, chunk_size,
+    futures = [client.submit(_compare_table_on_worker, rows, columns, ones_per_row, positions, blocking, threshold, chunk_size,
                              task_comparisons, pure=False)
                for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking)]
     for future in as_completed(futures):
