@@ -97,7 +97,8 @@ def _load(home: CoordinatorHome, full: bool, settings_text: str) -> tuple[Curren
 
 
 def _save_state(home: CoordinatorHome, run_id: int, settings_text: str, current: CurrentRecords,
-                matrix: ClkMatrix, graph: CandidateGraph, link_ids: list[str], comparisons: int) -> None:
+                matrix: ClkMatrix, graph: CandidateGraph, link_ids: list[str], partner_link_ids: list[str],
+                comparisons: int) -> None:
     state = MatchState(
         run_id=run_id, settings=settings_text,
         partner_ids=np.array([dataset.partner_id for dataset in current.datasets], dtype=np.int64),
@@ -105,6 +106,7 @@ def _save_state(home: CoordinatorHome, run_id: int, settings_text: str, current:
         pseudonyms=np.array([name.encode() for names in current.pseudonyms for name in names], dtype="S"),
         rows=matrix.rows, graph=graph, link_ids=np.array([link_id.encode() for link_id in link_ids],
                                                                    dtype="S36"),
+        partner_link_ids=np.array([link_id.encode() for link_id in partner_link_ids], dtype="S36"),
         comparisons=comparisons)
     try:
         save_state(home, state)
@@ -151,6 +153,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                     raise Superseded("another match run replaced the links since this run read them")
                 write_relinked(session, run_id, relinked)
                 link_ids, changed_records = relinked.link_ids, relinked.changed_records
+                partner_link_ids = relinked.partner_link_ids
             else:
                 previous, previous_partner = {}, {}
                 scope_key = home.link_scope_key()
@@ -169,6 +172,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                     session.execute(Link.__table__.insert(), rows[start:start + _INSERT_BATCH])
                 record_moves(session, run_id, link_moves(previous, assigned.items()))
                 link_ids, changed_records = [assigned[key] for key in keys], None
+                partner_link_ids = [partner_assigned[key] for key in keys]
             run = session.get(MatchRun, run_id)
             seconds = time.perf_counter() - started
             run.status, run.finished_at, run.seconds = "succeeded", utc_now(), seconds
@@ -193,9 +197,11 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                      error=type(error).__name__)
         raise
     if incremental:
-        _save_state(home, run_id, settings_text, current, matrix, relinked.graph, link_ids, state.comparisons)
+        _save_state(home, run_id, settings_text, current, matrix, relinked.graph, link_ids, partner_link_ids,
+                    state.comparisons)
     elif result.graph is not None:
-        _save_state(home, run_id, settings_text, current, matrix, result.graph, link_ids, result.comparisons)
+        _save_state(home, run_id, settings_text, current, matrix, result.graph, link_ids, partner_link_ids,
+                    result.comparisons)
     record_event(home.database, "operator", "match_succeeded", run=run_id, mode=run.mode,
                  records=figures[0], entities=figures[1])
     return MatchSummary(run_id=run_id, record_count=figures[0], entity_count=figures[1],

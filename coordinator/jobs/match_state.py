@@ -55,6 +55,8 @@ class MatchState:
     graph: CandidateGraph
     link_ids: np.ndarray
     """``bytes`` (numpy ``S36``) per record."""
+    partner_link_ids: np.ndarray
+    """The same for the partner-scoped link IDs (``outputs.link_ids``)."""
     comparisons: int
 
     def partner_rows(self, partner_id: int) -> slice | None:
@@ -81,7 +83,8 @@ def save_state(home: CoordinatorHome, state: MatchState) -> None:
     np.savez(buffer, header=np.frombuffer(header.encode(), dtype=np.uint8), partner_ids=state.partner_ids,
              offsets=state.offsets, pseudonyms=state.pseudonyms, rows=state.rows,
              pair_lower=state.graph.lower, pair_higher=state.graph.higher,
-             pair_similarities=state.graph.similarities, link_ids=state.link_ids)
+             pair_similarities=state.graph.similarities, link_ids=state.link_ids,
+             partner_link_ids=state.partner_link_ids)
     folder = home.path / _FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = _path(home, state.run_id)
@@ -111,7 +114,7 @@ def load_state(home: CoordinatorHome, run_id: int | None) -> MatchState | None:
                               offsets=arrays["offsets"], pseudonyms=arrays["pseudonyms"], rows=arrays["rows"],
                               graph=CandidateGraph(arrays["pair_lower"], arrays["pair_higher"],
                                                    arrays["pair_similarities"]),
-                              link_ids=arrays["link_ids"],
+                              link_ids=arrays["link_ids"], partner_link_ids=arrays["partner_link_ids"],
                               comparisons=int(header["comparisons"]))
     except (SealingError, OSError, ValueError, KeyError):
         return None

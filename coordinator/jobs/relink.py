@@ -21,6 +21,7 @@ from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link
 from hublink.coordinator.matching.blocking import choose_strategy
 from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
 from hublink.coordinator.matching.records import ClkMatrix
+from hublink.coordinator.outputs.link_ids import assign_partner_link_ids
 from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
 from hublink.coordinator.syncs import last_committed_sync
@@ -111,8 +112,9 @@ class Relinked:
     """An incremental run's outcome: every record's link ID, what moved, and the run's figures."""
 
     link_ids: list[str]
-    changed_links: dict[tuple[int, str], str]
-    """Records whose link ID is new or different (to write)."""
+    partner_link_ids: list[str]
+    changed_links: dict[tuple[int, str], tuple[str, str]]
+    """Records whose hub-wide or partner link ID is new or different: (hub, partner) IDs to write."""
     deleted: list[tuple[int, str]]
     moves: list[tuple[str, str, str, int]]
     graph: CandidateGraph
@@ -135,14 +137,21 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     previous = {keys[row]: state_link_ids[known[row]].decode() for row in result.affected.tolist()
                 if known[row] >= 0}
     assigned = assign_link_ids(groups, previous)
-    link_ids = [""] * len(keys)
+    # a previous partner ID of these records was held only by these records (its part lay in
+    # an affected entity), so assigning them alone gives what a full run gives
+    previous_partner = {keys[row]: state.partner_link_ids[known[row]].decode()
+                        for row in result.affected.tolist() if known[row] >= 0}
+    partner_assigned = assign_partner_link_ids(assigned, previous_partner)
+    link_ids, partner_link_ids = [""] * len(keys), [""] * len(keys)
     unaffected = np.ones(len(keys), dtype=bool)
     unaffected[result.affected] = False
     for row in np.flatnonzero(unaffected).tolist():
         link_ids[row] = state_link_ids[carried[row]].decode()
+        partner_link_ids[row] = state.partner_link_ids[carried[row]].decode()
     for row in result.affected.tolist():
-        link_ids[row] = assigned[keys[row]]
-    changed_links = {key: link_id for key, link_id in assigned.items() if previous.get(key) != link_id}
+        link_ids[row], partner_link_ids[row] = assigned[keys[row]], partner_assigned[keys[row]]
+    changed_links = {key: (link_id, partner_assigned[key]) for key, link_id in assigned.items()
+                     if previous.get(key) != link_id or previous_partner.get(key) != partner_assigned[key]}
     still_here = np.zeros(len(state.rows), dtype=bool)
     still_here[known[known >= 0]] = True
     deleted = [(int(partner_id), name.decode()) for partner_id, name in
@@ -152,7 +161,7 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     # is "held by one of them before", link_moves' default.
     moves = link_moves(previous, assigned.items())
     kept_entities = len(np.unique(state_link_ids[carried[unaffected]])) if unaffected.any() else 0
-    return Relinked(link_ids=link_ids, changed_links=changed_links, deleted=deleted, moves=moves,
+    return Relinked(link_ids=link_ids, partner_link_ids=partner_link_ids, changed_links=changed_links, deleted=deleted, moves=moves,
                     graph=result.graph, changed_records=len(changed) + len(deleted),
                     comparisons=result.comparisons, entity_count=kept_entities + len(groups))
 
@@ -168,6 +177,7 @@ def write_relinked(session: Session, run_id: int, relinked: Relinked) -> None:
         part = changed[start:start + _BATCH]
         session.execute(delete(Link).where(tuple_(Link.partner_id, Link.pseudonym).in_([key for key, _ in part])))
         session.execute(Link.__table__.insert(), [
-            {"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id, "match_run_id": run_id}
-            for (partner_id, pseudonym), link_id in part])
+            {"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
+             "partner_link_id": partner_link_id, "match_run_id": run_id}
+            for (partner_id, pseudonym), (link_id, partner_link_id) in part])
     record_moves(session, run_id, relinked.moves)

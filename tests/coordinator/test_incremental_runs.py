@@ -16,6 +16,7 @@ from hublink.coordinator.cli import main
 from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
 from hublink.coordinator.storage.models import Encoding, Link, LinkHistory, Partner, Sync, utc_now
+from hublink.coordinator.storage.sealed_records import seal_clk
 
 CLK_BYTES = 128
 
@@ -30,7 +31,8 @@ def _commit(home, partner_id: int, upserts: dict[str, bytes], deletes: tuple[str
         for pseudonym in (*deletes, *upserts):
             session.execute(delete(Encoding).where(Encoding.partner_id == partner_id,
                                                    Encoding.pseudonym == pseudonym))
-        session.add_all(Encoding(partner_id=partner_id, pseudonym=pseudonym, clk=clk)
+        session.add_all(Encoding(partner_id=partner_id, pseudonym=pseudonym,
+                                 clk=seal_clk(home.sealer, partner_id, pseudonym, clk))
                         for pseudonym, clk in upserts.items())
 
 
@@ -38,6 +40,12 @@ def _links(home) -> dict[tuple[int, str], str]:
     with home.database.session() as session:
         return {(partner, pseudonym): link for partner, pseudonym, link in
                 session.execute(select(Link.partner_id, Link.pseudonym, Link.link_id))}
+
+
+def _partner_links(home) -> dict[tuple[int, str], str]:
+    with home.database.session() as session:
+        return {(partner, pseudonym): link for partner, pseudonym, link in
+                session.execute(select(Link.partner_id, Link.pseudonym, Link.partner_link_id))}
 
 
 def _partition(links: dict) -> set[frozenset]:
@@ -71,7 +79,8 @@ def test_an_incremental_run_gives_the_links_of_a_full_run(hub, clks):
             deletes=tuple(f"r{index:05d}" for index in range(31, 61, 3)))
     second = run_match(hub)
     assert (second.mode, second.changed_records) == ("incremental", 10 + 69 + 10)
-    incremental = _links(hub)
+    incremental, partner_incremental = _links(hub), _partner_links(hub)
+    assert all(partner_incremental.values())
     assert get_run(hub.database, second.run_id).mode == "incremental"
     untouched = {record for record in before if record[0] != 2}
     assert sum(incremental[record] == before[record] for record in untouched) > 0.9 * len(untouched)
@@ -79,6 +88,7 @@ def test_an_incremental_run_gives_the_links_of_a_full_run(hub, clks):
     third = run_match(hub, full=True)
     assert third.mode == "full" and third.entity_count == second.entity_count
     assert _links(hub) == incremental  # same entities, so every entity kept its link ID
+    assert _partner_links(hub) == partner_incremental
     assert _partition(incremental) == _partition(_links(hub))
 
 
