@@ -23,6 +23,7 @@ SMALL_RUNS = {
     "encode.py": ["--records", "400", "--repeat", "1"],
     "incremental.py": ["--youth", "400", "--partners", "10", "--changed", "0.1"],
     "kernel.py": ["--youth", "600", "--rounds", "1"],
+    "publish.py": ["--records", "2000", "--partners", "5"],
     "load.py": ["--agents", "3", "--records", "30", "--workers", "1", "--backend", "sqlite"],
     "scale.py": ["--youth", "400", "--partners", "10"],
     "synthetic.py": ["--youth", "300"],
