@@ -10,6 +10,7 @@ process's peak resident memory (``wait4``) and seconds. Target: well under 1 GB.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -20,13 +21,19 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.agent_memory import HEADER, write_youth_csv  # noqa: E402
+from benchmarks.agent_memory import HEADER, PROGRAMS, write_youth_csv  # noqa: E402
 from demo.local_hub import LocalHub  # noqa: E402
+from hublink.synthetic.names import AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE  # noqa: E402
 
 IDENTIFIERS = {"first_name": "FIRST", "middle_name": "MIDDLE", "last_name": "LAST",
                "dob": "BIRTH_DT", "dob_format": "%m/%d/%Y", "sex": "GENDER",
                "address": ["STREET_NO", "STREET"], "city": "CITY", "zip": "ZIP"}
 ATTRIBUTES = {"race_ethnicity": "RACE_ETHNICITY", "program": "PROGRAM"}
+# the hub declares the values write_youth_csv writes (its allow-list refuses undeclared ones)
+DECLARATIONS = "\n".join(
+    f'[attributes.{name}]\ntype = "category"\nvalues = {json.dumps(sorted(values))}\n'
+    for name, values in (("race_ethnicity", [AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE]),
+                         ("program", PROGRAMS)))
 
 
 def _measured(command: list[str], cwd: Path) -> tuple[float, float, str]:
@@ -51,7 +58,7 @@ def main() -> None:
         write_youth_csv(source, arguments.rows)
         print(f"{arguments.rows:,} rows, {source.stat().st_size / 1e6:.0f} MB CSV "
               f"({len(HEADER)} columns)", flush=True)
-        with LocalHub(root / "hub") as hub:
+        with LocalHub(root / "hub", declarations=DECLARATIONS) as hub:
             setup = hub.add_partner("district", source, "STUDENT_ID", IDENTIFIERS, ATTRIBUTES)
             command = [str(Path(sys.executable).parent / "hublink-agent"), "--config",
                        str(setup.config_path), "sync"]

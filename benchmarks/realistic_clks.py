@@ -51,10 +51,11 @@ class RealisticClks:
 
 def _encode_partners(youth: int, seed: int) -> RealisticClks:
     # imported here, so that cached CLKs load without the agent's optional dependencies
-    from hublink.agent.config import AgentConfig
+    from hublink.agent.config import load_config
     from hublink.agent.encode import encode_rows
     from hublink.agent.prepare import prepare_source
     from hublink.agent.readers import read_source
+    from hublink.agent.settings import render_config
     from hublink.synthetic import generate_dataset
 
     schema = load_linkage_schema()
@@ -64,13 +65,20 @@ def _encode_partners(youth: int, seed: int) -> RealisticClks:
         person_ids: dict[str, int] = {}
         names, clks, persons = [], [], []
         for partner in dataset.partners:
-            config = AgentConfig(config_path=root / "agent.toml", coordinator_url="", token_file=root,
-                                 timeout=1, retries=0, secret_file=root, source_path=partner.path,
-                                 record_key=partner.record_key, sheet=None, encoding="utf-8-sig",
-                                 identifiers=dict(partner.identifiers), attributes={}, state_dir=root)
+            # through the agent's own configuration loader, so a new configuration key gets its
+            # default here too (a hand-built AgentConfig broke when chunk_records was added)
+            config_path = root / f"{partner.name}.toml"
+            config_path.write_text(render_config({
+                "coordinator": {"url": "https://hub.invalid", "token_file": "token"},
+                "linkage": {"secret_file": "secret"},
+                "source": {"path": str(partner.path), "record_key": partner.record_key},
+                "identifiers": dict(partner.identifiers),
+            }), encoding="utf-8")
+            config = load_config(config_path)
             prepared = prepare_source(config, read_source(config))
             names.append(partner.name)
-            clks.append(encode_rows(prepared.rows, schema, BENCHMARK_SECRET))
+            features = [prepared.rows[position] for position in range(prepared.record_count)]
+            clks.append(encode_rows(features, schema, BENCHMARK_SECRET))
             persons.append(np.array([person_ids.setdefault(dataset.truth[(partner.name, key)].person_id,
                                                            len(person_ids))
                                      for key in prepared.record_keys], dtype=np.int64))

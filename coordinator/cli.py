@@ -281,15 +281,19 @@ def serve(context: click.Context, host: str, port: int) -> None:
 @click.option("--merge-threshold", type=float, default=None,
               help="Share of agreeing pairs the solver needs to merge two groups (default: 0.8).")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
-              help="Address of a Dask scheduler; default: local threads.")
+              help="Address of a Dask scheduler (a cluster); default: worker processes on this machine.")
 @click.option("--queue-only", is_flag=True,
               help="Only queue the run for a `worker`; print its id and return.")
+@click.option("--full", is_flag=True,
+              help="Match every record again; by default a run re-links only the records that "
+                   "changes since the last run touched, when that gives the same result.")
 @click.pass_context
 @_edge
 def match(context: click.Context, threshold: float | None, within_threshold: float | None,
-          merge_threshold: float | None, scheduler: str | None, queue_only: bool) -> None:
+          merge_threshold: float | None, scheduler: str | None, queue_only: bool, full: bool) -> None:
     """Queue a match run (every partner's current records, across and within partners), run it
-    here unless a worker took it first, and wait for the result."""
+    here unless a worker took it first, and wait for the result. A run re-links only what
+    changed since the last run (incremental) unless --full is given or that is not possible."""
     if context.invoked_subcommand is not None:
         return
     from hublink.coordinator.jobs.queue import enqueue_run
@@ -300,7 +304,7 @@ def match(context: click.Context, threshold: float | None, within_threshold: flo
     home = open_home(context)
     get_project(home.database)
     run_id = enqueue_run(home.database, {key: value for key, value in chosen.items()
-                                         if value is not None})
+                                         if value is not None}, full=full)
     if queue_only:
         click.echo(f"queued match run {run_id}")
         return
@@ -313,8 +317,10 @@ def match(context: click.Context, threshold: float | None, within_threshold: flo
         click.echo(f"error: match run {run_id} {run.status}"
                    + (f" ({run.error})" if run.error else ""), err=True)
         sys.exit(1)
+    changed = (f", {run.changed_records} records added, changed or deleted"
+               if run.mode == "incremental" else "")
     click.echo(f"matched {run.record_count} records into {run.entity_count} entities "
-               f"in {run.seconds:.1f} seconds (run {run_id})")
+               f"in {run.seconds:.1f} seconds (run {run_id}, {run.mode}{changed})")
 
 
 @match.command("cancel")
@@ -363,7 +369,7 @@ def runs(context: click.Context, limit: int) -> None:
     """List the newest match runs with their status and progress."""
     from hublink.coordinator.jobs.queue import list_runs
     for run in list_runs(open_home(context).database, limit):
-        figures = (f" {run.record_count} records, {run.entity_count} entities, "
+        figures = (f" {run.mode or 'full'} {run.record_count} records, {run.entity_count} entities, "
                    f"{run.seconds:.1f}s" if run.status == "succeeded" else "")
         click.echo(f"run {run.id:>5} {run.status:<10} attempts {run.attempts}"
                    f"{_progress(run)}{figures}" + (f" error {run.error}" if run.error else ""))
@@ -377,7 +383,7 @@ def runs(context: click.Context, limit: int) -> None:
               help="How long a run stays this worker's without a heartbeat; a run whose "
                    "worker died is retried after this.")
 @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER",
-              help="Address of a Dask scheduler; default: local threads.")
+              help="Address of a Dask scheduler (a cluster); default: worker processes on this machine.")
 @click.pass_context
 @_edge
 def worker(context: click.Context, once: bool, poll_seconds: float, lease_seconds: float,
@@ -425,6 +431,21 @@ def export(context: click.Context, project_name: str, out: Path, file_format: st
     """
     from hublink.coordinator.outputs.export import export_linked_dataset
     rows = export_linked_dataset(open_home(context), out, project_name, file_format=file_format)
+    click.echo(f"wrote {rows} rows to {out}")
+
+
+@main.command("link-history")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+@_edge
+def link_history(context: click.Context, out: Path) -> None:
+    """Write the merges and splits of entities between runs, for analysts following youth over
+    years: match_run,at,kind,from_link_id,to_link_id,records (hub-wide link IDs)."""
+    from hublink.coordinator.jobs.history import export_link_history
+    from hublink.coordinator.registry import get_project
+    home = open_home(context)
+    get_project(home.database)
+    rows = export_link_history(home, out)
     click.echo(f"wrote {rows} rows to {out}")
 
 

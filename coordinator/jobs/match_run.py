@@ -9,6 +9,7 @@ previous links stay in place and are still served.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -16,25 +17,34 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hublink.coordinator.errors import Conflict
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.jobs.lease import RunLease
-from hublink.coordinator.jobs.queue import (ClaimedRun, RunCancelled, RunLost, claim_run,
+from hublink.coordinator.jobs.history import link_moves, record_moves
+from hublink.coordinator.jobs.match_state import MatchState, load_state, save_state, settings_key
+from hublink.coordinator.jobs.carried_thresholds import carried_thresholds
+from hublink.coordinator.jobs.queue import (ClaimedRun, RunCancelled, RunLost, Superseded, claim_run,
                                             enqueue_run, take_for_writing)
-from hublink.coordinator.matching import (BlockingSettings, MatchSettings, PartnerClks,
-                                          assign_link_ids, match_partners)
+from hublink.coordinator.jobs.relink import (CurrentRecords, load_current, relink_changes,
+                                             worth_relinking, write_relinked)
+from hublink.coordinator.matching import (BlockingSettings, MatchSettings, assign_link_ids,
+                                          match_partners)
+from hublink.coordinator.matching.incremental import CandidateGraph
+from hublink.coordinator.matching.records import ClkMatrix, pack_datasets
 from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_scoped_link_id
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.sealed_records import open_clk
-from hublink.coordinator.storage.models import Encoding, Link, MatchRun, Partner, Project, utc_now
+from hublink.coordinator.storage.models import Link, MatchRun, Partner, Project, utc_now
 from hublink.coordinator.syncs import last_committed_sync
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "settings_values",
            "worker_name"]
+
+log = logging.getLogger(__name__)
 
 _INSERT_BATCH = 10_000
 DEFAULT_LEASE_SECONDS = 60.0
@@ -48,6 +58,9 @@ class MatchSummary:
     comparisons: int
     seconds: float
     stage_seconds: dict[str, float]
+    mode: str = "full"
+    changed_records: int | None = None
+    """Incremental runs: records added, changed or deleted since the previous run."""
 
 
 def _check_one_secret(session: Session) -> None:
@@ -66,71 +79,114 @@ def _check_one_secret(session: Session) -> None:
         project.fingerprint, project.next_fingerprint = project.next_fingerprint, None
 
 
-def _load_current(home: CoordinatorHome) -> tuple[list[PartnerClks], list[list[str]], list[str]]:
-    """Returns every partner's CLKs, their pseudonyms in the same order, and the sync ids."""
-    datasets: list[PartnerClks] = []
-    pseudonyms: list[list[str]] = []
-    sync_ids: list[str] = []
+def _last_written_run(session: Session) -> int | None:
+    return session.scalar(select(MatchRun.id).where(MatchRun.status == "succeeded")
+                          .order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1))
+
+
+def _load(home: CoordinatorHome, full: bool, settings_text: str) -> tuple[CurrentRecords, MatchState | None]:
+    """Returns every partner's current records and, unless ``full``, the state of the run that
+    wrote the current links (None when there is none to use)."""
     with home.database.session() as session:
         _check_one_secret(session)
-        for partner_id in session.scalars(select(Partner.id).order_by(Partner.id)):
-            sync = last_committed_sync(session, partner_id)
-            rows = session.execute(select(Encoding.pseudonym, Encoding.clk)
-                                   .where(Encoding.partner_id == partner_id)
-                                   .order_by(Encoding.pseudonym)).all()
-            if sync is None or not rows:
-                continue
-            pseudonyms.append([pseudonym for pseudonym, _ in rows])
-            clks = b"".join(open_clk(home.sealer, partner_id, pseudonym, clk)
-                            for pseudonym, clk in rows)
-            datasets.append(PartnerClks(partner_id=partner_id, clks=clks,
-                                        clk_bytes=sync.clk_bytes))
-            sync_ids.append(sync.id)
-    return datasets, pseudonyms, sync_ids
+        base = None if full else _last_written_run(session)
+        state = load_state(home, base)
+        if state is not None and state.settings != settings_text:
+            state = None
+        partner_ids = list(session.scalars(select(Partner.id).order_by(Partner.id)))
+        return load_current(home, session, partner_ids, state), state
+
+
+def _save_state(home: CoordinatorHome, run_id: int, settings_text: str, current: CurrentRecords,
+                matrix: ClkMatrix, graph: CandidateGraph, link_ids: list[str], partner_link_ids: list[str],
+                comparisons: int) -> None:
+    state = MatchState(
+        run_id=run_id, settings=settings_text,
+        partner_ids=np.array([dataset.partner_id for dataset in current.datasets], dtype=np.int64),
+        sync_ids=list(current.sync_ids), offsets=matrix.offsets.astype(np.int64),
+        pseudonyms=np.array([name.encode() for names in current.pseudonyms for name in names], dtype="S"),
+        rows=matrix.rows, graph=graph, link_ids=np.array([link_id.encode() for link_id in link_ids],
+                                                                   dtype="S36"),
+        partner_link_ids=np.array([link_id.encode() for link_id in partner_link_ids], dtype="S36"),
+        comparisons=comparisons)
+    try:
+        save_state(home, state)
+    except OSError as error:  # the links are written; the next run will be a full one
+        log.warning("match run %s: could not keep its state for the next run (%s)", run_id,
+                    type(error).__name__)
 
 
 def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                 client: Any = None) -> MatchSummary:
     """Given a claimed run and its held lease, links every partner's current records, replaces
     the links in one transaction and returns the run's figures. On error marks the run failed
-    (``cancelled`` for a cancel) and re-raises; the previous links stay as they were."""
+    (``cancelled`` for a cancel) and re-raises; the previous links stay as they were.
+
+    Unless the run asked for a full match, only the records that the changes since the run that
+    wrote the current links touched are re-linked, when that run left its state and the settings
+    are the same (see ``jobs.relink``); the result is a full run's (docs/matching.md)."""
     run_id, started = claimed.run_id, time.perf_counter()
     settings = settings_from_values(claimed.settings)
+    settings_text = settings_key(settings)
     record_event(home.database, "operator", "match_start", run=run_id, attempt=claimed.attempt)
     try:
-        datasets, pseudonyms, sync_ids = _load_current(home)
+        current, state = _load(home, claimed.full, settings_text)
         lease.checkpoint()
-        result = match_partners(datasets, settings, client=client, progress=lease.report)
+        incremental = worth_relinking(state, current, settings_text, settings)
+        matrix = pack_datasets(current.datasets)
+        keys = current.keys()
+        if incremental:
+            settings, review = carried_thresholds(home, state.run_id, settings)
+            incremental = review is not None
+        if incremental:
+            lease.report(f"re-linking {int((current.carried < 0).sum()):,} new or changed records of "
+                         f"{matrix.record_count:,}")
+            relinked = relink_changes(state, current, matrix, settings)
+            figures = (matrix.record_count, relinked.entity_count, relinked.comparisons)
+        else:
+            result = match_partners(current.datasets, settings, client=client, progress=lease.report)
+            figures = (result.record_count, result.entity_count, result.comparisons)
+            review = result.review
+            groups = [[keys[int(matrix.offsets[d]) + r] for d, r in group] for group in result.groups]
         lease.set_stage("writing")
-        groups = [[(datasets[d].partner_id, pseudonyms[d][r]) for d, r in group]
-                  for group in result.groups]
         # Exclusive: two runs finishing together must not interleave their reads of the
         # previous link IDs and their replacements of the table.
         with home.database.exclusive_session(Link.__tablename__) as session:
             take_for_writing(session, run_id, claimed.worker)
-            previous, previous_partner = {}, {}
-            scope_key = home.link_scope_key()
-            for partner_id, pseudonym, link_id, partner_link_id in session.execute(
-                    select(Link.partner_id, Link.pseudonym, Link.link_id, Link.partner_link_id)):
-                previous[(partner_id, pseudonym)] = link_id
-                previous_partner[(partner_id, pseudonym)] = partner_link_id or \
-                    partner_scoped_link_id(scope_key, partner_id, link_id)
-            assigned = assign_link_ids(groups, previous)
-            partner_assigned = assign_partner_link_ids(assigned, previous_partner)
-            session.execute(delete(Link))
-            rows = [{"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
-                     "partner_link_id": partner_assigned[(partner_id, pseudonym)],
-                     "match_run_id": run_id} for (partner_id, pseudonym), link_id in assigned.items()]
-            for start in range(0, len(rows), _INSERT_BATCH):
-                session.execute(Link.__table__.insert(), rows[start:start + _INSERT_BATCH])
+            if incremental:
+                if _last_written_run(session) != state.run_id:
+                    raise Superseded("another match run replaced the links since this run read them")
+                write_relinked(session, run_id, relinked)
+                link_ids, changed_records = relinked.link_ids, relinked.changed_records
+                partner_link_ids = relinked.partner_link_ids
+            else:
+                previous, previous_partner = {}, {}
+                scope_key = home.link_scope_key()
+                for partner_id, pseudonym, link_id, partner_link_id in session.execute(
+                        select(Link.partner_id, Link.pseudonym, Link.link_id, Link.partner_link_id)):
+                    previous[(partner_id, pseudonym)] = link_id
+                    previous_partner[(partner_id, pseudonym)] = partner_link_id or \
+                        partner_scoped_link_id(scope_key, partner_id, link_id)
+                assigned = assign_link_ids(groups, previous)
+                partner_assigned = assign_partner_link_ids(assigned, previous_partner)
+                session.execute(delete(Link))
+                rows = [{"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
+                         "partner_link_id": partner_assigned[(partner_id, pseudonym)],
+                         "match_run_id": run_id} for (partner_id, pseudonym), link_id in assigned.items()]
+                for start in range(0, len(rows), _INSERT_BATCH):
+                    session.execute(Link.__table__.insert(), rows[start:start + _INSERT_BATCH])
+                record_moves(session, run_id, link_moves(previous, assigned.items()))
+                link_ids, changed_records = [assigned[key] for key in keys], None
+                partner_link_ids = [partner_assigned[key] for key in keys]
             run = session.get(MatchRun, run_id)
             seconds = time.perf_counter() - started
             run.status, run.finished_at, run.seconds = "succeeded", utc_now(), seconds
-            run.record_count, run.entity_count = result.record_count, result.entity_count
-            run.comparisons, run.sync_ids = result.comparisons, sync_ids
-            run.review = result.review
-            run.stage, run.comparisons_done = "done", result.comparisons
-            run.comparisons_total = result.comparisons
+            run.record_count, run.entity_count, run.comparisons = figures
+            run.review = review
+            run.sync_ids = current.sync_ids
+            run.mode, run.changed_records = ("incremental" if incremental else "full"), changed_records
+            run.stage, run.comparisons_done = "done", figures[2]
+            run.comparisons_total = figures[2]
             run.worker, run.lease_expires_at = None, None
     except RunLost:
         raise  # the run is another worker's now: leave its row alone
@@ -146,11 +202,18 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
         record_event(home.database, "operator", f"match_{status}", run=run_id,
                      error=type(error).__name__)
         raise
-    record_event(home.database, "operator", "match_succeeded", run=run_id,
-                 records=result.record_count, entities=result.entity_count)
-    return MatchSummary(run_id=run_id, record_count=result.record_count,
-                        entity_count=result.entity_count, comparisons=result.comparisons,
-                        seconds=seconds, stage_seconds=dict(result.stage_seconds))
+    if incremental:
+        _save_state(home, run_id, settings_text, current, matrix, relinked.graph, link_ids, partner_link_ids,
+                    state.comparisons)
+    elif result.graph is not None:
+        _save_state(home, run_id, settings_text, current, matrix, result.graph, link_ids, partner_link_ids,
+                    result.comparisons)
+    record_event(home.database, "operator", "match_succeeded", run=run_id, mode=run.mode,
+                 records=figures[0], entities=figures[1])
+    return MatchSummary(run_id=run_id, record_count=figures[0], entity_count=figures[1],
+                        comparisons=figures[2], seconds=seconds, mode=run.mode,
+                        changed_records=changed_records,
+                        stage_seconds={} if incremental else dict(result.stage_seconds))
 
 
 def settings_values(settings: MatchSettings | None) -> dict[str, Any]:
@@ -173,11 +236,12 @@ def settings_from_values(values: dict[str, Any]) -> MatchSettings:
 
 def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, client: Any = None,
               progress: Callable[[str], None] | None = None,
-              lease_seconds: float = DEFAULT_LEASE_SECONDS) -> MatchSummary:
-    """Queues a run and runs it here and now, holding its lease like a worker would; returns
-    the run's figures. Raises as ``execute_run`` does."""
+              lease_seconds: float = DEFAULT_LEASE_SECONDS, full: bool = False) -> MatchSummary:
+    """Queues a run (``full``: match every record again, never incrementally) and runs it here
+    and now, holding its lease like a worker would; returns the run's figures. Raises as
+    ``execute_run`` does."""
     get_project(home.database)
-    run_id = enqueue_run(home.database, settings_values(settings))
+    run_id = enqueue_run(home.database, settings_values(settings), full=full)
     claimed = claim_run(home.database, worker_name(), lease_seconds, run_id=run_id)
     if claimed is None:
         raise Conflict(f"match run {run_id} was taken by a worker or cancelled")

@@ -51,16 +51,19 @@ class ClaimedRun:
     worker: str
     attempt: int
     settings: dict[str, Any]
+    full: bool = False
 
 
-def enqueue_run(database: Database, settings: dict[str, Any] | None = None) -> int:
-    """Given the chosen match settings (only the ones set), queues a run and returns its id."""
+def enqueue_run(database: Database, settings: dict[str, Any] | None = None, full: bool = False) -> int:
+    """Given the chosen match settings (only the ones set) and whether every record must be
+    matched again (``full``), queues a run and returns its id."""
     with database.session() as session:
-        run = MatchRun(status="queued", queued_at=utc_now(), settings=dict(settings or {}))
+        run = MatchRun(status="queued", queued_at=utc_now(), settings=dict(settings or {}),
+                       full_requested=full)
         session.add(run)
         session.flush()
         run_id = run.id
-    record_event(database, "operator", "match_queued", run=run_id)
+    record_event(database, "operator", "match_queued", run=run_id, full=full)
     return run_id
 
 
@@ -115,7 +118,7 @@ def claim_run(database: Database, worker: str, lease_seconds: float,
                 run = session.get(MatchRun, candidate)
                 session.refresh(run)
                 return ClaimedRun(run_id=candidate, worker=worker, attempt=run.attempts,
-                                  settings=dict(run.settings or {}))
+                                  settings=dict(run.settings or {}), full=bool(run.full_requested))
         if run_id is not None:
             return None
 

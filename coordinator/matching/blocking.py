@@ -16,7 +16,8 @@ import numpy as np
 
 from hublink.coordinator.matching.records import ClkMatrix, InvalidMatchInput
 
-__all__ = ["BlockingSettings", "TableBlocks", "choose_strategy", "iterate_blocks", "sample_bit_positions"]
+__all__ = ["BlockingSettings", "TableBlocks", "byte_columns", "choose_strategy", "iterate_blocks",
+           "pairs_share_a_block", "sample_bit_positions", "table_blocks"]
 
 Strategy = Literal["auto", "all_pairs", "lsh"]
 
@@ -119,8 +120,9 @@ def _group(members: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
     return [sorted_members[start:end] for start, end in zip(starts[by_first_row].tolist(), ends[by_first_row].tolist())]
 
 
-def _table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
-    """Given one table's bit positions, returns its blocks, splitting any above the cap by more bits."""
+def table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
+    """Given the CLKs as byte columns (:func:`byte_columns`) and one table's bit positions (a row of
+    :func:`sample_bit_positions`), returns the table's blocks, splitting any above the cap by more bits."""
     all_rows = np.arange(byte_columns.shape[1], dtype=np.int64)
     blocks = _group(all_rows, _keys(byte_columns, positions[:settings.bits_per_table]))
     result = TableBlocks(blocks=[block for block in blocks if len(block) <= settings.max_block_size])
@@ -158,6 +160,29 @@ def iterate_blocks(matrix: ClkMatrix, settings: BlockingSettings) -> Iterator[Ta
     if choose_strategy(matrix.record_count, settings) == "all_pairs":
         yield TableBlocks(blocks=[np.arange(matrix.record_count, dtype=np.int64)])
         return
-    byte_columns = np.ascontiguousarray(matrix.rows.T)
+    columns = byte_columns(matrix)
     for positions in sample_bit_positions(matrix.rows.shape[1] * 8, settings):
-        yield _table_blocks(byte_columns, positions, settings)
+        yield table_blocks(columns, positions, settings)
+
+
+def byte_columns(matrix: ClkMatrix) -> np.ndarray:
+    """Given packed CLKs, returns them as contiguous byte columns (``rows.T``), as blocking reads them."""
+    return np.ascontiguousarray(matrix.rows.T)
+
+
+def pairs_share_a_block(rows: np.ndarray, lower: np.ndarray, higher: np.ndarray, settings: BlockingSettings) -> np.ndarray:
+    """Given CLK rows, pairs of row indices and LSH settings, returns which pairs share a key in at
+    least one table: the pairs :func:`iterate_blocks` would compare.
+
+    Only the rows of the pairs are read, so this costs little for a few pairs among many records.
+    Blocks split for exceeding ``max_block_size`` are not modelled: a pair sharing a key is kept
+    even if the split of an over-large block would have parted it.
+    """
+    involved, inverse = np.unique(np.concatenate([lower, higher]), return_inverse=True)
+    first, second = inverse[:len(lower)], inverse[len(lower):]
+    columns = np.ascontiguousarray(rows[involved].T)
+    shared = np.zeros(len(lower), dtype=bool)
+    for positions in sample_bit_positions(rows.shape[1] * 8, settings):
+        keys = _keys(columns, positions[:settings.bits_per_table])
+        shared |= keys[first] == keys[second]
+    return shared

@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy, iterate_blocks
-from hublink.coordinator.matching.compare import find_candidate_pairs
+from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy
+from hublink.coordinator.matching.compare import compare_blocks
+from hublink.coordinator.matching.incremental import candidate_graph
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.review import build_review
 from hublink.coordinator.matching.solve import Groups, solve_groups
@@ -65,6 +66,10 @@ class MatchResult:
     stage_seconds: dict[str, float]
     thresholds: tuple[float, float] = (0.0, 0.0)
     review: dict[str, Any] = field(default_factory=dict)
+    graph: Any = None
+    """The run's candidate graph (``matching.incremental.CandidateGraph``): what the next run needs
+    to re-link only what changed. It holds similarities: for the coordinator's sealed match state
+    only, never to log, return or export."""
 
 
 def match_partners(
@@ -77,7 +82,9 @@ def match_partners(
     progress callback, returns the entities across and within partners.
 
     Without a client the comparisons run on one worker process per core (matches of
-    ``workers.PROCESSES_FROM`` records or more) or on Dask's local threaded scheduler. Raises
+    ``workers.PROCESSES_FROM`` records or more) or on Dask's local threaded scheduler. Stage
+    ``blocking`` counts blocking done in this process; on worker processes or a client each task
+    blocks its own LSH table, inside stage ``comparing``. Raises
     :class:`InvalidMatchInput`, listing every problem, when the settings or datasets are unusable.
     """
     problems = settings.problems()
@@ -88,27 +95,14 @@ def match_partners(
     strategy = choose_strategy(matrix.record_count, settings.blocking)
     report(f"matching {matrix.record_count:,} records of {len(datasets)} datasets ({strategy})")
 
-    blocking_seconds = 0.0
-    split_blocks = 0
-
-    def timed_tables():
-        nonlocal blocking_seconds, split_blocks
-        tables = iterate_blocks(matrix, settings.blocking)
-        while True:
-            started = time.perf_counter()
-            table = next(tables, None)
-            blocking_seconds += time.perf_counter() - started
-            if table is None:
-                return
-            split_blocks += table.split_blocks
-            yield table
-
     started = time.perf_counter()
     processes = default_processes(matrix.record_count) if client is None else 0
     given = [value for value in (settings.threshold, settings.within_threshold) if value is not None]
     floor = min([candidate_floor(matrix.rows), *given]) if len(given) < 2 else min(given)
-    comparison = find_candidate_pairs(matrix, floor, timed_tables(),
-                                      client=client, progress=report, processes=processes)
+    comparison = compare_blocks(matrix, floor, settings.blocking,
+                                client=client, processes=processes, progress=report)
+    blocking_seconds = comparison.blocking_seconds
+    split_blocks = comparison.split_blocks
     comparing_seconds = time.perf_counter() - started - blocking_seconds
     report(f"{comparison.candidate_count:,} candidate pairs from {comparison.comparisons:,} comparisons")
 
@@ -133,4 +127,5 @@ def match_partners(
         stage_seconds={"blocking": blocking_seconds, "comparing": comparing_seconds, "solving": solving_seconds},
         thresholds=(across, within),
         review=build_review(comparison.candidates, floor, estimates),
+        graph=candidate_graph(matrix, comparison.candidates, across, within),
     )

@@ -9,7 +9,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, I
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "Project", "Partner", "ApiToken", "Sync", "SyncChunk", "Encoding",
-           "RecordAttributes", "MatchRun", "Link", "AuditEvent", "SharingProject",
+           "RecordAttributes", "MatchRun", "Link", "LinkHistory", "AuditEvent", "SharingProject",
            "Publication", "ConsoleSession", "utc_now"]
 
 
@@ -157,6 +157,10 @@ class MatchRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # The thresholds' review (``matching.review``): counts and reasons, never a pair's score.
     review: Mapped[dict | None] = mapped_column(JSON)
+    # Asked for by `match --full`; otherwise the run re-links only what changed when it can.
+    full_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mode: Mapped[str | None] = mapped_column(String(12))  # what ran: "full" or "incremental"
+    changed_records: Mapped[int | None] = mapped_column(Integer)
 
 
 class Link(Base):
@@ -169,6 +173,21 @@ class Link(Base):
     link_id: Mapped[str] = mapped_column(String(36), index=True)
     partner_link_id: Mapped[str | None] = mapped_column(String(36))
     match_run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+
+
+class LinkHistory(Base):
+    """Records that moved between entities in a run: ``kind`` "merged" when they joined an entity
+    that existed before (``to_link_id``), "split" when they left ``from_link_id`` for a new one.
+    Hub-wide link IDs and counts only."""
+
+    __tablename__ = "link_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    match_run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    kind: Mapped[str] = mapped_column(String(8))
+    from_link_id: Mapped[str] = mapped_column(String(36))
+    to_link_id: Mapped[str] = mapped_column(String(36))
+    records: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEvent(Base):

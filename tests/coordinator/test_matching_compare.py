@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hublink.coordinator.matching.blocking import BlockingSettings, TableBlocks, iterate_blocks
-from hublink.coordinator.matching.compare import find_candidate_pairs
+from hublink.coordinator.matching.compare import compare_blocks, find_candidate_pairs
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 
 
@@ -87,6 +87,17 @@ def test_a_distributed_client_gives_the_same_result(three_partners):
         remote = find_candidate_pairs(matrix, 0.8, tables, client=client)
     for left, right in zip(_columns(local), _columns(remote)):
         assert np.array_equal(left, right)
+
+
+def test_whole_tables_on_a_distributed_client_give_the_same_result(three_partners):
+    distributed = pytest.importorskip("dask.distributed")
+    blocking = BlockingSettings(strategy="lsh", tables=20, bits_per_table=10)
+    local = compare_blocks(three_partners, 0.8, blocking)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+        remote = compare_blocks(three_partners, 0.8, blocking, client=client)
+    for left, right in zip(_columns(local), _columns(remote)):
+        assert np.array_equal(left, right)
+    assert local.comparisons == remote.comparisons
 
 
 def test_threshold_outside_zero_one_is_refused(three_partners):

@@ -10,7 +10,7 @@ import pytest
 
 from hublink.coordinator.matching import MatchSettings, match_partners, workers
 from hublink.coordinator.matching.blocking import BlockingSettings, TableBlocks, iterate_blocks
-from hublink.coordinator.matching.compare import SMALL_BLOCK_SIZE, find_candidate_pairs
+from hublink.coordinator.matching.compare import SMALL_BLOCK_SIZE, compare_blocks, find_candidate_pairs
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 from hublink.coordinator.matching.workers import SharedRowsPool, default_processes
 
@@ -72,18 +72,43 @@ def test_worker_processes_give_the_same_candidates_as_threads(matrix):
     assert threaded.comparisons == parallel.comparisons
 
 
-def test_the_pool_frees_its_shared_memory(matrix):
-    with SharedRowsPool(matrix.rows, 2) as pool:
+def test_the_pool_frees_its_shared_memory_and_keeps_its_processes(matrix):
+    with SharedRowsPool([matrix.rows], 2) as pool:
         name = pool._memory.name
         assert pool.submit(np.sum, None).result() == int(matrix.rows.sum(dtype=np.int64))
+        first_processes = set(pool._executor._processes)
     with pytest.raises(FileNotFoundError):
         shared_memory.SharedMemory(name=name)
+    columns = np.ascontiguousarray(matrix.rows.T)
+    with SharedRowsPool([matrix.rows, columns], 2) as pool:  # the next match: same processes, new arrays
+        assert pool.submit(_shapes).result() == [matrix.rows.shape, columns.shape]
+        assert set(pool._executor._processes) == first_processes
+
+
+def _shapes(*arrays: np.ndarray) -> list[tuple[int, ...]]:
+    return [array.shape for array in arrays]
+
+
+def test_whole_tables_on_worker_processes_give_the_same_candidates_as_threads(matrix):
+    blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=8, max_block_size=40)
+    threaded = compare_blocks(matrix, 0.7, blocking)
+    parallel = compare_blocks(matrix, 0.7, blocking, processes=2, task_comparisons=20_000)
+    for left, right in zip(_columns(threaded), _columns(parallel)):
+        assert np.array_equal(left, right)
+    assert threaded.comparisons == parallel.comparisons
+    assert parallel.split_blocks == threaded.split_blocks > 0
+    assert threaded.candidate_count > 100
 
 
 def test_processes_are_used_only_for_large_matches_on_several_cores(monkeypatch):
+    monkeypatch.setattr(workers, "_executor", None)
     monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert default_processes(workers.PROCESSES_FROM - 1) == 0
     assert default_processes(workers.PROCESSES_FROM) == 2
+    monkeypatch.setattr(workers, "_executor", object())  # running workers: smaller matches use them
+    monkeypatch.setattr(workers, "_executor_processes", 2)
+    assert default_processes(workers.WARM_PROCESSES_FROM) == 2
+    assert default_processes(workers.WARM_PROCESSES_FROM - 1) == 0
     monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert default_processes(10 ** 7) == 0
 
@@ -96,3 +121,14 @@ def test_match_partners_on_worker_processes_gives_the_same_entities(datasets, mo
     parallel = match_partners(datasets, settings)
     assert parallel.groups == threaded.groups
     assert parallel.comparisons == threaded.comparisons
+
+
+def test_match_partners_on_a_real_local_cluster_gives_the_local_entities(datasets):
+    distributed = pytest.importorskip("dask.distributed")
+    settings = MatchSettings(blocking=BlockingSettings(strategy="lsh"))
+    local = match_partners(datasets, settings)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        remote = match_partners(datasets, settings, client=client)
+    assert remote.groups == local.groups
+    assert remote.comparisons == local.comparisons

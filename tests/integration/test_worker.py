@@ -59,7 +59,8 @@ def test_a_killed_worker_s_run_is_recovered_and_links_stay_served(hub):
     assert "matched 27000 records" in coordinator("match").stdout
     before = links(home)
 
-    run_id = int(coordinator("match", "--queue-only").stdout.split()[-1])
+    # --full: with nothing changed an incremental run would compare nothing
+    run_id = int(coordinator("match", "--full", "--queue-only").stdout.split()[-1])
     worker = _worker(home)
     _wait_until(lambda: get_run(home.database, run_id).stage == "comparing")
     listing = coordinator("runs").stdout
@@ -81,7 +82,8 @@ def test_several_workers_share_the_queue(hub):
     home, coordinator = hub
     seed(home, partners=2, records=200)
     coordinator("match")
-    queued = {int(coordinator("match", "--queue-only").stdout.split()[-1]) for _ in range(4)}
+    # full runs, which each rewrite every link (an incremental one would find nothing to change)
+    queued = {int(coordinator("match", "--full", "--queue-only").stdout.split()[-1]) for _ in range(4)}
     workers = [_worker(home) for _ in range(3)]
     outputs = ["".join(worker.communicate(timeout=120)) for worker in workers]
     coordinator("worker", "--once", check=False)

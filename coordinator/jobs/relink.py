@@ -1,0 +1,183 @@
+"""The records a match run works on, read with help from the previous run's state, and the
+incremental path: re-link only the records the changes since that run touched.
+
+A partner whose last committed sync is the one the state recorded has the same records as then:
+its pseudonyms and CLKs come from the state, without reading or unsealing its encodings. The
+others are read from the database and compared with the state record by record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.orm import Session
+
+from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.jobs.history import link_moves, record_moves
+from hublink.coordinator.jobs.match_state import MatchState
+from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link_ids
+from hublink.coordinator.matching.blocking import choose_strategy
+from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
+from hublink.coordinator.matching.records import ClkMatrix
+from hublink.coordinator.outputs.link_ids import assign_partner_link_ids
+from hublink.coordinator.storage.models import Encoding, Link
+from hublink.coordinator.storage.sealed_records import open_clk
+from hublink.coordinator.syncs import last_committed_sync
+
+__all__ = ["CurrentRecords", "Relinked", "load_current", "relink_changes", "worth_relinking", "write_relinked"]
+
+_BATCH = 500
+
+
+@dataclass
+class CurrentRecords:
+    """Every partner's current records, packed as a run packs them, and how they map to the state.
+
+    ``known[i]`` is record i's row in the state by key (-1: new); ``carried[i]`` the same, or -1
+    when its CLK changed too. Both are all -1 without a state.
+    """
+
+    datasets: list[PartnerClks]
+    pseudonyms: list[list[str]]
+    sync_ids: list[str]
+    known: np.ndarray
+    carried: np.ndarray
+
+    def keys(self) -> list[tuple[int, str]]:
+        """Returns (partner_id, pseudonym) of every record, in row order."""
+        return [(dataset.partner_id, pseudonym) for dataset, names in zip(self.datasets, self.pseudonyms)
+                for pseudonym in names]
+
+
+def load_current(home: CoordinatorHome, session: Session, partner_ids: list[int],
+                 state: MatchState | None) -> CurrentRecords:
+    """Given the partners (by id) and the previous run's state if any, returns their current records."""
+    datasets, pseudonyms, sync_ids, known, carried = [], [], [], [], []
+    for partner_id in partner_ids:
+        sync = last_committed_sync(session, partner_id)
+        if sync is None:
+            continue
+        kept = state.partner_rows(partner_id) if state is not None else None
+        index = int(np.flatnonzero(state.partner_ids == partner_id)[0]) if kept is not None else -1
+        if kept is not None and state.sync_ids[index] == sync.id:
+            names = [name.decode() for name in state.pseudonyms[kept].tolist()]
+            clks = state.rows[kept].tobytes()
+            same = np.arange(kept.start, kept.stop, dtype=np.int64)
+            partner_known, partner_carried = same, same
+        else:
+            rows = session.execute(select(Encoding.pseudonym, Encoding.clk)
+                                   .where(Encoding.partner_id == partner_id)
+                                   .order_by(Encoding.pseudonym)).all()
+            names = [pseudonym for pseudonym, _ in rows]
+            clks = b"".join(open_clk(home.sealer, partner_id, pseudonym, clk) for pseudonym, clk in rows)
+            partner_known = partner_carried = np.full(len(names), -1, dtype=np.int64)
+            if kept is not None and names and sync.clk_bytes == state.rows.shape[1]:
+                partner_known, partner_carried = carry_over(
+                    state.pseudonyms[kept].tolist(), state.rows[kept], [name.encode() for name in names],
+                    np.frombuffer(clks, dtype=np.uint8).reshape(len(names), -1))
+                partner_known = np.where(partner_known >= 0, partner_known + kept.start, -1)
+                partner_carried = np.where(partner_carried >= 0, partner_carried + kept.start, -1)
+        if not names:
+            continue
+        datasets.append(PartnerClks(partner_id=partner_id, clks=clks, clk_bytes=sync.clk_bytes))
+        pseudonyms.append(names)
+        sync_ids.append(sync.id)
+        known.append(partner_known)
+        carried.append(partner_carried)
+    empty = np.empty(0, dtype=np.int64)
+    return CurrentRecords(datasets, pseudonyms, sync_ids, np.concatenate(known) if known else empty,
+                          np.concatenate(carried) if carried else empty)
+
+
+def worth_relinking(state: MatchState | None, current: CurrentRecords, settings_text: str,
+                    settings: MatchSettings) -> bool:
+    """Returns whether an incremental run can give a full run's result here and costs less: same
+    settings and blocking strategy as the state's run, and the changed records compared with
+    every record make fewer comparisons than that full run made."""
+    if state is None or state.settings != settings_text or not current.datasets:
+        return False
+    if len({dataset.clk_bytes for dataset in current.datasets} | {state.rows.shape[1]}) != 1:
+        return False
+    record_count = len(current.carried)
+    if choose_strategy(record_count, settings.blocking) != choose_strategy(len(state.rows), settings.blocking):
+        return False
+    changed = int((current.carried < 0).sum())
+    return changed * record_count <= max(state.comparisons, 1)
+
+
+@dataclass
+class Relinked:
+    """An incremental run's outcome: every record's link ID, what moved, and the run's figures."""
+
+    link_ids: list[str]
+    partner_link_ids: list[str]
+    changed_links: dict[tuple[int, str], tuple[str, str]]
+    """Records whose hub-wide or partner link ID is new or different: (hub, partner) IDs to write."""
+    deleted: list[tuple[int, str]]
+    moves: list[tuple[str, str, str, int]]
+    graph: CandidateGraph
+    changed_records: int
+    comparisons: int
+    entity_count: int
+
+
+def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix,
+                   settings: MatchSettings) -> Relinked:
+    """Given the previous run's state, the current records and their packed CLKs, re-links the
+    records the changes touched; every other record keeps its link ID."""
+    keys = current.keys()
+    carried, known = current.carried, current.known
+    changed = np.flatnonzero(carried < 0)
+    result = match_changes(matrix, changed, state.graph, len(state.rows), carried, settings)
+    offsets = matrix.offsets
+    groups = [[keys[int(offsets[dataset]) + record] for dataset, record in group] for group in result.groups]
+    state_link_ids = state.link_ids
+    previous = {keys[row]: state_link_ids[known[row]].decode() for row in result.affected.tolist()
+                if known[row] >= 0}
+    assigned = assign_link_ids(groups, previous)
+    # a previous partner ID of these records was held only by these records (its part lay in
+    # an affected entity), so assigning them alone gives what a full run gives
+    previous_partner = {keys[row]: state.partner_link_ids[known[row]].decode()
+                        for row in result.affected.tolist() if known[row] >= 0}
+    partner_assigned = assign_partner_link_ids(assigned, previous_partner)
+    link_ids, partner_link_ids = [""] * len(keys), [""] * len(keys)
+    unaffected = np.ones(len(keys), dtype=bool)
+    unaffected[result.affected] = False
+    for row in np.flatnonzero(unaffected).tolist():
+        link_ids[row] = state_link_ids[carried[row]].decode()
+        partner_link_ids[row] = state.partner_link_ids[carried[row]].decode()
+    for row in result.affected.tolist():
+        link_ids[row], partner_link_ids[row] = assigned[keys[row]], partner_assigned[keys[row]]
+    changed_links = {key: (link_id, partner_assigned[key]) for key, link_id in assigned.items()
+                     if previous.get(key) != link_id or previous_partner.get(key) != partner_assigned[key]}
+    still_here = np.zeros(len(state.rows), dtype=bool)
+    still_here[known[known >= 0]] = True
+    deleted = [(int(partner_id), name.decode()) for partner_id, name in
+               zip(np.repeat(state.partner_ids, np.diff(state.offsets))[~still_here].tolist(),
+                   state.pseudonyms[~still_here].tolist())]
+    # A previous ID of these records was only ever held by these records, so "existed before"
+    # is "held by one of them before", link_moves' default.
+    moves = link_moves(previous, assigned.items())
+    kept_entities = len(np.unique(state_link_ids[carried[unaffected]])) if unaffected.any() else 0
+    return Relinked(link_ids=link_ids, partner_link_ids=partner_link_ids, changed_links=changed_links, deleted=deleted, moves=moves,
+                    graph=result.graph, changed_records=len(changed) + len(deleted),
+                    comparisons=result.comparisons, entity_count=kept_entities + len(groups))
+
+
+def write_relinked(session: Session, run_id: int, relinked: Relinked) -> None:
+    """Inside the caller's exclusive transaction: deletes the links of deleted records, writes the
+    new and changed ones and the moves; leaves every other link as it is."""
+    for start in range(0, len(relinked.deleted), _BATCH):
+        part = relinked.deleted[start:start + _BATCH]
+        session.execute(delete(Link).where(tuple_(Link.partner_id, Link.pseudonym).in_(part)))
+    changed = list(relinked.changed_links.items())
+    for start in range(0, len(changed), _BATCH):
+        part = changed[start:start + _BATCH]
+        session.execute(delete(Link).where(tuple_(Link.partner_id, Link.pseudonym).in_([key for key, _ in part])))
+        session.execute(Link.__table__.insert(), [
+            {"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
+             "partner_link_id": partner_link_id, "match_run_id": run_id}
+            for (partner_id, pseudonym), (link_id, partner_link_id) in part])
+    record_moves(session, run_id, relinked.moves)
