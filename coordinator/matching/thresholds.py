@@ -267,10 +267,14 @@ def choose_thresholds(candidates: CandidatePairs, floor: float, threshold: float
     across = estimate("across", threshold, None)
     within = estimate("within", within_threshold, across.threshold if across else None)
     if across is None and within is None:
-        fallback = max(floor, 0.5)
-        reason = f"fewer than {MIN_PAIRS} best-match pairs in either stage: the floor or 0.5"
-        return (StageEstimate("across", round(fallback, 4), "too_few_pairs", reason, len(best["across"])),
-                StageEstimate("within", round(fallback, 4), "too_few_pairs", reason, len(best["within"])))
+        # Nothing to fit (a handful of records): halfway from the floor to 1, where no look-alike
+        # of any stage measured reached, and the within-partner stage higher still.
+        halfway = floor + 0.5 * (1 - floor)
+        reason = (f"fewer than {MIN_PAIRS} best-match pairs in either stage: halfway from the "
+                  "floor to 1 (within one partner: a further 20% of the way)")
+        return (StageEstimate("across", round(halfway, 4), "too_few_pairs", reason, len(best["across"])),
+                StageEstimate("within", round(halfway + FLOOR_MARGIN * (1 - halfway), 4),
+                              "too_few_pairs", reason, len(best["within"])))
     if across is None:
         across = StageEstimate("across", within.threshold, "too_few_pairs",
                                f"fewer than {MIN_PAIRS} best-match pairs: the within-partner "
