@@ -3,7 +3,10 @@ a data-sharing project: created, approved by an approver token, published with d
 control, exported as Parquet.
 
 Ends by printing, from the published tables the coordinator serves, the unduplicated youth
-count, the multi-program count and the partner overlap matrix beside the generator's truth.
+count, the multi-program count and the partner overlap matrix beside the generator's truth,
+then writes the project's printable report (HTML, and PDF by headless Chromium when it is
+installed) and prints the dashboard's URL; run in a terminal, it keeps serving the dashboard
+until interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -66,11 +70,21 @@ def main() -> None:
                               str(parquet_path)).stdout.strip())
         published = report_lines(hub.url, dataset)
         exported = _read_csv(export_path)
+        written = hub.coordinator("report", "see-demo", "--out", str(root / "report"), check=False)
 
-    print(f"\npublished tables of project see-demo (k = 11), {len(exported)} exported records, "
-          "beside the truth:")
-    print("\n".join(published))
-    print(f"\ndemo finished in {time.perf_counter() - started:.1f}s; files under {root}")
+        print(f"\npublished tables of project see-demo (k = 11), {len(exported)} exported records, "
+              "beside the truth:")
+        print("\n".join(published))
+        print("\n" + (written.stdout + written.stderr).strip())
+        print(f"\ndemo finished in {time.perf_counter() - started:.1f}s; files under {root}")
+        print(f"dashboard: {hub.url}/projects/see-demo/")
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            print("serving the dashboard until interrupted (Ctrl-C)")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                print("stopped")
 
 
 if __name__ == "__main__":
