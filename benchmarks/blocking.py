@@ -28,7 +28,7 @@ from benchmarks.realistic_clks import RealisticClks, load_realistic_clks  # noqa
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from hublink.coordinator.matching.blocking import BlockingSettings, iterate_blocks  # noqa: E402
 from hublink.coordinator.matching.compare import find_candidate_pairs  # noqa: E402
-from hublink.coordinator.matching.engine import MatchSettings  # noqa: E402
+from hublink.coordinator.matching.engine import MatchSettings, match_partners  # noqa: E402
 from hublink.coordinator.matching.records import ClkMatrix, pack_datasets  # noqa: E402
 from hublink.coordinator.matching.solve import solve_groups  # noqa: E402
 
@@ -110,7 +110,11 @@ def main() -> None:
     n = matrix.record_count
     all_pairs_total = n * (n - 1) // 2
     person = np.concatenate(data.persons)
-    threshold = MatchSettings().threshold
+    # The thresholds a default all-pairs run estimates for this data, fixed for every run below
+    # so that the blocking settings are compared at the same thresholds.
+    across, within = match_partners(data.partner_clks(), MatchSettings(
+        blocking=BlockingSettings(strategy="all_pairs"))).thresholds
+    threshold = round(across, 3)
     defaults = BlockingSettings()
     print(f"{n:,} records of {len(data.names)} partners ({arguments.youth:,} youth generated, seed "
           f"{arguments.seed}); n²/2 = {all_pairs_total:,} pairs; threshold {threshold}; "
@@ -119,7 +123,9 @@ def main() -> None:
     print(f"bits set per CLK: mean {bits_set.mean():.1f} of {matrix.rows.shape[1] * 8} "
           f"({bits_set.mean() / (matrix.rows.shape[1] * 8):.1%})")
 
-    reference = _run("all pairs", matrix, data, MatchSettings(blocking=BlockingSettings(strategy="all_pairs")))
+    fixed = dict(threshold=across, within_threshold=within)
+    reference = _run("all pairs", matrix, data,
+                     MatchSettings(blocking=BlockingSettings(strategy="all_pairs"), **fixed))
     pairs = reference.candidates
     lower, higher = pairs >> 32, pairs & 0xFFFFFFFF
     true_match = person[lower] == person[higher]
@@ -140,7 +146,7 @@ def main() -> None:
               f"{1 - found[borderline].mean():>17.2%} {time.perf_counter() - started:>6.1f}", flush=True)
 
     print("\nengine runs (blocking, comparing, solving) against all pairs:")
-    runs = [reference] + [_run(text, matrix, data, MatchSettings(blocking=_parse_settings(text)))
+    runs = [reference] + [_run(text, matrix, data, MatchSettings(blocking=_parse_settings(text), **fixed))
                           for text in arguments.full.split(",")]
     print(f"  {'setting':>9} {'comparisons':>14} {'share n²/2':>10} {'true missed':>11} {'all missed':>10} "
           f"{'true <' + str(BORDERLINE) + ' missed':>17} {'entities':>8} {'precision':>9} {'recall':>7} {'block s':>7} {'compare s':>9} {'solve s':>7}")

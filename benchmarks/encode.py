@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import copy
 import sys
 import tempfile
 import time
@@ -29,7 +30,9 @@ from clkhash import bloomfilter  # noqa: E402
 from clkhash.clk import generate_clks  # noqa: E402
 from clkhash.schema import from_json_dict  # noqa: E402
 
-from hublink.agent.encode import encode_rows  # noqa: E402
+import numpy as np  # noqa: E402
+
+from hublink.agent.encode import balance_permutation, encode_rows, harden  # noqa: E402
 from hublink.agent.normalise import RawIdentifiers, normalise_record  # noqa: E402
 from hublink.shared.linkage_schema import load_linkage_schema  # noqa: E402
 from hublink.synthetic import PartnerFile, generate_dataset  # noqa: E402
@@ -94,14 +97,26 @@ def main() -> int:
     print(f"{len(rows)} realistic feature rows prepared in {time.perf_counter() - started:.1f}s "
           f"({os.cpu_count()} CPUs{load})")
 
-    clkhash_schema = from_json_dict(schema.document)
+    # clkhash encodes the plain Bloom filter; the schema's balancing and folding (agent.encode's
+    # ``harden``, applied identically at every partner) then follow, as in production.
+    plain = copy.deepcopy(schema.document)
+    plain["clkConfig"]["xor_folds"] = 0
+    clkhash_schema = from_json_dict(plain)
+    permutation = (balance_permutation(BENCHMARK_SECRET, 2 * schema.bloom_filter_bits)
+                   if schema.balanced else None)
+
+    def clkhash_encode() -> bytes:
+        filters = np.unpackbits(np.frombuffer(b"".join(
+            clk.tobytes() for clk in generate_clks(rows, clkhash_schema, BENCHMARK_SECRET,
+                                                   validate=False, max_workers=1)),
+            dtype=np.uint8).reshape(len(rows), -1), axis=1).astype(bool)
+        return np.packbits(harden(filters, permutation, schema.xor_folds), axis=1).tobytes()
+
     runs = {
         f"encode_rows (workers={arguments.workers})":
             lambda: encode_rows(rows, schema, BENCHMARK_SECRET, workers=arguments.workers),
         "encode_rows (workers=1)": lambda: encode_rows(rows, schema, BENCHMARK_SECRET, workers=1),
-        "clkhash generate_clks (max_workers=1)": lambda: b"".join(
-            clk.tobytes() for clk in generate_clks(rows, clkhash_schema, BENCHMARK_SECRET,
-                                                   validate=False, max_workers=1)),
+        "clkhash generate_clks (max_workers=1) + hardening": clkhash_encode,
     }
     seconds: dict[str, float] = {}
     outputs: dict[str, bytes] = {}

@@ -33,6 +33,8 @@ COVERED_ELSEWHERE = {
     "abuse.py": "its small version is tests/integration/test_abuse_load.py",
     "realistic_clks.py": "the CLKs of blocking.py, incremental.py, kernel.py and scale.py",
     "febrl.py": "its febrl3/febrl4 runs are tests/integration/test_linkage_quality.py",
+    "attack.py": "its small version is tests/agent/test_attack.py",
+    "pattern_attack.py": "the attack that attack.py runs",
 }
 
 
