@@ -11,7 +11,7 @@ from clkhash.clk import generate_clks
 from clkhash.schema import from_json_dict
 
 from hublink.agent.encode import balance_permutation, encode_rows, harden
-from hublink.shared.linkage_schema import CURRENT_SCHEMA_ID, LinkageSchema, load_linkage_schema
+from hublink.shared.linkage_schema import HARDENED_SCHEMA_ID, LinkageSchema, load_linkage_schema
 
 SECRET = bytes.fromhex("5a" * 32)
 GIVEN = ["AALIYAH", "KAYLA", "TYRONE", "JOSE", "MARIA", "DESHAWN", "EMMA", "NGUYEN", ""]
@@ -51,19 +51,19 @@ def clkhash_bytes(rows, schema: LinkageSchema) -> bytes:
     return np.packbits(harden(filters, permutation, schema.xor_folds), axis=1).tobytes()
 
 
-@pytest.fixture(scope="module", params=["linkage-v1", CURRENT_SCHEMA_ID])
+@pytest.fixture(scope="module", params=["linkage-v1", HARDENED_SCHEMA_ID])
 def schema(request):
     return load_linkage_schema(request.param)
 
 
-def test_the_current_schema_is_balanced_and_folded():
-    schema = load_linkage_schema()
+def test_the_hardened_schema_is_balanced_and_folded():
+    schema = load_linkage_schema(HARDENED_SCHEMA_ID)
     assert schema.balanced and schema.xor_folds == 1
     assert from_json_dict(schema.document).xor_folds == 1, "clkhash must read the folds"
 
 
 def test_balanced_clks_have_exactly_half_their_bits_set():
-    schema = load_linkage_schema()
+    schema = load_linkage_schema(HARDENED_SCHEMA_ID)
     packed = encode_rows(feature_rows(40), schema, SECRET, workers=1)
     bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8).reshape(40, -1), axis=1)
     # Balancing sets exactly half; folding keeps that on average, not per CLK.
