@@ -29,6 +29,7 @@ if __package__ in (None, ""):
 
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from demo.local_hub import LocalHub  # noqa: E402
+from demo.outputs import write_demo_project  # noqa: E402
 from hublink.synthetic import DEFAULT_PARTNERS, generate_dataset, real_world_partners  # noqa: E402
 
 # Groups with fewer true pairs than this are reported but not held to the recall spread.
@@ -123,7 +124,14 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11,
                     predicted[(setup.name, row["record_key"])] = row["link_id"]
         if any(p.enrollments for p in dataset.partners):
             export = root / "export.csv"
-            hub.coordinator("export", "--out", str(export))
+            project = write_demo_project(hub.root, [p.name for p in dataset.partners])
+            hub.coordinator("project", "create", str(project))
+            approver = hub.coordinator("token", "issue", "--role", "approver", "--label",
+                                       "Community Oversight Board").stdout.strip().splitlines()[-1]
+            (hub.root / "approver.token").write_text(approver + "\n")
+            hub.coordinator("project", "approve", "see-demo", "--token-file",
+                            str(hub.root / "approver.token"))
+            hub.coordinator("export", "--project", "see-demo", "--out", str(export))
             with open(export, newline="", encoding="utf-8") as handle:
                 exported_rows = sum(1 for _ in csv.DictReader(handle))
     truth = {key: record.person_id for key, record in dataset.truth.items() if key in predicted}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from hublink.synthetic.names import AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE
-from hublink.synthetic.partners import DEFAULT_PARTNERS
+from hublink.synthetic.partners import DEFAULT_PARTNERS, real_world_partners
 from hublink.synthetic.places import ZIP_AREAS
 
 __all__ = ["synthetic_declarations"]
@@ -19,7 +19,8 @@ def _category(name: str, values: set[str]) -> str:
 
 def synthetic_declarations() -> str:
     """Returns the text of an attributes.toml declaring the synthetic partners' attributes:
-    race_ethnicity, program and neighbourhood as categories, age_band as age bands."""
+    race_ethnicity, program, neighbourhood and (for real-world files' enrollments) site as
+    categories, start as a month, age_band as age bands."""
     races = {AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE}
     programs: set[str] = set()
     for spec in DEFAULT_PARTNERS:
@@ -30,4 +31,6 @@ def synthetic_declarations() -> str:
         "# Declarations for the synthetic partners (demo, tests, benchmarks).",
         _category("race_ethnicity", races), _category("program", programs),
         _category("neighbourhood", neighbourhoods),
+        _category("site", {site for spec in real_world_partners() for site in spec.sites}),
+        '[attributes.start]\ntype = "month"\n',
         '[attributes.age_band]\ntype = "age_band"\n'])
