@@ -101,6 +101,7 @@ class PageCheck:
 
     def open(self, path: str, name: str, wait_for: str | None = None) -> None:
         """Loads ``path``, waits for the CSS selector ``wait_for``, then checks the page."""
+        self.driver.get("about:blank")  # stops an earlier page's polling before logs are cleared
         self.driver.get_log("browser")
         self.driver.get_log("performance")
         self.driver.get(self.origin + path)

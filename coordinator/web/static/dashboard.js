@@ -35,7 +35,8 @@
 
   function traces(table, rows, free) {
     var hidden = function (row) { return row.value === null ? row.text : ""; };
-    if (free.length === 2 && table.kind === "overlap") {
+    // Two free dimensions: one heatmap trace (a trace per group would cost a redraw each).
+    if (free.length === 2) {
       var xs = [], ys = [];
       rows.forEach(function (row) {
         if (xs.indexOf(row.keys[free[1]]) < 0) { xs.push(row.keys[free[1]]); }
@@ -77,7 +78,7 @@
     var free = freeDimensions(table, choice);
     var layout = {
       margin: {l: 56, r: 16, t: 16, b: 72}, height: 320, barmode: "group",
-      showlegend: free.length >= 2 && table.kind !== "overlap",
+      showlegend: false,
       legend: {orientation: "h", y: -0.3}, font: {family: "system-ui, sans-serif", size: 14},
       xaxis: {type: "category", automargin: true,
               title: {text: free.length ? table.dimensionLabels[free[0]] : ""}},
