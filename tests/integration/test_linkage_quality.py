@@ -31,6 +31,9 @@ def test_synthetic_youth_quality_by_group_and_corruption(tmp_path):
     assert result.recall_spread_points <= 3.0, result.lines()
     assert result.quality.f1 >= 0.96, result.lines()
     assert abs(result.linked_entities - result.true_entities) <= 0.02 * result.true_entities
+    assert abs(result.count_error) <= 0.02, result.lines()
+    assert set(result.by_corruption) == set(CORRUPTION_TYPES)
+    assert all(pairs > 0 for pairs, _ in result.by_corruption.values()), result.lines()
 
 
 def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_exported(tmp_path):
@@ -40,6 +43,3 @@ def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_ex
         assert result.source_rows > result.records and result.exported_rows == result.source_rows
     assert abs(mixed.quality.f1 - clean.quality.f1) <= 0.01, mixed.lines() + clean.lines()
     assert abs(mixed.quality.recall - clean.quality.recall) <= 0.01, mixed.lines() + clean.lines()
-    assert abs(result.count_error) <= 0.02, result.lines()
-    assert set(result.by_corruption) == set(CORRUPTION_TYPES)
-    assert all(pairs > 0 for pairs, _ in result.by_corruption.values()), result.lines()
