@@ -35,7 +35,8 @@ from hublink.coordinator.matching import (BlockingSettings, MatchSettings, assig
                                           match_partners)
 from hublink.coordinator.matching.incremental import CandidateGraph
 from hublink.coordinator.matching.records import ClkMatrix, pack_datasets
-from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_scoped_link_id
+from hublink.coordinator.outputs.link_ids import (assign_partner_link_ids, partner_scoped_link_id,
+                                                   parts_of_partners)
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.models import Link, MatchRun, Partner, Project, utc_now
@@ -126,7 +127,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
     wrote the current links touched are re-linked, when that run left its state and the settings
     are the same (see ``jobs.relink``); the result is a full run's (docs/matching.md)."""
     run_id, started = claimed.run_id, time.perf_counter()
-    settings = settings_from_values(claimed.settings)
+    settings = operator_settings = settings_from_values(claimed.settings)
     settings_text = settings_key(settings)
     record_event(home.database, "operator", "match_start", run=run_id, attempt=claimed.attempt)
     try:
@@ -141,13 +142,14 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
         if incremental:
             lease.report(f"re-linking {int((current.carried < 0).sum()):,} new or changed records of "
                          f"{matrix.record_count:,}")
-            relinked = relink_changes(state, current, matrix, settings)
+            relinked = relink_changes(state, current, matrix, settings, operator_settings)
             figures = (matrix.record_count, relinked.entity_count, relinked.comparisons)
         else:
             result = match_partners(current.datasets, settings, client=client, progress=lease.report)
             figures = (result.record_count, result.entity_count, result.comparisons)
             review = result.review
             groups = [[keys[int(matrix.offsets[d]) + r] for d, r in group] for group in result.groups]
+            parts = parts_of_partners(current.datasets, current.pseudonyms, operator_settings)
         lease.set_stage("writing")
         # Exclusive: two runs finishing together must not interleave their reads of the
         # previous link IDs and their replacements of the table.
@@ -168,7 +170,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                     previous_partner[(partner_id, pseudonym)] = partner_link_id or \
                         partner_scoped_link_id(scope_key, partner_id, link_id)
                 assigned = assign_link_ids(groups, previous)
-                partner_assigned = assign_partner_link_ids(assigned, previous_partner)
+                partner_assigned = assign_partner_link_ids(parts, previous_partner)
                 session.execute(delete(Link))
                 rows = [{"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
                          "partner_link_id": partner_assigned[(partner_id, pseudonym)],

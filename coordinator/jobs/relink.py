@@ -21,7 +21,7 @@ from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link
 from hublink.coordinator.matching.blocking import choose_strategy
 from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
 from hublink.coordinator.matching.records import ClkMatrix
-from hublink.coordinator.outputs.link_ids import assign_partner_link_ids
+from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, parts_of_partners
 from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
 from hublink.coordinator.syncs import last_committed_sync
@@ -123,10 +123,25 @@ class Relinked:
     entity_count: int
 
 
+def _changed_partners(state: MatchState, current: CurrentRecords) -> set[int]:
+    """Returns the partners whose records (pseudonyms and CLKs) are not all as in the state."""
+    changed, start = set(), 0
+    for dataset in current.datasets:
+        stop = start + dataset.record_count
+        kept = state.partner_rows(dataset.partner_id)
+        if kept is None or kept.stop - kept.start != stop - start or (current.carried[start:stop] < 0).any():
+            changed.add(dataset.partner_id)
+        start = stop
+    return changed
+
+
 def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix,
-                   settings: MatchSettings) -> Relinked:
-    """Given the previous run's state, the current records and their packed CLKs, re-links the
-    records the changes touched; every other record keeps its link ID."""
+                   settings: MatchSettings, partner_settings: MatchSettings | None = None) -> Relinked:
+    """Given the previous run's state, the current records, their packed CLKs, the run's
+    settings and the operator's (for partner parts, ``outputs.link_ids``), re-links the records
+    the changes touched; every other record keeps its link ID. Partner link IDs: a partner
+    whose records are as in the state keeps its own; another's parts are made anew from its
+    own records, as a full run makes them."""
     keys = current.keys()
     carried, known = current.carried, current.known
     changed = np.flatnonzero(carried < 0)
@@ -137,21 +152,31 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     previous = {keys[row]: state_link_ids[known[row]].decode() for row in result.affected.tolist()
                 if known[row] >= 0}
     assigned = assign_link_ids(groups, previous)
-    # a previous partner ID of these records was held only by these records (its part lay in
-    # an affected entity), so assigning them alone gives what a full run gives
-    previous_partner = {keys[row]: state.partner_link_ids[known[row]].decode()
-                        for row in result.affected.tolist() if known[row] >= 0}
-    partner_assigned = assign_partner_link_ids(assigned, previous_partner)
+    changed_partners = _changed_partners(state, current)
+    partner_assigned = assign_partner_link_ids(
+        parts_of_partners(current.datasets, current.pseudonyms, partner_settings or settings,
+                          only=changed_partners),
+        {keys[row]: state.partner_link_ids[known[row]].decode() for row in np.flatnonzero(known >= 0).tolist()})
     link_ids, partner_link_ids = [""] * len(keys), [""] * len(keys)
     unaffected = np.ones(len(keys), dtype=bool)
     unaffected[result.affected] = False
     for row in np.flatnonzero(unaffected).tolist():
         link_ids[row] = state_link_ids[carried[row]].decode()
-        partner_link_ids[row] = state.partner_link_ids[carried[row]].decode()
     for row in result.affected.tolist():
-        link_ids[row], partner_link_ids[row] = assigned[keys[row]], partner_assigned[keys[row]]
-    changed_links = {key: (link_id, partner_assigned[key]) for key, link_id in assigned.items()
-                     if previous.get(key) != link_id or previous_partner.get(key) != partner_assigned[key]}
+        link_ids[row] = assigned[keys[row]]
+    touched = ~unaffected
+    for row, key in enumerate(keys):
+        if key[0] in changed_partners:
+            partner_link_ids[row] = partner_assigned[key]
+            touched[row] = True
+        else:  # all its records carried over
+            partner_link_ids[row] = state.partner_link_ids[carried[row]].decode()
+    changed_links = {}
+    for row in np.flatnonzero(touched).tolist():
+        before = int(known[row])
+        if (before < 0 or state_link_ids[before].decode() != link_ids[row]
+                or state.partner_link_ids[before].decode() != partner_link_ids[row]):
+            changed_links[keys[row]] = (link_ids[row], partner_link_ids[row])
     still_here = np.zeros(len(state.rows), dtype=bool)
     still_here[known[known >= 0]] = True
     deleted = [(int(partner_id), name.decode()) for partner_id, name in

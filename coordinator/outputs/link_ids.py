@@ -1,12 +1,16 @@
-"""Which link ID a reader sees: hub-wide, or one per partner that follows its records only.
+"""Which link ID a reader sees: hub-wide, or one per partner that follows its own records only.
 
 In partner scope a partner must not learn from its link file whether a youth is known to
-another partner. So a partner's link ID is not derived from the hub-wide entity (whose ID
-may change when another partner's records join it) but from the partner's own records in
-that entity (its *part* of the entity), with the same stability rule as hub-wide IDs: a
-part keeps the partner ID most of its records had before. The ID therefore changes only
-when the partner's own part changes (its records merge or split), never because another
-partner's records joined or left the entity.
+another partner. A partner's link IDs therefore come from its *parts*: its own records grouped
+on within-partner evidence alone, by the matching engine run on that partner's records only
+(its own candidate floor, blocking and thresholds; the operator's fixed thresholds where set).
+Two of its records share a part only when they match each other (directly or through the
+partner's own records), never through another partner's record (A1 ~ B1 ~ A2), and no
+estimate involves another partner's data. So a partner's parts, and hence its link IDs, are
+a function of its own records and the match settings: another partner's records joining,
+leaving or bridging its entities change nothing it can see. Each part keeps the partner ID
+most of its records had before (``assign_link_ids``), so an ID changes only when the part
+changes (its own records merge or split).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from hublink.coordinator.matching import RecordRef, assign_link_ids
+from hublink.coordinator.matching import (MatchSettings, PartnerClks, RecordRef, assign_link_ids,
+                                          match_partners)
 
-__all__ = ["partner_scoped_link_id", "assign_partner_link_ids"]
+__all__ = ["partner_scoped_link_id", "partner_parts", "parts_of_partners", "assign_partner_link_ids"]
 
 
 def partner_scoped_link_id(key: bytes, partner_id: int, hub_link_id: str) -> str:
@@ -29,12 +34,32 @@ def partner_scoped_link_id(key: bytes, partner_id: int, hub_link_id: str) -> str
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def assign_partner_link_ids(hub_ids: Mapping[RecordRef, str],
+def partner_parts(dataset: PartnerClks, pseudonyms: Sequence[str],
+                  settings: MatchSettings) -> list[list[RecordRef]]:
+    """Given one partner's CLKs, their pseudonyms in the same order and the operator's match
+    settings (never thresholds estimated from other partners' data), returns the partner's
+    parts, covering each of its records once. Depends on nothing but these arguments."""
+    if len(pseudonyms) != dataset.record_count:
+        raise ValueError("one pseudonym per CLK is needed")
+    if dataset.record_count < 2:
+        return [[(dataset.partner_id, pseudonym)] for pseudonym in pseudonyms]
+    groups = match_partners([dataset], settings).groups
+    return [[(dataset.partner_id, pseudonyms[record]) for _, record in group] for group in groups]
+
+
+def parts_of_partners(datasets: Sequence[PartnerClks], pseudonyms: Sequence[Sequence[str]],
+                      settings: MatchSettings, only: set[int] | None = None) -> list[list[RecordRef]]:
+    """Returns the parts (``partner_parts``) of every partner in ``datasets`` (of those whose
+    id is in ``only``, when given), one partner at a time."""
+    return [part for dataset, names in zip(datasets, pseudonyms)
+            if only is None or dataset.partner_id in only
+            for part in partner_parts(dataset, names, settings)]
+
+
+def assign_partner_link_ids(parts: Sequence[Sequence[RecordRef]],
                             previous: Mapping[RecordRef, str]) -> dict[RecordRef, str]:
-    """Given this run's hub-wide link ID of every record and the partner link ID each record
-    had before, returns every record's partner link ID: one per partner part of an entity,
-    kept from the previous run by the majority of the part's records (``assign_link_ids``)."""
-    parts: dict[tuple[int, str], list[RecordRef]] = {}
-    for record, hub_id in hub_ids.items():
-        parts.setdefault((record[0], hub_id), []).append(record)
-    return assign_link_ids(list(parts.values()), previous)
+    """Given partners' parts (``partner_parts``) and the partner link ID each record had
+    before, returns the partner link ID of every record in ``parts``: one per part, kept by the
+    majority of its records. ``previous`` may hold other partners' records too: their IDs are
+    never reused, and parts of different partners never share an ID."""
+    return assign_link_ids(parts, previous)

@@ -7,40 +7,69 @@ import pytest
 from sqlalchemy import select
 
 from hublink.coordinator.jobs.match_run import run_match
-from hublink.coordinator.matching import assign_link_ids
+from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
 from hublink.coordinator.outputs.export import export_linked_dataset
-from hublink.coordinator.outputs.link_ids import assign_partner_link_ids
+from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_parts
 from hublink.coordinator.registry import add_partner
 from hublink.coordinator.storage.models import RecordAttributes
 from hublink.coordinator.storage.rekey import rotate_data_key
 from hublink.coordinator.storage.sealing import SealingError
+from tests.crafted_clks import chain, dice, random_clks
 from tests.project_files import approved_project
 from tests.helpers import make_chunk, make_start
 
-A1, A2, B1, B2 = (1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")
+CLK_BYTES = 128
+BRIDGE = chain(4, CLK_BYTES, seed=3)  # A1 ~ B1 ~ B2 ~ A2: one youth, two records at each partner
+TWINS = chain(2, CLK_BYTES, seed=4, step=0.05)  # two records of one youth at partner 1 alone
 
 
-def run(groups, previous_hub, previous_partner):
-    hub = assign_link_ids(groups, previous_hub)
-    return hub, assign_partner_link_ids(hub, previous_partner)
+def partner(partner_id: int, clks: list[bytes]) -> tuple[PartnerClks, list[str]]:
+    return (PartnerClks(partner_id=partner_id, clks=b"".join(clks), clk_bytes=CLK_BYTES),
+            [f"{partner_id}-{index:03d}" for index in range(len(clks))])
 
 
-def test_a_partner_id_does_not_change_when_another_partners_records_join():
-    hub1, partner1 = run([[A1], [B1, B2]], {}, {})
-    hub2, partner2 = run([[A1, B1, B2]], hub1, partner1)  # A1's youth is known to partner 2
-    assert hub2[A1] != hub1[A1]  # the hub-wide entity kept partner 2's ID...
-    assert partner2[A1] == partner1[A1]  # ...but partner 1 sees nothing change
-    hub3, partner3 = run([[A1], [B1, B2]], hub2, partner2)  # and when they part again
-    assert partner3[A1] == partner1[A1]
+def ids_of(parts, previous=None):
+    return assign_partner_link_ids(parts, previous or {})
+
+
+A_CLKS = [BRIDGE[0], BRIDGE[3], *TWINS, *random_clks(30, CLK_BYTES, seed=5)]
+A, A_NAMES = partner(1, A_CLKS)
+
+
+def test_a_partners_parts_hold_its_own_evidence_only():
+    assert dice(BRIDGE[0], BRIDGE[3]) < 0.8 < min(dice(BRIDGE[0], BRIDGE[1]), dice(BRIDGE[2], BRIDGE[3]))
+    b, _ = partner(2, [BRIDGE[1], BRIDGE[2], *random_clks(30, CLK_BYTES, seed=6)])
+    hub = match_partners([A, b]).groups
+    assert any({(0, 0), (0, 1)} <= set(group) for group in hub)  # the hub joins A1 and A2 through B
+    parts = {frozenset(part) for part in partner_parts(A, A_NAMES, MatchSettings())}
+    assert frozenset({(1, "1-000")}) in parts and frozenset({(1, "1-001")}) in parts
+    assert frozenset({(1, "1-002"), (1, "1-003")}) in parts  # its own duplicates still merge
+    assert sum(len(part) for part in parts) == len(A_NAMES)
+
+
+def test_a_partners_ids_do_not_depend_on_other_partners_records():
+    first = ids_of(partner_parts(A, A_NAMES, MatchSettings()))
+    for b_clks in ([], [BRIDGE[1], BRIDGE[2]], [BRIDGE[1]] * 3 + random_clks(60, CLK_BYTES, seed=7)):
+        b, b_names = partner(2, b_clks)
+        previous = {**first, **{(2, name): f"b-{name}" for name in b_names}}
+        parts = partner_parts(A, A_NAMES, MatchSettings())
+        if b_clks:
+            parts += partner_parts(b, b_names, MatchSettings())
+        again = ids_of(parts, previous)
+        assert {key: again[key] for key in first} == first
+        assert set(again[(2, name)] for name in b_names).isdisjoint(first.values())
 
 
 def test_a_partner_id_changes_only_through_the_partners_own_records():
-    hub1, partner1 = run([[A1], [A2], [B1]], {}, {})
-    hub2, partner2 = run([[A1, A2, B1]], hub1, partner1)  # its own two records merge
-    assert partner2[A1] == partner2[A2]
-    assert partner2[A1] in (partner1[A1], partner1[A2])
-    assert partner2[B1] == partner1[B1]
-    assert len({partner2[A1], partner2[B1]}) == 2  # partners never share an ID
+    first = ids_of(partner_parts(A, A_NAMES, MatchSettings()))
+    a1_again = chain(2, CLK_BYTES, seed=8, step=0.05)
+    clks = [a1_again[0], *A_CLKS[1:3], random_clks(1, CLK_BYTES, seed=9)[0], *A_CLKS[4:], a1_again[1]]
+    changed, names = partner(1, clks)  # record 0 gains a duplicate (1-034); 1-003 leaves its twin
+    second = ids_of(partner_parts(changed, names, MatchSettings()), first)
+    assert second[(1, "1-000")] == second[(1, "1-034")] == first[(1, "1-000")]
+    assert second[(1, "1-002")] == first[(1, "1-002")] != second[(1, "1-003")]
+    unchanged = [key for key in first if key[1] not in ("1-000", "1-003")]
+    assert {key: second[key] for key in unchanged} == {key: first[key] for key in unchanged}
 
 
 def sync(client, auth, records, names=("program",), seed=0):
