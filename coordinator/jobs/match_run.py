@@ -13,8 +13,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,13 +26,13 @@ from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.history import link_moves, record_moves
 from hublink.coordinator.jobs.match_state import MatchState, load_state, save_state, settings_key
 from hublink.coordinator.jobs.carried_thresholds import carried_thresholds
-from hublink.coordinator.jobs.queue import (ClaimedRun, RunCancelled, RunLost, Superseded, claim_run,
+from hublink.coordinator.jobs.queue import (DEFAULT_LEASE_SECONDS, ClaimedRun, RunCancelled, RunLost, Superseded, claim_run,
                                             enqueue_run, take_for_writing)
 from hublink.coordinator.jobs.relink import (CurrentRecords, load_current, relink_changes,
                                              worth_relinking, write_relinked)
-from hublink.coordinator.matching import (BlockingSettings, MatchSettings, assign_link_ids,
-                                          match_partners)
+from hublink.coordinator.matching import MatchSettings, assign_link_ids, match_partners
 from hublink.coordinator.matching.incremental import CandidateGraph
+from hublink.coordinator.matching.progress import Progress, ProgressCallback
 from hublink.coordinator.matching.records import ClkMatrix, pack_datasets
 from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_scoped_link_id
 from hublink.coordinator.registry import get_project
@@ -41,13 +40,11 @@ from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.models import Link, MatchRun, Partner, Project, utc_now
 from hublink.coordinator.syncs import last_committed_sync
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "settings_values",
-           "worker_name"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "worker_name"]
 
 log = logging.getLogger(__name__)
 
 _INSERT_BATCH = 10_000
-DEFAULT_LEASE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
     wrote the current links touched are re-linked, when that run left its state and the settings
     are the same (see ``jobs.relink``); the result is a full run's (docs/matching.md)."""
     run_id, started = claimed.run_id, time.perf_counter()
-    settings = settings_from_values(claimed.settings)
+    settings = MatchSettings.from_dict(claimed.settings)
     settings_text = settings_key(settings)
     record_event(home.database, "operator", "match_start", run=run_id, attempt=claimed.attempt)
     try:
@@ -139,8 +136,8 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             settings, review = carried_thresholds(home, state.run_id, settings)
             incremental = review is not None
         if incremental:
-            lease.report(f"re-linking {int((current.carried < 0).sum()):,} new or changed records of "
-                         f"{matrix.record_count:,}")
+            lease.report(Progress("relinking", 0, None, f"re-linking {int((current.carried < 0).sum()):,} "
+                                  f"new or changed records of {matrix.record_count:,}"))
             relinked = relink_changes(state, current, matrix, settings)
             figures = (matrix.record_count, relinked.entity_count, relinked.comparisons)
         else:
@@ -216,32 +213,14 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                         stage_seconds={} if incremental else dict(result.stage_seconds))
 
 
-def settings_values(settings: MatchSettings | None) -> dict[str, Any]:
-    """Returns the settings that differ from the defaults, as stored on a queued run."""
-    if settings is None:
-        return {}
-    defaults = MatchSettings()
-    return {field.name: (asdict(value) if field.name == "blocking" else value)
-            for field in fields(MatchSettings)
-            if (value := getattr(settings, field.name)) != getattr(defaults, field.name)}
-
-
-def settings_from_values(values: dict[str, Any]) -> MatchSettings:
-    """The inverse of ``settings_values``."""
-    values = dict(values)
-    if "blocking" in values:
-        values["blocking"] = BlockingSettings(**values["blocking"])
-    return MatchSettings(**values)
-
-
 def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, client: Any = None,
-              progress: Callable[[str], None] | None = None,
+              progress: ProgressCallback | None = None,
               lease_seconds: float = DEFAULT_LEASE_SECONDS, full: bool = False) -> MatchSummary:
     """Queues a run (``full``: match every record again, never incrementally) and runs it here
     and now, holding its lease like a worker would; returns the run's figures. Raises as
     ``execute_run`` does."""
     get_project(home.database)
-    run_id = enqueue_run(home.database, settings_values(settings), full=full)
+    run_id = enqueue_run(home.database, settings, full=full)
     claimed = claim_run(home.database, worker_name(), lease_seconds, run_id=run_id)
     if claimed is None:
         raise Conflict(f"match run {run_id} was taken by a worker or cancelled")
