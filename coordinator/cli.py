@@ -117,7 +117,7 @@ def rotate_data_key_command(context: click.Context) -> None:
 @_edge
 def rotate_key(context: click.Context, fingerprint: str) -> None:
     """Accept syncs under a new linkage secret; matching resumes once every partner re-synced."""
-    from hublink.coordinator.registry import announce_key_rotation
+    from hublink.coordinator.linkage_secret import announce_key_rotation
     announce_key_rotation(open_home(context).database, fingerprint.strip().lower())
     click.echo("key rotation announced: each partner's next sync re-encodes everything under the "
                "new secret; `match` refuses mixed secrets until all have synced")

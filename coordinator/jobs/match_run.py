@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hublink.coordinator.errors import Conflict
 from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.linkage_secret import check_one_secret
 from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.history import link_moves, record_moves
 from hublink.coordinator.jobs.match_state import MatchState, load_state, save_state, settings_key
@@ -37,8 +38,7 @@ from hublink.coordinator.matching.records import ClkMatrix, pack_datasets
 from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, partner_scoped_link_id
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.models import Link, MatchRun, Partner, Project, utc_now
-from hublink.coordinator.syncs import last_committed_sync
+from hublink.coordinator.storage.models import Link, MatchRun, Partner, utc_now
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "worker_name"]
 
@@ -60,22 +60,6 @@ class MatchSummary:
     """Incremental runs: records added, changed or deleted since the previous run."""
 
 
-def _check_one_secret(session: Session) -> None:
-    """Refuses to compare CLKs made under different secrets; ends a finished key rotation."""
-    by_fingerprint: dict[str, list[str]] = {}
-    for partner in session.scalars(select(Partner).order_by(Partner.name)):
-        sync = last_committed_sync(session, partner.id)
-        if sync is not None:
-            by_fingerprint.setdefault(sync.fingerprint, []).append(partner.name)
-    project = session.get(Project, 1, with_for_update=True)
-    if len(by_fingerprint) > 1:
-        behind = by_fingerprint.get(project.fingerprint, [])
-        raise Conflict("a key rotation is under way: these partners have not yet synced under "
-                       "the new secret", details=behind)
-    if by_fingerprint and project.next_fingerprint in by_fingerprint:
-        project.fingerprint, project.next_fingerprint = project.next_fingerprint, None
-
-
 def _last_written_run(session: Session) -> int | None:
     return session.scalar(select(MatchRun.id).where(MatchRun.status == "succeeded")
                           .order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1))
@@ -85,7 +69,7 @@ def _load(home: CoordinatorHome, full: bool, settings_text: str) -> tuple[Curren
     """Returns every partner's current records and, unless ``full``, the state of the run that
     wrote the current links (None when there is none to use)."""
     with home.database.session() as session:
-        _check_one_secret(session)
+        check_one_secret(session)
         base = None if full else _last_written_run(session)
         state = load_state(home, base)
         if state is not None and state.settings != settings_text:
