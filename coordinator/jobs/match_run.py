@@ -27,8 +27,9 @@ from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.history import link_moves, record_moves
 from hublink.coordinator.jobs.match_state import MatchState, load_state, save_state, settings_key
 from hublink.coordinator.jobs.carried_thresholds import carried_thresholds
-from hublink.coordinator.jobs.queue import (DEFAULT_LEASE_SECONDS, ClaimedRun, RunCancelled, RunLost, Superseded, claim_run,
-                                            enqueue_run, take_for_writing)
+from hublink.coordinator.jobs.queue import (DEFAULT_LEASE_SECONDS, ClaimedRun, RunCancelled,
+                                            RunLost, Superseded, claim_run, enqueue_run,
+                                            take_for_writing)
 from hublink.coordinator.jobs.relink import (CurrentRecords, load_current, relink_changes,
                                              worth_relinking, write_relinked)
 from hublink.coordinator.matching import MatchSettings, assign_link_ids, match_partners

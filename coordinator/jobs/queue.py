@@ -24,9 +24,10 @@ from hublink.shared.errors import HublinkError
 if TYPE_CHECKING:  # the matching engine is imported only where a run is queued or run
     from hublink.coordinator.matching.engine import MatchSettings
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "DEFAULT_POLL_SECONDS", "FINISHED", "MAX_ATTEMPTS", "ClaimedRun", "RunCancelled", "RunLost", "Superseded",
-           "claim_run", "enqueue_run", "get_run", "list_runs", "recover_expired_runs", "renew_lease",
-           "request_cancel", "take_for_writing"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "DEFAULT_POLL_SECONDS", "FINISHED", "MAX_ATTEMPTS",
+           "ClaimedRun", "RunCancelled", "RunLost", "Superseded", "claim_run", "enqueue_run",
+           "get_run", "list_runs", "recover_expired_runs", "renew_lease", "request_cancel",
+           "take_for_writing"]
 
 MAX_ATTEMPTS = 2
 DEFAULT_LEASE_SECONDS = 60.0
