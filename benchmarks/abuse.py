@@ -15,8 +15,8 @@ memory (resident set of gunicorn and its workers). Results: ``benchmarks/RESULTS
 
 from __future__ import annotations
 
-import argparse
 import collections
+import functools
 import json
 import secrets
 import subprocess
@@ -36,8 +36,8 @@ from sqlalchemy import func, select
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.load import (LoadResult, fresh_postgresql_database, percentile,  # noqa: E402
-                             report, run_load)
+from benchmarks.load import (LoadResult, backend_database, load_arguments,  # noqa: E402
+                             load_sizes, percentile, report, run_load)
 from hublink.coordinator.registry import add_partner  # noqa: E402
 from hublink.coordinator.storage import Database  # noqa: E402
 from hublink.coordinator.storage.models import AuditEvent  # noqa: E402
@@ -214,25 +214,11 @@ def abuse_report(result: AbuseResult, **sizes: object) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agents", type=int, default=80)
-    parser.add_argument("--records", type=int, default=500)
-    parser.add_argument("--chunks", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=4)
+    parser = load_arguments(__doc__.splitlines()[0])
     parser.add_argument("--flooders", type=int, default=4)
-    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     options = parser.parse_args()
-    sizes = dict(agents=options.agents, records=options.records, chunks=options.chunks,
-                 workers=options.workers)
-
-    @contextmanager
-    def database_url(home: Path) -> Iterator[str]:
-        home.mkdir(parents=True, exist_ok=True)
-        if options.backend == "sqlite":
-            yield f"sqlite:///{home / 'hublink.db'}"
-        else:
-            with fresh_postgresql_database() as url:
-                yield url
+    sizes = load_sizes(options)
+    database_url = functools.partial(backend_database, options.backend)
 
     with tempfile.TemporaryDirectory(prefix="hublink-abuse-") as folder:
         result = run_abuse(Path(folder), database_url, flooders=options.flooders, **sizes)

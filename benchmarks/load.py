@@ -241,23 +241,42 @@ def report(result: LoadResult, *, agents: int, records: int, chunks: int, worker
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def load_arguments(description: str) -> argparse.ArgumentParser:
+    """Returns a parser of the options every load benchmark takes (this one and ``abuse.py``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--agents", type=int, default=80)
     parser.add_argument("--records", type=int, default=500)
     parser.add_argument("--chunks", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
-    options = parser.parse_args()
-    sizes = dict(agents=options.agents, records=options.records, chunks=options.chunks,
-                 workers=options.workers)
+    return parser
+
+
+def load_sizes(options: argparse.Namespace) -> dict[str, int]:
+    """Returns the sizes ``run_load`` takes, from ``load_arguments``' options."""
+    return dict(agents=options.agents, records=options.records, chunks=options.chunks,
+                workers=options.workers)
+
+
+@contextmanager
+def backend_database(backend: str, home: Path) -> Iterator[str]:
+    """Yields the URL of a fresh database: SQLite in ``home``, or a new PostgreSQL database
+    (see ``fresh_postgresql_database``)."""
+    home.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        yield f"sqlite:///{home / 'hublink.db'}"
+    else:
+        with fresh_postgresql_database() as url:
+            yield url
+
+
+def main() -> int:
+    options = load_arguments(__doc__.splitlines()[0]).parse_args()
+    sizes = load_sizes(options)
     with tempfile.TemporaryDirectory(prefix="hublink-load-") as folder:
         home = Path(folder)
-        if options.backend == "sqlite":
-            result = run_load(home, f"sqlite:///{home / 'hublink.db'}", **sizes)
-        else:
-            with fresh_postgresql_database() as url:
-                result = run_load(home, url, **sizes)
+        with backend_database(options.backend, home) as url:
+            result = run_load(home, url, **sizes)
     print(report(result, backend=options.backend, **sizes))
     for problem in (result.errors + result.miscounted())[:20]:
         print("problem:", problem)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.storage.models import Encoding, Partner
-from hublink.coordinator.syncs import last_committed_sync
+from hublink.coordinator.linkage_secret import last_committed_sync
 from hublink.shared.partner_view import PartnerView, PseudonymDigest
 
 __all__ = ["partner_view"]

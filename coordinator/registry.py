@@ -13,8 +13,7 @@ from hublink.coordinator.tokens import hash_token, issue_token
 from sqlalchemy import func, select
 
 __all__ = ["LINK_SCOPES", "PartnerInfo", "init_project", "get_project", "add_partner",
-           "list_partners", "rename_partner", "set_partner_disabled", "hash_token",
-           "announce_key_rotation"]
+           "list_partners", "rename_partner", "set_partner_disabled", "hash_token"]
 
 LINK_SCOPES = ("partner", "hub")
 _PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}")
@@ -84,7 +83,7 @@ class PartnerInfo:
 
 def list_partners(database: Database) -> list[PartnerInfo]:
     """Returns every partner by name, with its usable tokens and its last committed sync."""
-    from hublink.coordinator.syncs import last_committed_sync  # syncs imports this module
+    from hublink.coordinator.linkage_secret import last_committed_sync  # it imports this module
     get_project(database)
     now = utc_now()
     with database.session() as session:
@@ -136,17 +135,3 @@ def set_partner_disabled(database: Database, name: str, disabled: bool) -> bool:
                      partner=name)
     return changed
 
-
-def announce_key_rotation(database: Database, fingerprint: str) -> None:
-    """Accepts syncs under a new linkage secret, identified by its fingerprint (from the key
-    custodian's `hublink-agent fingerprint`); the new secret becomes the project's once every
-    partner has synced under it. Raises Conflict for a malformed or current fingerprint."""
-    if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
-        raise Conflict("a fingerprint is 64 lower-case hexadecimal characters")
-    get_project(database)
-    with database.session() as session:
-        project = session.get(Project, 1)
-        if project.fingerprint == fingerprint:
-            raise Conflict("that fingerprint is already the project's")
-        project.next_fingerprint = fingerprint
-    record_event(database, "operator", "key_rotation_announced")

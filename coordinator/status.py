@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage.models import Link, MatchRun, Partner
-from hublink.coordinator.syncs import last_committed_sync
+from hublink.coordinator.linkage_secret import last_committed_sync
 
 __all__ = ["partner_status", "hub_status"]
 

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from hublink.coordinator.attribute_declarations import load_declarations
 from hublink.coordinator.errors import Conflict, NotFound
 from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.linkage_secret import (adopt_first_fingerprint, check_sync_fingerprint,
+                                                last_committed_sync)
 from hublink.coordinator.service_limits import QuotaExceeded, ServiceLimits, SyncTooLarge
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
@@ -32,13 +34,13 @@ from hublink.coordinator.storage.models import (Encoding, Partner, Project, Reco
                                                 SyncChunk, utc_now)
 from hublink.shared.attribute_types import undeclared_problems, value_problems
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH
-from hublink.shared.errors import FingerprintMismatch, InvalidPackage
+from hublink.shared.errors import InvalidPackage
 from hublink.shared.linkage_schema import SchemaRefused, load_linkage_schema
 from hublink.shared.pii_firewall import QuasiIdentifierTally
 from hublink.shared.sync_protocol import SyncChunk as WireChunk
 from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS, SyncCommit, SyncStart
 
-__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync", "last_committed_sync",
+__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync",
            "chunk_body_limit", "collect_abandoned_syncs"]
 
 _INSERT_BATCH = 5_000
@@ -55,25 +57,6 @@ def _check_schema(start: SyncStart) -> None:
     if start.clk_bytes != schema.clk_bytes:
         raise InvalidPackage(f"schema {schema.schema_id} makes {schema.clk_bytes}-byte CLKs, "
                              f"the sync announces {start.clk_bytes}")
-
-
-def _check_fingerprint(project: Project, start: SyncStart) -> None:
-    if project.fingerprint in (None, start.fingerprint):
-        return
-    if project.next_fingerprint == start.fingerprint:
-        if start.mode != "full":
-            raise Conflict("during a key rotation the first sync under the new secret must be full")
-        return
-    raise FingerprintMismatch(
-        "this sync was encoded with a different linkage schema or secret than the project's: "
-        "check linkage.secret_file holds the hub's current secret")
-
-
-def last_committed_sync(session: Session, partner_id: int) -> Sync | None:
-    """Returns the partner's most recent committed sync, or None."""
-    return session.scalars(select(Sync).where(Sync.partner_id == partner_id,
-                                              Sync.status == "committed")
-                           .order_by(Sync.committed_at.desc()).limit(1)).first()
 
 
 def _owned_sync(session: Session, partner: Partner, sync_id: str) -> Sync:
@@ -109,7 +92,7 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
     collect_abandoned_syncs(home, limits)
     with home.database.session() as session:
         project = session.get(Project, 1)
-        _check_fingerprint(project, start)
+        check_sync_fingerprint(project, start.fingerprint, start.mode)
         existing = session.get(Sync, start.sync_id)
         if existing is not None:
             same = (existing.partner_id, existing.mode, existing.base_sync_id, existing.fingerprint,
@@ -359,9 +342,7 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                            details=["count_mismatch"])
         if sync.mode == "full":  # a full sync replaces: everything before goes, everything sent comes
             totals = [record_count, 0, before]
-        project = session.get(Project, 1, with_for_update=True)
-        if project.fingerprint is None:
-            project.schema_id, project.fingerprint = sync.schema_id, sync.fingerprint
+        adopt_first_fingerprint(session.get(Project, 1, with_for_update=True), sync)
         sync.status, sync.committed_at, sync.record_count = "committed", utc_now(), record_count
         sync.added, sync.changed, sync.deleted = totals
     home.spool.discard(sync_id)

@@ -85,6 +85,12 @@ def _acting_partner(principal: Any) -> Partner:
         partner = session.scalars(select(Partner).where(Partner.name == name)).first()
     if partner is None:
         raise NotFound(f"no partner named {name!r}")
+    if partner.disabled_at is not None:  # as its own tokens are (tokens.authenticate)
+        record_event(_database(), principal.actor_for(partner), "auth_refused",
+                     token_id=principal.token_id, role=principal.role, reason="partner_disabled",
+                     where=f"{request.method} {request.path}")
+        raise Forbidden(f"partner {name!r} is disabled: an operator may not act for it until "
+                        "`partner enable`")
     return partner
 
 

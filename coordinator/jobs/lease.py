@@ -1,55 +1,30 @@
 """A running match's lease: a heartbeat thread that renews it and writes the progress.
 
-The matching engine reports progress as messages; ``RunLease.report`` turns them into a stage and
-a count of comparisons, kept in memory, and is the checkpoint where a cancelled (or lost) run
-stops. The thread writes the progress with each renewal, every third of the lease, so the run
-row is written a few times a minute whatever the engine's pace.
+The matching engine reports :class:`~hublink.coordinator.matching.progress.Progress` records;
+``RunLease.report`` keeps their stage and counts of comparisons in memory and is the checkpoint
+where a cancelled (or lost) run stops. The thread writes the progress with each renewal, every
+third of the lease, so the run row is written a few times a minute whatever the engine's pace.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
-from collections.abc import Callable
 
 from hublink.coordinator.jobs.queue import RunCancelled, RunLost, renew_lease
+from hublink.coordinator.matching.progress import Progress, ProgressCallback
 from hublink.coordinator.storage import Database
 
-__all__ = ["RunLease", "parse_progress"]
+__all__ = ["RunLease"]
 
 log = logging.getLogger(__name__)
-
-_MATCHING = re.compile(r"matching ([\d,]+) records of \d+ datasets \((\w+)\)")
-_COMPARED = re.compile(r"compared ([\d,]+) pairs")
-_CANDIDATES = re.compile(r"candidate pairs from ([\d,]+) comparisons")
-
-
-def _number(text: str) -> int:
-    return int(text.replace(",", ""))
-
-
-def parse_progress(message: str) -> tuple[str | None, int | None, int | None]:
-    """Given an engine progress message, returns (stage, comparisons done, comparisons total),
-    each None when the message does not tell. The total is known only for all-pairs matching."""
-    if found := _MATCHING.search(message):
-        records = _number(found.group(1))
-        total = records * (records - 1) // 2 if found.group(2) == "all_pairs" else None
-        return "comparing", 0, total
-    if found := _COMPARED.search(message):
-        return "comparing", _number(found.group(1)), None
-    if found := _CANDIDATES.search(message):
-        return "solving", _number(found.group(1)), None
-    if message.endswith(" entities"):
-        return "writing", None, None
-    return None, None, None
 
 
 class RunLease:
     """Holds ``worker``'s lease on a run while the ``with`` block runs."""
 
     def __init__(self, database: Database, run_id: int, worker: str, lease_seconds: float,
-                 forward: Callable[[str], None] | None = None) -> None:
+                 forward: ProgressCallback | None = None) -> None:
         self.database, self.run_id, self.worker = database, run_id, worker
         self.lease_seconds = lease_seconds
         self.forward = forward
@@ -89,17 +64,16 @@ class RunLease:
         self.stage = stage
         self.checkpoint()
 
-    def report(self, message: str) -> None:
-        """The engine's progress callback: records the progress, then checks for a cancel."""
-        stage, done, total = parse_progress(message)
-        if stage is not None:
-            self.stage = stage
-        if done is not None:
-            self.comparisons_done = done
-        if total is not None:
-            self.comparisons_total = total
+    def report(self, progress: Progress) -> None:
+        """The engine's progress callback: keeps the record's fields (a None count leaves the
+        one kept), forwards the record, then checks for a cancel."""
+        self.stage = progress.stage
+        if progress.done is not None:
+            self.comparisons_done = progress.done
+        if progress.total is not None:
+            self.comparisons_total = progress.total
         if self.forward is not None:
-            self.forward(message)
+            self.forward(progress)
         self.checkpoint()
 
     def checkpoint(self) -> None:

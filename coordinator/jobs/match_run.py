@@ -13,8 +13,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,32 +22,31 @@ from sqlalchemy.orm import Session
 
 from hublink.coordinator.errors import Conflict
 from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.linkage_secret import check_one_secret
 from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.history import link_moves, record_moves
 from hublink.coordinator.jobs.match_state import MatchState, load_state, save_state, settings_key
 from hublink.coordinator.jobs.carried_thresholds import carried_thresholds
-from hublink.coordinator.jobs.queue import (ClaimedRun, RunCancelled, RunLost, Superseded, claim_run,
-                                            enqueue_run, take_for_writing)
+from hublink.coordinator.jobs.queue import (DEFAULT_LEASE_SECONDS, ClaimedRun, RunCancelled,
+                                            RunLost, Superseded, claim_run, enqueue_run,
+                                            take_for_writing)
 from hublink.coordinator.jobs.relink import (CurrentRecords, load_current, relink_changes,
                                              worth_relinking, write_relinked)
-from hublink.coordinator.matching import (BlockingSettings, MatchSettings, assign_link_ids,
-                                          match_partners)
+from hublink.coordinator.matching import MatchSettings, assign_link_ids, match_partners
 from hublink.coordinator.matching.incremental import CandidateGraph
+from hublink.coordinator.matching.progress import Progress, ProgressCallback
 from hublink.coordinator.matching.records import ClkMatrix, pack_datasets
 from hublink.coordinator.outputs.link_ids import (assign_partner_link_ids, partner_scoped_link_id,
                                                    parts_of_partners)
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.models import Link, MatchRun, Partner, Project, utc_now
-from hublink.coordinator.syncs import last_committed_sync
+from hublink.coordinator.storage.models import Link, MatchRun, Partner, utc_now
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "settings_values",
-           "worker_name"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "MatchSummary", "execute_run", "run_match", "worker_name"]
 
 log = logging.getLogger(__name__)
 
 _INSERT_BATCH = 10_000
-DEFAULT_LEASE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -64,22 +62,6 @@ class MatchSummary:
     """Incremental runs: records added, changed or deleted since the previous run."""
 
 
-def _check_one_secret(session: Session) -> None:
-    """Refuses to compare CLKs made under different secrets; ends a finished key rotation."""
-    by_fingerprint: dict[str, list[str]] = {}
-    for partner in session.scalars(select(Partner).order_by(Partner.name)):
-        sync = last_committed_sync(session, partner.id)
-        if sync is not None:
-            by_fingerprint.setdefault(sync.fingerprint, []).append(partner.name)
-    project = session.get(Project, 1, with_for_update=True)
-    if len(by_fingerprint) > 1:
-        behind = by_fingerprint.get(project.fingerprint, [])
-        raise Conflict("a key rotation is under way: these partners have not yet synced under "
-                       "the new secret", details=behind)
-    if by_fingerprint and project.next_fingerprint in by_fingerprint:
-        project.fingerprint, project.next_fingerprint = project.next_fingerprint, None
-
-
 def _last_written_run(session: Session) -> int | None:
     return session.scalar(select(MatchRun.id).where(MatchRun.status == "succeeded")
                           .order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1))
@@ -89,7 +71,7 @@ def _load(home: CoordinatorHome, full: bool, settings_text: str) -> tuple[Curren
     """Returns every partner's current records and, unless ``full``, the state of the run that
     wrote the current links (None when there is none to use)."""
     with home.database.session() as session:
-        _check_one_secret(session)
+        check_one_secret(session)
         base = None if full else _last_written_run(session)
         state = load_state(home, base)
         if state is not None and state.settings != settings_text:
@@ -127,7 +109,7 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
     wrote the current links touched are re-linked, when that run left its state and the settings
     are the same (see ``jobs.relink``); the result is a full run's (docs/matching.md)."""
     run_id, started = claimed.run_id, time.perf_counter()
-    settings = operator_settings = settings_from_values(claimed.settings)
+    settings = operator_settings = MatchSettings.from_dict(claimed.settings)
     settings_text = settings_key(settings)
     record_event(home.database, "operator", "match_start", run=run_id, attempt=claimed.attempt)
     try:
@@ -140,8 +122,8 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             settings, review = carried_thresholds(home, state.run_id, settings)
             incremental = review is not None
         if incremental:
-            lease.report(f"re-linking {int((current.carried < 0).sum()):,} new or changed records of "
-                         f"{matrix.record_count:,}")
+            lease.report(Progress("relinking", 0, None, f"re-linking {int((current.carried < 0).sum()):,} "
+                                  f"new or changed records of {matrix.record_count:,}"))
             relinked = relink_changes(state, current, matrix, settings, operator_settings)
             figures = (matrix.record_count, relinked.entity_count, relinked.comparisons)
         else:
@@ -218,32 +200,14 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                         stage_seconds={} if incremental else dict(result.stage_seconds))
 
 
-def settings_values(settings: MatchSettings | None) -> dict[str, Any]:
-    """Returns the settings that differ from the defaults, as stored on a queued run."""
-    if settings is None:
-        return {}
-    defaults = MatchSettings()
-    return {field.name: (asdict(value) if field.name == "blocking" else value)
-            for field in fields(MatchSettings)
-            if (value := getattr(settings, field.name)) != getattr(defaults, field.name)}
-
-
-def settings_from_values(values: dict[str, Any]) -> MatchSettings:
-    """The inverse of ``settings_values``."""
-    values = dict(values)
-    if "blocking" in values:
-        values["blocking"] = BlockingSettings(**values["blocking"])
-    return MatchSettings(**values)
-
-
 def run_match(home: CoordinatorHome, settings: MatchSettings | None = None, client: Any = None,
-              progress: Callable[[str], None] | None = None,
+              progress: ProgressCallback | None = None,
               lease_seconds: float = DEFAULT_LEASE_SECONDS, full: bool = False) -> MatchSummary:
     """Queues a run (``full``: match every record again, never incrementally) and runs it here
     and now, holding its lease like a worker would; returns the run's figures. Raises as
     ``execute_run`` does."""
     get_project(home.database)
-    run_id = enqueue_run(home.database, settings_values(settings), full=full)
+    run_id = enqueue_run(home.database, settings, full=full)
     claimed = claim_run(home.database, worker_name(), lease_seconds, run_id=run_id)
     if claimed is None:
         raise Conflict(f"match run {run_id} was taken by a worker or cancelled")

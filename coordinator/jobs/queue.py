@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
@@ -21,11 +21,19 @@ from hublink.coordinator.storage import Database, record_event
 from hublink.coordinator.storage.models import MatchRun, utc_now
 from hublink.shared.errors import HublinkError
 
-__all__ = ["FINISHED", "MAX_ATTEMPTS", "ClaimedRun", "RunCancelled", "RunLost", "Superseded",
-           "claim_run", "enqueue_run", "get_run", "list_runs", "recover_expired_runs", "renew_lease",
-           "request_cancel", "take_for_writing"]
+if TYPE_CHECKING:  # the matching engine is imported only where a run is queued or run
+    from hublink.coordinator.matching.engine import MatchSettings
+
+__all__ = ["DEFAULT_LEASE_SECONDS", "DEFAULT_POLL_SECONDS", "FINISHED", "MAX_ATTEMPTS",
+           "ClaimedRun", "RunCancelled", "RunLost", "Superseded", "claim_run", "enqueue_run",
+           "get_run", "list_runs", "recover_expired_runs", "renew_lease", "request_cancel",
+           "take_for_writing"]
 
 MAX_ATTEMPTS = 2
+DEFAULT_LEASE_SECONDS = 60.0
+"""How long a claimed run stays its worker's without a renewal."""
+DEFAULT_POLL_SECONDS = 5.0
+"""How often an idle worker looks for queued runs."""
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
@@ -54,12 +62,14 @@ class ClaimedRun:
     full: bool = False
 
 
-def enqueue_run(database: Database, settings: dict[str, Any] | None = None, full: bool = False) -> int:
-    """Given the chosen match settings (only the ones set) and whether every record must be
-    matched again (``full``), queues a run and returns its id."""
+def enqueue_run(database: Database, settings: MatchSettings | None = None, full: bool = False) -> int:
+    """Given the match settings and whether every record must be matched again (``full``),
+    queues a run and returns its id. Raises InvalidMatchInput, listing every problem, for
+    settings a run would fail on: nothing is queued then."""
+    from hublink.coordinator.matching.engine import MatchSettings
+    stored = (settings or MatchSettings()).check().to_dict()
     with database.session() as session:
-        run = MatchRun(status="queued", queued_at=utc_now(), settings=dict(settings or {}),
-                       full_requested=full)
+        run = MatchRun(status="queued", queued_at=utc_now(), settings=stored, full_requested=full)
         session.add(run)
         session.flush()
         run_id = run.id

@@ -24,7 +24,7 @@ from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, parts_of_partners
 from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
-from hublink.coordinator.syncs import last_committed_sync
+from hublink.coordinator.linkage_secret import last_committed_sync
 
 __all__ = ["CurrentRecords", "Relinked", "load_current", "relink_changes", "worth_relinking", "write_relinked"]
 

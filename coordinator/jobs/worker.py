@@ -16,8 +16,9 @@ from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.match_run import (DEFAULT_LEASE_SECONDS, MatchSummary, execute_run,
                                                 worker_name)
-from hublink.coordinator.jobs.queue import (FINISHED, RunLost, claim_run, get_run,
+from hublink.coordinator.jobs.queue import (DEFAULT_POLL_SECONDS, FINISHED, RunLost, claim_run, get_run,
                                             recover_expired_runs)
+from hublink.coordinator.matching.progress import ProgressCallback
 from hublink.coordinator.storage.models import MatchRun
 
 __all__ = ["RunOutcome", "run_next", "run_or_wait", "serve_queue"]
@@ -44,7 +45,7 @@ def run_next(home: CoordinatorHome, lease_seconds: float = DEFAULT_LEASE_SECONDS
     log.info("match run %s: attempt %s", claimed.run_id, claimed.attempt)
     try:
         with RunLease(home.database, claimed.run_id, claimed.worker, lease_seconds,
-                      forward=lambda message: log.info("run %s: %s", claimed.run_id, message)) as lease:
+                      forward=lambda progress: log.info("run %s: %s", claimed.run_id, progress)) as lease:
             summary = execute_run(home, claimed, lease, client=client)
     except RunLost as error:
         return RunOutcome(claimed.run_id, "lost", error=str(error))
@@ -55,7 +56,7 @@ def run_next(home: CoordinatorHome, lease_seconds: float = DEFAULT_LEASE_SECONDS
 
 
 def serve_queue(home: CoordinatorHome, lease_seconds: float = DEFAULT_LEASE_SECONDS,
-                poll_seconds: float = 5.0, client: Any = None,
+                poll_seconds: float = DEFAULT_POLL_SECONDS, client: Any = None,
                 report: Callable[[RunOutcome], None] | None = None) -> None:
     """Runs queued runs one after another, polling every ``poll_seconds`` when idle, until
     interrupted."""
@@ -68,7 +69,7 @@ def serve_queue(home: CoordinatorHome, lease_seconds: float = DEFAULT_LEASE_SECO
 
 
 def run_or_wait(home: CoordinatorHome, run_id: int, lease_seconds: float = DEFAULT_LEASE_SECONDS,
-                client: Any = None, progress: Callable[[str], None] | None = None,
+                client: Any = None, progress: ProgressCallback | None = None,
                 poll_seconds: float = 1.0) -> MatchRun:
     """Runs queued run ``run_id`` in this process, or, when a worker has it, waits until it has
     finished (taking it over if that worker dies); returns the finished run. Errors of a run made

@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict, deque
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import time
 
@@ -29,6 +29,7 @@ from bitarray import bitarray
 from hublink.coordinator.matching.blocking import (BlockingSettings, TableBlocks, byte_columns,
                                                    choose_strategy, iterate_blocks,
                                                    sample_bit_positions, table_blocks)
+from hublink.coordinator.matching.progress import ProgressCallback, compared
 from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.matching.workers import SharedRowsPool
 
@@ -197,7 +198,7 @@ def find_candidate_pairs(
     tables: Iterable[TableBlocks],
     *,
     client: Any = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
     chunk_size: int = 2_048,
     task_comparisons: int = 8_000_000,
     tasks_per_batch: int = 64,
@@ -234,7 +235,7 @@ def find_candidate_pairs(
         found.extend(_run_tasks(rows_handle, tasks, threshold, client))
         tasks.clear()
         if progress is not None:
-            progress(f"compared {comparisons:,} pairs")
+            progress(compared(comparisons))
 
     for task, cost in _tasks(tables, chunk_size, task_comparisons):
         tasks.append(task)
@@ -262,7 +263,7 @@ def _tasks(tables: Iterable[TableBlocks], chunk_size: int, task_comparisons: int
 
 
 def _compare_in_pool(pool: SharedRowsPool, threshold: float, tables: Iterable[TableBlocks],
-                     progress: Callable[[str], None] | None, chunk_size: int, task_comparisons: int,
+                     progress: ProgressCallback | None, chunk_size: int, task_comparisons: int,
                      tasks_per_batch: int) -> tuple[list[tuple[np.ndarray, ...]], int]:
     found: list[tuple[np.ndarray, ...]] = []
     in_flight: deque[Future] = deque()
@@ -273,7 +274,7 @@ def _compare_in_pool(pool: SharedRowsPool, threshold: float, tables: Iterable[Ta
         while len(in_flight) >= max(tasks_per_batch, pool.processes):
             found.append(in_flight.popleft().result())
             if progress is not None:
-                progress(f"compared {comparisons:,} pairs")
+                progress(compared(comparisons))
     found.extend(future.result() for future in in_flight)
     return found, comparisons
 
@@ -312,7 +313,7 @@ class _Collected:
 
 
 def _compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, processes: int,
-                            progress: Callable[[str], None] | None, chunk_size: int,
+                            progress: ProgressCallback | None, chunk_size: int,
                             task_comparisons: int) -> _Collected:
     collected = _Collected()
     columns = byte_columns(matrix)
@@ -325,7 +326,7 @@ def _compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Block
             while len(in_flight) > 2 * processes:
                 collected.add(in_flight.popleft().result())
                 if progress is not None:
-                    progress(f"compared {collected.comparisons:,} pairs")
+                    progress(compared(collected.comparisons))
         while in_flight:
             collected.add(in_flight.popleft().result())
     return collected
@@ -349,7 +350,7 @@ def _compare_table_on_worker(rows: np.ndarray, columns: np.ndarray, ones_per_row
 
 
 def _compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, client: Any,
-                              progress: Callable[[str], None] | None, chunk_size: int,
+                              progress: ProgressCallback | None, chunk_size: int,
                               task_comparisons: int) -> _Collected:
     from dask.distributed import as_completed
     collected = _Collected()
@@ -363,7 +364,7 @@ def _compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: Blo
         collected.add(future.result())
         future.release()
         if progress is not None:
-            progress(f"compared {collected.comparisons:,} pairs")
+            progress(compared(collected.comparisons))
     return collected
 
 
@@ -374,7 +375,7 @@ def compare_blocks(
     *,
     client: Any = None,
     processes: int = 0,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
     chunk_size: int = 2_048,
     task_comparisons: int = 8_000_000,
 ) -> Comparison:

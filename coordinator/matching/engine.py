@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Sequence
 
 from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy
 from hublink.coordinator.matching.compare import compare_blocks
 from hublink.coordinator.matching.incremental import candidate_graph
+from hublink.coordinator.matching.progress import Progress, ProgressCallback
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.review import build_review
-from hublink.coordinator.matching.solve import Groups, solve_groups
+from hublink.coordinator.matching.solve import DEFAULT_MERGE_THRESHOLD, Groups, solve_groups
 from hublink.coordinator.matching.thresholds import candidate_floor, choose_thresholds
 from hublink.coordinator.matching.workers import default_processes
 
@@ -26,12 +27,15 @@ class MatchSettings:
     ``within_threshold``: the same for two records of one partner (duplicates).
     Either left None (the default) is estimated for each run from the run's own similarities
     (``matching.thresholds``), so it follows the data and the encoding without tuning.
-    ``merge_threshold``: the share of candidate pairs between two groups the solver needs to merge them.
+    ``merge_threshold``: the share of candidate pairs between two groups the solver needs to
+    merge them (``solve.DEFAULT_MERGE_THRESHOLD``).
+
+    A queued run stores ``to_dict()``, and its worker rebuilds the settings with ``from_dict``.
     """
 
     threshold: float | None = None
     within_threshold: float | None = None
-    merge_threshold: float = 0.8
+    merge_threshold: float = DEFAULT_MERGE_THRESHOLD
     blocking: BlockingSettings = field(default_factory=BlockingSettings)
 
     def problems(self) -> list[str]:
@@ -44,6 +48,68 @@ class MatchSettings:
         if not 0 <= self.merge_threshold <= 1:
             found.append(f"merge_threshold must be in [0, 1] (got {self.merge_threshold})")
         return found + self.blocking.problems()
+
+    def check(self) -> MatchSettings:
+        """Returns these settings; raises :class:`InvalidMatchInput` listing every problem."""
+        problems = self.problems()
+        if problems:
+            raise InvalidMatchInput("the match settings are invalid", details=problems)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the settings that differ from the defaults, as JSON-ready values (blocking
+        as a dict of its own non-default fields)."""
+        values: dict[str, Any] = {}
+        for name, value, default in _differences(self, MatchSettings()):
+            if name == "blocking":
+                value = {key: item for key, item, _ in _differences(value, default)}
+            values[name] = value
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MatchSettings:
+        """Given ``to_dict``'s output (or any part of it), returns the settings; raises
+        :class:`InvalidMatchInput` listing every unknown name, wrong type and out-of-range value."""
+        blocking = values.get("blocking") or {}
+        problems = [] if isinstance(blocking, dict) else ["blocking must be a table of settings"]
+        blocking = blocking if isinstance(blocking, dict) else {}
+        usable = _usable({key: value for key, value in values.items() if key != "blocking"},
+                         cls, "", problems)
+        usable_blocking = _usable(blocking, BlockingSettings, "blocking ", problems)
+        settings = cls(**usable, blocking=BlockingSettings(**usable_blocking))
+        problems += settings.problems()
+        if problems:
+            raise InvalidMatchInput("the match settings are invalid", details=problems)
+        return settings
+
+
+def _differences(settings: Any, defaults: Any) -> list[tuple[str, Any, Any]]:
+    return [(item.name, value, default) for item in fields(settings)
+            if (value := getattr(settings, item.name)) != (default := getattr(defaults, item.name))]
+
+
+def _usable(values: dict[str, Any], kind: type, prefix: str, problems: list[str]) -> dict[str, Any]:
+    """Returns the values named and typed as ``kind``'s fields; notes every other one in ``problems``."""
+    defaults = {item.name: getattr(kind(), item.name) for item in fields(kind) if item.name != "blocking"}
+    usable = {}
+    for name, value in values.items():
+        if name not in defaults:
+            known = ", ".join(sorted(item.name for item in fields(kind)))
+            problems.append(f"unknown {prefix}setting {name!r} (known: {known})")
+        elif _same_type(value, defaults[name]):
+            usable[name] = value
+        else:
+            problems.append(f"{prefix}{name} has the wrong type (got {value!r})")
+    return usable
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(value, bool) or isinstance(default, str):
+        return isinstance(value, str) and isinstance(default, str)
+    if isinstance(default, int):
+        return isinstance(value, int)
+    # a float, or None for a threshold estimated for each run
+    return isinstance(value, (int, float)) or (value is None and default is None)
 
 
 @dataclass(frozen=True)
@@ -76,7 +142,7 @@ def match_partners(
     datasets: Sequence[PartnerClks],
     settings: MatchSettings = MatchSettings(),
     client: Any = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> MatchResult:
     """Given every partner's CLKs, settings, an optional ``dask.distributed.Client`` and an optional
     progress callback, returns the entities across and within partners.
@@ -87,13 +153,13 @@ def match_partners(
     blocks its own LSH table, inside stage ``comparing``. Raises
     :class:`InvalidMatchInput`, listing every problem, when the settings or datasets are unusable.
     """
-    problems = settings.problems()
-    if problems:
-        raise InvalidMatchInput("the match settings are invalid", details=problems)
-    report = progress or (lambda message: None)
+    settings.check()
+    report = progress or (lambda step: None)
     matrix = pack_datasets(datasets)
-    strategy = choose_strategy(matrix.record_count, settings.blocking)
-    report(f"matching {matrix.record_count:,} records of {len(datasets)} datasets ({strategy})")
+    records = matrix.record_count
+    strategy = choose_strategy(records, settings.blocking)
+    report(Progress("comparing", 0, records * (records - 1) // 2 if strategy == "all_pairs" else None,
+                    f"matching {records:,} records of {len(datasets)} datasets ({strategy})"))
 
     started = time.perf_counter()
     processes = default_processes(matrix.record_count) if client is None else 0
@@ -104,18 +170,19 @@ def match_partners(
     blocking_seconds = comparison.blocking_seconds
     split_blocks = comparison.split_blocks
     comparing_seconds = time.perf_counter() - started - blocking_seconds
-    report(f"{comparison.candidate_count:,} candidate pairs from {comparison.comparisons:,} comparisons")
+    report(Progress("solving", comparison.comparisons, None, f"{comparison.candidate_count:,} "
+                    f"candidate pairs from {comparison.comparisons:,} comparisons"))
 
     started = time.perf_counter()
     estimates = choose_thresholds(comparison.candidates, floor, settings.threshold,
                                   settings.within_threshold)
     across, within = (estimate.threshold for estimate in estimates)
-    report(f"thresholds {across:.3f} across partners ({estimates[0].method}), "
-           f"{within:.3f} within one partner ({estimates[1].method})")
+    report(Progress("solving", message=f"thresholds {across:.3f} across partners "
+                    f"({estimates[0].method}), {within:.3f} within one partner ({estimates[1].method})"))
     groups = solve_groups(comparison.candidates, matrix.record_counts, settings.merge_threshold,
                           threshold=across, within_threshold=within)
     solving_seconds = time.perf_counter() - started
-    report(f"{len(groups):,} entities")
+    report(Progress("solving", message=f"{len(groups):,} entities"))
     return MatchResult(
         groups=groups,
         record_count=matrix.record_count,

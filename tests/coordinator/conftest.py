@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
+from datetime import date
 from typing import Sequence
 
 import pytest
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "linkage-v1.json"
-TEST_SECRET = "x" * 64
+SCHEMA_ID = "linkage-v1"
+TEST_SECRET = b"x" * 64
+AS_OF = date(2024, 6, 11)
+"""The day the people's ages are taken on (they were born 2003-2014)."""
 
 GIVEN_NAMES = (
     "JAMAL DESHAWN TYRONE MARCUS ANTHONY MICHAEL CHRISTOPHER JOSHUA DAVID DANIEL JAYDEN ELIJAH "
@@ -90,27 +91,28 @@ def perturb(person: dict[str, str], rng: random.Random, errors: int = 1) -> dict
     return copy
 
 
-def schema_row(person: dict[str, str]) -> list[str]:
-    """Given a person, returns the 12 strings in the linkage schema's feature order."""
-    tokens = " ".join(sorted(person["given_name"].split() + person["family_name"].split()))
-    return [
-        person["given_name"], person["family_name"], tokens, person["middle_initial"],
-        person["birth_year"], person["birth_month"], person["birth_day"],
-        f'{person["birth_day"]}-{person["birth_month"]}', person["sex"],
-        person["street"], person["city"], person["zip"],
-    ]
+def schema_row(person: dict[str, str]) -> tuple[str, ...]:
+    """Given a person, returns its features in the linkage schema's order, derived by the
+    agent's own normalisation (``agent.normalise``), as a partner's agent would send them."""
+    from hublink.agent.normalise import RawIdentifiers, normalise_record
+
+    born = f'{person["birth_year"]}-{int(person["birth_month"]):02d}-{int(person["birth_day"]):02d}'
+    raw = RawIdentifiers(first_name=person["given_name"], middle_name=person["middle_initial"] or None,
+                         last_name=person["family_name"], dob=born, sex=person["sex"],
+                         address=person["street"], city=person["city"], zip=person["zip"])
+    return normalise_record(raw, "%Y-%m-%d", today=AS_OF).features
 
 
 def encode_people(people: Sequence[dict[str, str]]) -> bytes:
-    """Given people, returns their CLKs packed back to back (128 bytes each, bitarray byte order)."""
-    import clkhash.clk
-    import clkhash.schema
+    """Given people, returns their CLKs packed back to back (128 bytes each), encoded by the
+    agent's encoder under the ``linkage-v1`` schema."""
+    from hublink.agent.encode import encode_rows
+    from hublink.shared.linkage_schema import load_linkage_schema
 
     if not people:
         return b""
-    schema = clkhash.schema.from_json_dict(json.loads(SCHEMA_PATH.read_text()))
-    clks = clkhash.clk.generate_clks([schema_row(person) for person in people], schema, TEST_SECRET)
-    return b"".join(clk.tobytes() for clk in clks)
+    return encode_rows([schema_row(person) for person in people], load_linkage_schema(SCHEMA_ID),
+                       TEST_SECRET, workers=1)
 
 
 @pytest.fixture(scope="session")

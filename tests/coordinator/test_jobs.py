@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 from hublink.coordinator.cli import main
 from hublink.coordinator.errors import Conflict
-from hublink.coordinator.jobs.lease import RunLease, parse_progress
+from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.match_run import execute_run, run_match
 from hublink.coordinator.jobs.queue import (RunCancelled, RunLost, Superseded, claim_run,
-                                            enqueue_run, get_run, recover_expired_runs,
+                                            enqueue_run, get_run, list_runs, recover_expired_runs,
                                             request_cancel)
 from hublink.coordinator.jobs.worker import run_next
+from hublink.coordinator.matching import BlockingSettings, InvalidMatchInput, MatchSettings
+from hublink.coordinator.matching.progress import Progress
 from hublink.coordinator.storage.models import Encoding, Link, Partner, Sync, utc_now
 from hublink.coordinator.storage.sealed_records import seal_clk
 
@@ -64,7 +66,7 @@ def test_run_match_queues_and_runs_in_process(seeded):
 
 
 def test_a_worker_takes_the_oldest_queued_run(seeded):
-    first, second = enqueue_run(seeded.database), enqueue_run(seeded.database, {"threshold": 0.9})
+    first, second = enqueue_run(seeded.database), enqueue_run(seeded.database, MatchSettings(threshold=0.9))
     assert get_run(seeded.database, first).status == "queued"
     assert run_next(seeded, name="w1").run_id == first
     outcome = run_next(seeded, name="w1")
@@ -143,12 +145,46 @@ def test_a_worker_that_lost_its_lease_never_writes_links(seeded):
     assert get_run(seeded.database, run_id).worker == "other" and links(seeded) == before
 
 
-def test_progress_messages_become_stage_and_counts():
-    assert parse_progress("matching 1,000 records of 2 datasets (all_pairs)") == ("comparing", 0, 499_500)
-    assert parse_progress("matching 90,000 records of 3 datasets (lsh)") == ("comparing", 0, None)
-    assert parse_progress("compared 12,345 pairs") == ("comparing", 12_345, None)
-    assert parse_progress("7 candidate pairs from 99 comparisons") == ("solving", 99, None)
-    assert parse_progress("5 entities") == ("writing", None, None)
+def test_the_engine_reports_progress_records_and_the_lease_stores_their_fields(seeded):
+    steps = []
+    summary = run_match(seeded, progress=steps.append)
+    assert all(isinstance(step, Progress) for step in steps) and str(steps[0]).startswith("matching 80")
+    assert (steps[0].stage, steps[0].done, steps[0].total) == ("comparing", 0, 80 * 79 // 2)
+    assert [step.done for step in steps if step.stage == "solving" and step.done is not None] == [
+        summary.comparisons]
+    run_id = enqueue_run(seeded.database)
+    claim_run(seeded.database, "w1", 60)
+    lease = RunLease(seeded.database, run_id, "w1", 60)
+    lease.report(Progress("comparing", 5, 10, "a message reworded at will"))
+    lease.report(Progress("solving", message="no counts: the ones kept stay"))
+    lease.renew()
+    run = get_run(seeded.database, run_id)
+    assert (run.stage, run.comparisons_done, run.comparisons_total) == ("solving", 5, 10)
+    with pytest.raises(ValueError):
+        Progress("thinking")
+
+
+def test_match_settings_round_trip_and_report_every_problem():
+    settings = MatchSettings(threshold=0.9, blocking=BlockingSettings(tables=50))
+    assert settings.to_dict() == {"threshold": 0.9, "blocking": {"tables": 50}}
+    assert MatchSettings.from_dict(settings.to_dict()) == settings
+    assert MatchSettings.from_dict({}) == MatchSettings()
+    with pytest.raises(InvalidMatchInput) as raised:
+        MatchSettings.from_dict({"threshold": 5, "thresold": 0.9, "merge_threshold": "high",
+                                 "blocking": {"tables": 0.5}})
+    assert len(raised.value.details) == 4
+    with pytest.raises(InvalidMatchInput) as raised:
+        MatchSettings.from_dict({"threshold": 5, "merge_threshold": -1})
+    assert [line.split()[0] for line in raised.value.details] == ["threshold", "merge_threshold"]
+
+
+def test_settings_a_run_would_fail_on_are_refused_before_queueing(seeded):
+    with pytest.raises(InvalidMatchInput):
+        enqueue_run(seeded.database, MatchSettings(threshold=5))
+    result = CliRunner().invoke(main, ["--home", str(seeded.path), "match", "--threshold", "5",
+                                       "--queue-only"])
+    assert result.exit_code == 2 and "threshold must be in (0, 1] (got 5.0)" in result.output
+    assert list_runs(seeded.database, 10) == []
 
 
 def test_cli_queue_list_work_and_cancel(seeded):

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from hublink.coordinator.cli import main
-from hublink.coordinator.jobs.match_run import run_match, settings_from_values, settings_values
+from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
 from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
 from hublink.coordinator.matching.thresholds import (FLOOR_MARGIN, best_match_pairs,
@@ -122,9 +122,9 @@ def test_estimation_adapts_to_a_folded_encoding(households):
 
 
 def test_estimated_thresholds_serialise_as_none_in_run_settings():
-    assert settings_values(MatchSettings()) == {}
-    assert settings_from_values({}) == MatchSettings()
-    assert settings_from_values(settings_values(MatchSettings(threshold=0.7))).threshold == 0.7
+    assert MatchSettings().to_dict() == {}
+    assert MatchSettings.from_dict({}) == MatchSettings()
+    assert MatchSettings.from_dict(MatchSettings(threshold=0.7).to_dict()).threshold == 0.7
 
 
 def _numbers(value):

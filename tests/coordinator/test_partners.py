@@ -87,3 +87,22 @@ def test_a_disabled_partners_tokens_are_refused_and_audited_until_enabled(client
     assert coordinator(home.path, "partner", "enable", "school-district").exit_code == 0
     assert client.get("/api/v1/partner-view", headers=auth).status_code == 200
     assert "partner_enable" in audit_actions(home)
+
+
+def test_an_operator_may_not_act_for_a_disabled_partner(client, home, auth):
+    from hublink.coordinator.api.auth import ACTING_PARTNER_HEADER
+    from hublink.coordinator.tokens import issue_token
+    _, token = issue_token(home.database, "operator", label="hub operator")
+    acting = {"Authorization": f"Bearer {token}", ACTING_PARTNER_HEADER: "school-district"}
+    assert client.get("/api/v1/partner-view", headers=acting).status_code == 200
+    assert coordinator(home.path, "partner", "disable", "school-district").exit_code == 0
+    for path in ("/api/v1/partner-view", "/api/v1/links", "/api/v1/status"):
+        refused = client.get(path, headers=acting)
+        assert refused.status_code == 403, path
+        assert "is disabled" in refused.get_json()["error"]["message"]
+    with home.database.session() as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert last.action == "auth_refused" and "partner_disabled" in last.detail
+        assert "school-district" in last.actor
+    assert coordinator(home.path, "partner", "enable", "school-district").exit_code == 0
+    assert client.get("/api/v1/partner-view", headers=acting).status_code == 200
