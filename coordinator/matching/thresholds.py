@@ -10,11 +10,14 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
    and their similarities form two populations: matches near 1 and look-alikes (siblings, twins,
    namesakes) above the floor.
 3. *Mixture*: two beta distributions fitted by EM to those similarities. When the lower one is
-   centred in the lower half of the way from the floor to 1 and the upper one in the upper half,
-   the threshold lies in the valley of the pairs' histogram between them. When both
-   sit in the upper half the stage holds matches only: the threshold is ``FLOOR_MARGIN`` of the
-   way from the floor to 1. When both sit in the lower half it holds look-alikes only: the
-   threshold lies above all but half a pair of them, and never below the other stage's.
+   centred in the lower half of the way from the floor to 1, the upper one in the upper half,
+   and the pairs' histogram has a valley between them (``VALLEY_DEPTH``), the threshold lies in
+   that valley. Without a valley, and with the upper one in the upper half, the stage holds
+   matches only (one population with a long lower tail): the threshold is
+   ``MATCHES_ONLY_SPREADS`` random-pair spreads above the floor. Otherwise it holds look-alikes
+   only: the threshold lies above all but half a pair of them, and never below the other
+   stage's. Margins are in random-pair spreads because an encoding that compresses
+   similarities (balanced and folded CLKs) narrows the spread with them.
 4. A stage with too few best-match pairs takes the other stage's threshold; the within-partner
    stage then takes ``FLOOR_MARGIN`` of the way from it to 1 (nothing keeps a look-alike out of a
    partner's own group, while across partners a record joins a group only in place of none).
