@@ -44,13 +44,15 @@ FLOOR_MARGIN = 0.2
 """With no random-pair spread to measure by (a handful of records), or for a within-partner stage
 too small to fit, a threshold lies this share of the way from the floor (or the across-partner
 threshold) to 1."""
-MATCHES_ONLY_SPREADS = 2.5
+MATCHES_ONLY_SPREADS = {"across": 2.0, "within": 2.5}
 """A stage of matches only starts this many random-pair spreads above the floor: the few
 look-alikes such a stage still holds sit just above the floor, too few to fit (FEBRL3: 2% of its
 pairs). Spreads, not a share of the way to 1, because an encoding that compresses similarities
 toward its random-pair median (a balanced, folded CLK: unrelated pairs about 0.52, spread 0.021,
 against 0.36 and 0.043 unhardened) narrows the spread with them; measured, the labelled optimum
-of FEBRL3 lies 2.7-2.8 spreads above the floor under both linkage-v1 and linkage-v2."""
+of FEBRL3 lies 2.7-2.8 spreads above the floor under both linkage-v1 and linkage-v2. Across
+partners a record joins a group only in place of none (one record per partner), so the margin
+is narrower there (FEBRL4 under linkage-v2: F1 0.9955 at 2.5 spreads, 0.9975 at 2.0)."""
 VALLEY_DEPTH = 0.8
 """Two populations need a valley: the smoothed histogram between the components' means must fall
 to this share of its highest point below that valley. A beta pair fitted to one population with
@@ -270,9 +272,10 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
             pairs, float(match_share[above].sum()),
             float((1 - match_share[above]).sum()), float(match_share[~above].sum()))
     if upper_mean >= 0.5:
-        margin = (f"{MATCHES_ONLY_SPREADS:g} random-pair spreads above the floor" if spread
+        spreads = MATCHES_ONLY_SPREADS.get(stage, max(MATCHES_ONLY_SPREADS.values()))
+        margin = (f"{spreads:g} random-pair spreads above the floor" if spread
                   else f"{FLOOR_MARGIN:.0%} of the way from the floor to 1")
-        threshold = floor + (MATCHES_ONLY_SPREADS * spread if spread else FLOOR_MARGIN * width)
+        threshold = floor + (spreads * spread if spread else FLOOR_MARGIN * width)
         return StageEstimate(
             stage, round(min(threshold, 0.99), 4), "matches_only",
             f"one population in {pairs:,} best-match pairs, reaching the upper half above the "

@@ -47,7 +47,9 @@ def test_matches_only_and_look_alikes_only():
     assert matches.method == "matches_only"
     assert matches.threshold == pytest.approx(FLOOR + FLOOR_MARGIN * (1 - FLOOR))
     measured = estimate_stage("across", populations(3_000, 0), FLOOR, spread=0.02)
-    assert measured.threshold == pytest.approx(FLOOR + MATCHES_ONLY_SPREADS * 0.02)
+    assert measured.threshold == pytest.approx(FLOOR + MATCHES_ONLY_SPREADS["across"] * 0.02)
+    within = estimate_stage("within", populations(3_000, 0), FLOOR, spread=0.02)
+    assert within.threshold > measured.threshold
     look_alikes = populations(0, 2_000)
     alone = estimate_stage("within", look_alikes, FLOOR, lowest=0.6)
     assert alone.method == "look_alikes_only"
