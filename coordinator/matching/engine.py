@@ -13,7 +13,7 @@ from hublink.coordinator.matching.progress import Progress, ProgressCallback
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.review import build_review
 from hublink.coordinator.matching.solve import DEFAULT_MERGE_THRESHOLD, Groups, solve_groups
-from hublink.coordinator.matching.thresholds import candidate_floor, choose_thresholds
+from hublink.coordinator.matching.thresholds import choose_thresholds, random_pairs
 from hublink.coordinator.matching.workers import default_processes
 
 __all__ = ["MatchSettings", "MatchResult", "match_partners"]
@@ -164,7 +164,9 @@ def match_partners(
     started = time.perf_counter()
     processes = default_processes(matrix.record_count) if client is None else 0
     given = [value for value in (settings.threshold, settings.within_threshold) if value is not None]
-    floor = min([candidate_floor(matrix.rows), *given]) if len(given) < 2 else min(given)
+    background = random_pairs(matrix.rows)
+    estimated_floor = background.floor if background is not None else 0.5
+    floor = min([estimated_floor, *given]) if len(given) < 2 else min(given)
     comparison = compare_blocks(matrix, floor, settings.blocking,
                                 client=client, processes=processes, progress=report)
     blocking_seconds = comparison.blocking_seconds
@@ -175,7 +177,8 @@ def match_partners(
 
     started = time.perf_counter()
     estimates = choose_thresholds(comparison.candidates, floor, settings.threshold,
-                                  settings.within_threshold)
+                                  settings.within_threshold,
+                                  background.spread if background is not None else None)
     across, within = (estimate.threshold for estimate in estimates)
     report(Progress("solving", message=f"thresholds {across:.3f} across partners "
                     f"({estimates[0].method}), {within:.3f} within one partner ({estimates[1].method})"))

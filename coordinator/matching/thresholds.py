@@ -10,11 +10,14 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
    and their similarities form two populations: matches near 1 and look-alikes (siblings, twins,
    namesakes) above the floor.
 3. *Mixture*: two beta distributions fitted by EM to those similarities. When the lower one is
-   centred in the lower half of the way from the floor to 1 and the upper one in the upper half,
-   the threshold lies in the valley of the pairs' histogram between them. When both
-   sit in the upper half the stage holds matches only: the threshold is ``FLOOR_MARGIN`` of the
-   way from the floor to 1. When both sit in the lower half it holds look-alikes only: the
-   threshold lies above all but half a pair of them, and never below the other stage's.
+   centred in the lower half of the way from the floor to 1, the upper one in the upper half,
+   and the pairs' histogram has a valley between them (``VALLEY_DEPTH``), the threshold lies in
+   that valley. Without a valley, and with the upper one in the upper half, the stage holds
+   matches only (one population with a long lower tail): the threshold is
+   ``MATCHES_ONLY_SPREADS`` random-pair spreads above the floor. Otherwise it holds look-alikes
+   only: the threshold lies above all but half a pair of them, and never below the other
+   stage's. Margins are in random-pair spreads because an encoding that compresses
+   similarities (balanced and folded CLKs) narrows the spread with them.
 4. A stage with too few best-match pairs takes the other stage's threshold; the within-partner
    stage then takes ``FLOOR_MARGIN`` of the way from it to 1 (nothing keeps a look-alike out of a
    partner's own group, while across partners a record joins a group only in place of none).
@@ -31,14 +34,32 @@ import numpy as np
 
 from hublink.coordinator.matching.compare import CandidatePairs
 
-__all__ = ["StageEstimate", "candidate_floor", "best_match_pairs", "choose_thresholds", "estimate_stage",
-           "FLOOR_SPREADS", "FLOOR_MARGIN"]
+__all__ = ["StageEstimate", "RandomPairs", "random_pairs", "candidate_floor", "best_match_pairs",
+           "choose_thresholds", "estimate_stage", "FLOOR_SPREADS", "FLOOR_MARGIN", "MATCHES_ONLY_SPREADS",
+           "VALLEY_DEPTH"]
 
 FLOOR_SPREADS = 3.0
 """How many spreads above the median random-pair Dice the candidate floor lies."""
 FLOOR_MARGIN = 0.2
-"""A stage of matches only starts this share of the way from the floor to 1: the few look-alikes
-such a stage still holds sit just above the floor, too few to fit (FEBRL3: 4% of its pairs)."""
+"""With no random-pair spread to measure by (a handful of records), or for a within-partner stage
+too small to fit, a threshold lies this share of the way from the floor (or the across-partner
+threshold) to 1."""
+MATCHES_ONLY_SPREADS = {"across": 2.0, "within": 2.5}
+"""A stage of matches only starts this many random-pair spreads above the floor: the few
+look-alikes such a stage still holds sit just above the floor, too few to fit (FEBRL3: 2% of its
+pairs). Spreads, not a share of the way to 1, because an encoding that compresses similarities
+toward its random-pair median (a balanced, folded CLK: unrelated pairs about 0.52, spread 0.021,
+against 0.36 and 0.043 unhardened) narrows the spread with them; measured, the labelled optimum
+of FEBRL3 lies 2.7-2.8 spreads above the floor under both linkage-v1 and linkage-v2. Across
+partners a record joins a group only in place of none (one record per partner), so the margin
+is narrower there (FEBRL4 under linkage-v2: F1 0.9955 at 2.5 spreads, 0.9975 at 2.0)."""
+VALLEY_DEPTH = 0.8
+"""Two populations need a valley: the smoothed histogram between the components' means must fall
+to this share of its highest point below that valley. A beta pair fitted to one population with
+a long lower tail (matches with several corruptions, compressed toward the floor by a folded
+encoding) has none: its histogram only rises (measured depth 1.0 on FEBRL4 across and FEBRL3
+under linkage-v2), while look-alikes and matches measured 0.0-0.3, and 0.64 when look-alikes
+overlap the matches' tail (tests)."""
 MIN_PAIRS = 30
 """Fewer best-match pairs than this in a stage are too few to fit: the other stage decides."""
 COMPONENTS = 2
@@ -74,16 +95,27 @@ class StageEstimate:
     missed_matches: float | None = None
 
 
-def candidate_floor(rows: np.ndarray, seed: int = 0) -> float:
-    """Given every record's CLK as rows of bytes, returns the lowest similarity worth keeping.
+@dataclass(frozen=True)
+class RandomPairs:
+    """The non-match background of a run: median and robust spread (1.4826 x the median absolute
+    deviation) of the Dice of random distinct record pairs. Both follow the encoding (fill,
+    folding, balancing); nothing else about the schema is assumed."""
 
-    Dice of random distinct pairs is the non-match background; the floor is its median plus
-    ``FLOOR_SPREADS`` robust spreads (1.4826 x the median absolute deviation), which stays put
-    when a few random pairs happen to be matches. Fewer than two records: returns 0.5.
-    """
+    median: float
+    spread: float
+
+    @property
+    def floor(self) -> float:
+        """The lowest similarity worth keeping: ``FLOOR_SPREADS`` spreads above the median."""
+        return float(min(0.95, max(0.05, self.median + FLOOR_SPREADS * self.spread)))
+
+
+def random_pairs(rows: np.ndarray, seed: int = 0) -> RandomPairs | None:
+    """Given every record's CLK as rows of bytes, returns the random-pair background, which stays
+    put when a few random pairs happen to be matches; None with fewer than two records."""
     count = len(rows)
     if count < 2:
-        return 0.5
+        return None
     generator = np.random.default_rng(seed)
     first = generator.integers(0, count, _RANDOM_PAIRS)
     second = generator.integers(0, count, _RANDOM_PAIRS)
@@ -93,8 +125,14 @@ def candidate_floor(rows: np.ndarray, seed: int = 0) -> float:
     common = np.unpackbits(left & right, axis=1).sum(1)
     dice = np.divide(2.0 * common, ones, out=np.zeros(len(ones)), where=ones > 0)
     median = float(np.median(dice))
-    spread = 1.4826 * float(np.median(np.abs(dice - median)))
-    return float(min(0.95, max(0.05, median + FLOOR_SPREADS * spread)))
+    return RandomPairs(median, 1.4826 * float(np.median(np.abs(dice - median))))
+
+
+def candidate_floor(rows: np.ndarray, seed: int = 0) -> float:
+    """Given every record's CLK as rows of bytes, returns the :class:`RandomPairs` floor (0.5 with
+    fewer than two records)."""
+    background = random_pairs(rows, seed)
+    return background.floor if background is not None else 0.5
 
 
 def best_match_pairs(candidates: CandidatePairs, stage: np.ndarray) -> np.ndarray:
@@ -178,7 +216,7 @@ def _fit_mixture(scaled: np.ndarray, components: int = COMPONENTS) -> _Mixture:
                     tuple(mixture.parameters[i] for i in order))
 
 
-def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> float:
+def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> tuple[float, float]:
     """Returns the valley of the pairs' histogram between the two components' means: the
     ``_VALLEY_QUANTILE`` of the points (``_VALLEY_BINS`` bins, a moving average over
     ``_VALLEY_SMOOTHING``) within ``_VALLEY_TOLERANCE`` of the fewest pairs there, because a flat
@@ -187,7 +225,10 @@ def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> float:
     The beta fit locates the two populations; the valley, not the fit's posterior, places the
     threshold, because matches' long lower tail (one or several corruptions) is wider than a
     beta and the posterior then falls inside the look-alikes (measured: 0.66 where the labelled
-    optimum of the synthetic city is 0.70-0.72)."""
+    optimum of the synthetic city is 0.70-0.72).
+
+    Returns (threshold, depth): depth is the valley's smoothed count over the highest smoothed
+    count below it (1.0: no valley, the histogram only rises toward the matches)."""
     counts, edges = np.histogram(scaled, bins=_VALLEY_BINS, range=(0, 1))
     kernel = np.ones(_VALLEY_SMOOTHING) / _VALLEY_SMOOTHING
     smoothed = np.convolve(counts, kernel, mode="same")
@@ -195,16 +236,20 @@ def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> float:
     lower_mean, upper_mean = mixture.means[0], mixture.means[-1]
     between = np.flatnonzero((centres > lower_mean) & (centres < upper_mean))
     if len(between) == 0:
-        return float((lower_mean + upper_mean) / 2)
+        return float((lower_mean + upper_mean) / 2), 1.0
     fewest = smoothed[between].min()
     valley = between[smoothed[between] <= fewest * (1 + _VALLEY_TOLERANCE)]
-    return float(np.quantile(centres[valley], _VALLEY_QUANTILE))
+    deepest = between[np.argmin(smoothed[between])]
+    highest_below = smoothed[:deepest + 1].max()
+    depth = float(fewest / highest_below) if highest_below > 0 else 1.0
+    return float(np.quantile(centres[valley], _VALLEY_QUANTILE)), depth
 
 
 def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
-                   lowest: float | None = None) -> StageEstimate:
-    """Given a stage's name, its best-match pairs' similarities, the candidate floor and the
-    lowest threshold a look-alikes-only stage may take (the other stage's), returns its estimate.
+                   lowest: float | None = None, spread: float | None = None) -> StageEstimate:
+    """Given a stage's name, its best-match pairs' similarities, the candidate floor, the
+    lowest threshold a look-alikes-only stage may take (the other stage's) and the random-pair
+    spread (None: unknown, see ``FLOOR_MARGIN``), returns its estimate.
 
     Raises ``ValueError`` when fewer than ``MIN_PAIRS`` similarities are given.
     """
@@ -215,8 +260,9 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
     scaled = np.clip((np.asarray(similarities, dtype=np.float64) - floor) / width, _EDGE, 1 - _EDGE)
     mixture = _fit_mixture(scaled)
     lower_mean, upper_mean = mixture.means[0], mixture.means[-1]
-    if lower_mean < 0.5 <= upper_mean:
-        threshold = floor + _valley_threshold(scaled, mixture) * width
+    valley, depth = _valley_threshold(scaled, mixture) if lower_mean < 0.5 <= upper_mean else (0.0, 1.0)
+    if depth <= VALLEY_DEPTH:
+        threshold = floor + valley * width
         match_share = mixture.match_posterior(scaled)
         above = similarities >= threshold
         return StageEstimate(
@@ -225,11 +271,15 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
             f"in the upper half above the floor: threshold in the valley between them",
             pairs, float(match_share[above].sum()),
             float((1 - match_share[above]).sum()), float(match_share[~above].sum()))
-    if lower_mean >= 0.5:
+    if upper_mean >= 0.5:
+        spreads = MATCHES_ONLY_SPREADS.get(stage, max(MATCHES_ONLY_SPREADS.values()))
+        margin = (f"{spreads:g} random-pair spreads above the floor" if spread
+                  else f"{FLOOR_MARGIN:.0%} of the way from the floor to 1")
+        threshold = floor + (spreads * spread if spread else FLOOR_MARGIN * width)
         return StageEstimate(
-            stage, round(floor + FLOOR_MARGIN * width, 4), "matches_only",
-            f"one population in {pairs:,} best-match pairs, in the upper half above the floor: "
-            f"matches; threshold {FLOOR_MARGIN:.0%} of the way from the floor to 1",
+            stage, round(min(threshold, 0.99), 4), "matches_only",
+            f"one population in {pairs:,} best-match pairs, reaching the upper half above the "
+            f"floor with no valley below it: matches; threshold {margin}",
             pairs)
     threshold = float(np.quantile(similarities, 1 - 0.5 / pairs))
     threshold = min(0.99, max(threshold, lowest if lowest is not None else floor))
@@ -245,9 +295,11 @@ def _given(stage: str, threshold: float, pairs: int) -> StageEstimate:
 
 
 def choose_thresholds(candidates: CandidatePairs, floor: float, threshold: float | None,
-                      within_threshold: float | None) -> tuple[StageEstimate, StageEstimate]:
-    """Given candidate pairs (sorted by decreasing similarity, all at or above ``floor``) and the
-    operator's thresholds (None: estimate), returns the (across, within) stage estimates.
+                      within_threshold: float | None,
+                      spread: float | None = None) -> tuple[StageEstimate, StageEstimate]:
+    """Given candidate pairs (sorted by decreasing similarity, all at or above ``floor``), the
+    operator's thresholds (None: estimate) and the random-pair spread (:class:`RandomPairs`;
+    None: unknown), returns the (across, within) stage estimates.
 
     The across-partner stage is estimated first; the within-partner stage never falls below it
     when it holds look-alikes only, and takes it when it has too few pairs (and the reverse).
@@ -262,7 +314,7 @@ def choose_thresholds(candidates: CandidatePairs, floor: float, threshold: float
             return _given(stage, given, len(best[stage]))
         if len(best[stage]) < MIN_PAIRS:
             return None
-        return estimate_stage(stage, similarities[best[stage]], floor, lowest)
+        return estimate_stage(stage, similarities[best[stage]], floor, lowest, spread)
 
     across = estimate("across", threshold, None)
     within = estimate("within", within_threshold, across.threshold if across else None)

@@ -12,9 +12,10 @@ from hublink.coordinator.cli import main
 from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
 from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
-from hublink.coordinator.matching.thresholds import (FLOOR_MARGIN, best_match_pairs,
-                                                     candidate_floor, choose_thresholds,
-                                                     estimate_stage)
+from hublink.coordinator.matching.thresholds import (FLOOR_MARGIN, MATCHES_ONLY_SPREADS,
+                                                     best_match_pairs, candidate_floor,
+                                                     choose_thresholds, estimate_stage,
+                                                     random_pairs)
 from tests.coordinator.test_jobs import seed
 
 FLOOR = 0.5
@@ -45,12 +46,41 @@ def test_matches_only_and_look_alikes_only():
     matches = estimate_stage("across", populations(3_000, 0), FLOOR)
     assert matches.method == "matches_only"
     assert matches.threshold == pytest.approx(FLOOR + FLOOR_MARGIN * (1 - FLOOR))
+    measured = estimate_stage("across", populations(3_000, 0), FLOOR, spread=0.02)
+    assert measured.threshold == pytest.approx(FLOOR + MATCHES_ONLY_SPREADS["across"] * 0.02)
+    within = estimate_stage("within", populations(3_000, 0), FLOOR, spread=0.02)
+    assert within.threshold > measured.threshold
     look_alikes = populations(0, 2_000)
     alone = estimate_stage("within", look_alikes, FLOOR, lowest=0.6)
     assert alone.method == "look_alikes_only"
     assert alone.threshold >= max(0.6, np.sort(look_alikes)[-2])
     with pytest.raises(ValueError):
         estimate_stage("within", look_alikes[:5], FLOOR)
+
+
+def test_matches_with_a_long_lower_tail_are_one_population():
+    """A folded encoding compresses matches toward the floor: their histogram rises from the
+    floor to 1 with no valley. A beta pair fitted to it straddles the middle, yet it is one
+    population, and the threshold must stay near the floor (FEBRL4 across partners under
+    linkage-v2 lost 14% recall when it was put between the components)."""
+    generator = np.random.default_rng(5)
+    matches = FLOOR + (1 - FLOOR) * generator.beta(2.2, 0.9, 5_000)
+    estimate = estimate_stage("across", matches, FLOOR, spread=0.02)
+    assert estimate.method == "matches_only"
+    assert np.mean(matches >= estimate.threshold) > 0.98
+    with_look_alikes = np.concatenate([matches, FLOOR + (1 - FLOOR) * generator.beta(2, 12, 2_000)])
+    assert estimate_stage("across", with_look_alikes, FLOOR, spread=0.02).method == "mixture"
+
+
+def test_the_background_follows_a_balanced_encoding():
+    """Half-filled CLKs (balanced) have a higher random-pair median and a narrower spread than
+    sparse ones: the matches-only margin, in spreads, narrows with them."""
+    generator = np.random.default_rng(2)
+    sparse = random_pairs(np.packbits(generator.random((2_000, 1024)) < 0.3, axis=1))
+    balanced = random_pairs(np.packbits(generator.random((2_000, 1024)) < 0.5, axis=1))
+    assert sparse.median < 0.35 < 0.45 < balanced.median
+    assert balanced.spread < sparse.spread
+    assert random_pairs(np.zeros((1, 128), np.uint8)) is None
 
 
 def test_best_match_pairs_are_mutual_bests_per_other_dataset():

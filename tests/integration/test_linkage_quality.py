@@ -18,10 +18,12 @@ def test_febrl4_two_partners_f1_without_threshold_flags(tmp_path):
 def test_febrl3_one_partner_duplicates_f1_without_threshold_flags(tmp_path):
     result = febrl3(tmp_path)
     assert result.records == 5_000
-    assert result.quality.precision >= 0.99, result.lines()
-    # Measured at the defaults: F1 0.941-0.968 across linkage secrets (the goal, 0.98,
-    # is not met yet); this guards the estimate against falling back towards 0.82.
-    assert result.quality.f1 >= 0.93, result.lines()
+    # Measured at the defaults under linkage-v2 (the default schema): precision 0.975-0.984,
+    # F1 0.969-0.974 across linkage secrets (the goal, 0.98, is not met: the labelled
+    # best threshold gives 0.973); this guards the estimate against falling back towards 0.82
+    # (linkage-v2 under the earlier estimator).
+    assert result.quality.precision >= 0.96, result.lines()
+    assert result.quality.f1 >= 0.955, result.lines()
 
 
 def test_synthetic_youth_quality_by_group_and_corruption(tmp_path):
