@@ -1,8 +1,8 @@
 """Publish a project's tables from the last match run, after disclosure control.
 
 ``prepare_publication`` is pure: records in, suppressed tables out (or Unprotectable).
-``publish_project`` runs it for an approved, unexpired project, audits the result against the
-project's previous publication (differencing), stores it, writes each table as JSON and CSV
+``publish_project`` runs it for an approved, unexpired project, audits the result against
+every earlier publication of the project (differencing), stores it, writes each table as JSON and CSV
 under ``<home>/outputs/<project>/<publication>/`` and records it in the audit log.
 With ``retention.delete_encodings_after_run`` the encodings of its partners that no other live
 project keeps are deleted after each publication (``projects.purge.release_encodings``).
@@ -55,9 +55,9 @@ def outputs_folder(home: CoordinatorHome, name: str) -> Path:
 
 
 def prepare_publication(definition: ProjectDefinition, records: Sequence[ProjectRecord], *,
-                        previous: Mapping[str, int] | None = None, run_id: int | None = None,
-                        published_at: str = "") -> Prepared:
-    """Given a project and its records (and the counts its previous publication showed),
+                        previous: Mapping[str, int] | Sequence[Mapping[str, int]] | None = None,
+                        run_id: int | None = None, published_at: str = "") -> Prepared:
+    """Given a project and its records (and the counts its earlier publications showed),
     returns the suppressed tables; raises Unprotectable when a count cannot be protected."""
     # scipy loads here, not when the API's table routes import this module.
     from hublink.coordinator.outputs.suppression import (protect, suppress_differences,
@@ -121,9 +121,9 @@ def publish_project(home: CoordinatorHome, name: str, actor: str = "operator") -
     with home.database.session() as session:
         project = session.scalars(select(SharingProject).where(SharingProject.name == name)).one()
         project_id = project.id
-        last = session.scalars(select(Publication).where(Publication.project_id == project_id)
-                               .order_by(Publication.id.desc()).limit(1)).first()
-        previous = dict(last.shown) if last else {}
+        previous = [dict(shown) for shown in session.scalars(
+            select(Publication.shown).where(Publication.project_id == project_id)
+            .order_by(Publication.id))]
     published_at = utc_now().isoformat(timespec="seconds")
     try:
         with _without_cycle_collection():
