@@ -2,8 +2,8 @@
 
 ``prepare_publication`` is pure: records in, suppressed tables out (or Unprotectable).
 ``publish_project`` runs it for an approved, unexpired project, audits the result against
-every earlier publication of the project (differencing), stores it, writes each table as JSON and CSV
-under ``<home>/outputs/<project>/<publication>/`` and records it in the audit log.
+every earlier publication of the project (differencing), stores it, writes each table as JSON
+and CSV under ``<home>/outputs/<project>/<publication>/`` and records it in the audit log.
 With ``retention.delete_encodings_after_run`` the encodings of its partners that no other live
 project keeps are deleted after each publication (``projects.purge.release_encodings``).
 ``published_tables`` returns the latest publication's tables (the contract's JSON).
