@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from hublink.coordinator.cli_home import open_home
+from hublink.coordinator.outputs.quality import DEFAULT_GAP
 
 __all__ = ["register"]
 
@@ -125,8 +126,10 @@ def register(main: click.Group, edge) -> None:  # type: ignore[no-untyped-def]
         click.echo(json.dumps(tables, indent=1))
 
     @main.command("quality-report")
-    @click.option("--gap", type=float, default=0.05, show_default=True,
-                  help="Warn when groups' match rates differ by more than this.")
+    @click.option("--gap", type=float, default=DEFAULT_GAP, show_default=True,
+                  envvar="HUBLINK_EQUITY_GAP",
+                  help="Warn when groups' match rates differ by more than this "
+                       "(also HUBLINK_EQUITY_GAP).")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     @click.pass_context
     @edge
@@ -146,6 +149,14 @@ def register(main: click.Group, edge) -> None:  # type: ignore[no-untyped-def]
             for group, figures in groups.items():
                 click.echo(f"  {group:<32} {figures['records']:>8} records "
                            f"{figures['match_rate']:>7.1%} linked to another partner")
+        near = report["records_near_threshold"]
+        if near is None:
+            click.echo("records near the threshold: the run kept no threshold review")
+        else:
+            for stage, count in near["stages"].items():
+                click.echo(f"records with a best-match pair within {near['near']} of the "
+                           f"{stage} threshold: {count}")
+        click.echo(f"warning gap between groups' match rates: {report['gap']:.1%}")
         for warning in report["warnings"]:
             click.echo(f"warning: {warning}")
 

@@ -129,37 +129,38 @@ def build_entities(records: Iterable[ProjectRecord], dimensions: Iterable[str], 
     grouped: dict[str, list[ProjectRecord]] = defaultdict(list)
     for record in records:
         grouped[record.link_id].append(record)
-    wanted = [name for name in dict.fromkeys(dimensions)]
+    sources = [(name, place_attribute if name == "area" else name)
+               for name in dict.fromkeys(dimensions)]
+    areas = crosswalk or {}
     conflicts = ConflictCounts()
+    counters = {"population_source": conflicts.by_population_source,
+                "most_frequent": conflicts.by_most_frequent, "multiple": conflicts.multiple}
     entities = []
     for link_id, members in grouped.items():
         attributes: dict[str, str] = {}
-        for name in wanted:
-            source = place_attribute if name == "area" else name
+        for name, source in sources:
             values = [member.attributes.get(source) for member in members]
-            if values.count(values[0]) == len(values):  # most youth: nothing to resolve
-                value, how = values[0] or UNKNOWN, None
+            first = values[0]
+            if len(values) == 1 or values.count(first) == len(values):
+                value = first or UNKNOWN  # most youth: nothing to resolve
             else:
                 value, how = resolve_attribute(
                     [(member.partner, value) for member, value in zip(members, values)],
                     population_source)
-            if how == "population_source":
-                conflicts.by_population_source[name] += 1
-            elif how == "most_frequent":
-                conflicts.by_most_frequent[name] += 1
-            elif how == "multiple":
-                conflicts.multiple[name] += 1
+                if how is not None:
+                    counters[how][name] += 1
             if name == "area" and value not in (UNKNOWN, MULTIPLE):
-                value = (crosswalk or {}).get(value, UNKNOWN)
+                value = areas.get(value, UNKNOWN)
             attributes[name] = value
         participations: dict[str, set[str]] = defaultdict(set)
         for member in members:
             for label, period in _participations(member, program_attribute, population_source):
                 participations[label].add(period)
+        partners = frozenset(member.partner for member in members)
         entities.append(Entity(
-            link_id=link_id, partners=frozenset(member.partner for member in members),
+            link_id=link_id, partners=partners,
             served=frozenset(label.split(": ", 1)[0] for label in participations),
             participations={label: frozenset(periods) for label, periods in participations.items()},
             attributes=attributes,
-            in_population=any(member.partner == population_source for member in members)))
+            in_population=population_source in partners))
     return entities, conflicts

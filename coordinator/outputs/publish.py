@@ -1,9 +1,9 @@
 """Publish a project's tables from the last match run, after disclosure control.
 
 ``prepare_publication`` is pure: records in, suppressed tables out (or Unprotectable).
-``publish_project`` runs it for an approved, unexpired project, audits the result against the
-project's previous publication (differencing), stores it, writes each table as JSON and CSV
-under ``<home>/outputs/<project>/<publication>/`` and records it in the audit log.
+``publish_project`` runs it for an approved, unexpired project, audits the result against
+every earlier publication of the project (differencing), stores it, writes each table as JSON
+and CSV under ``<home>/outputs/<project>/<publication>/`` and records it in the audit log.
 With ``retention.delete_encodings_after_run`` the encodings of its partners that no other live
 project keeps are deleted after each publication (``projects.purge.release_encodings``).
 ``published_tables`` returns the latest publication's tables (the contract's JSON).
@@ -11,9 +11,11 @@ project keeps are deleted after each publication (``projects.purge.release_encod
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,9 +55,9 @@ def outputs_folder(home: CoordinatorHome, name: str) -> Path:
 
 
 def prepare_publication(definition: ProjectDefinition, records: Sequence[ProjectRecord], *,
-                        previous: Mapping[str, int] | None = None, run_id: int | None = None,
-                        published_at: str = "") -> Prepared:
-    """Given a project and its records (and the counts its previous publication showed),
+                        previous: Mapping[str, int] | Sequence[Mapping[str, int]] | None = None,
+                        run_id: int | None = None, published_at: str = "") -> Prepared:
+    """Given a project and its records (and the counts its earlier publications showed),
     returns the suppressed tables; raises Unprotectable when a count cannot be protected."""
     # scipy loads here, not when the API's table routes import this module.
     from hublink.coordinator.outputs.suppression import (protect, suppress_differences,
@@ -85,6 +87,20 @@ def prepare_publication(definition: ProjectDefinition, records: Sequence[Project
     return Prepared(tables, shown, suppressed, conflict_counts, narrowest)
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pauses the cyclic garbage collector while a publication builds its hundreds of thousands
+    of acyclic records and entities (each full collection would walk all of them again);
+    reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _write_files(folder: Path, tables: list[dict[str, Any]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for table in tables:
@@ -105,14 +121,15 @@ def publish_project(home: CoordinatorHome, name: str, actor: str = "operator") -
     with home.database.session() as session:
         project = session.scalars(select(SharingProject).where(SharingProject.name == name)).one()
         project_id = project.id
-        last = session.scalars(select(Publication).where(Publication.project_id == project_id)
-                               .order_by(Publication.id.desc()).limit(1)).first()
-        previous = dict(last.shown) if last else {}
+        previous = [dict(shown) for shown in session.scalars(
+            select(Publication.shown).where(Publication.project_id == project_id)
+            .order_by(Publication.id))]
     published_at = utc_now().isoformat(timespec="seconds")
     try:
-        prepared = prepare_publication(definition, load_project_records(home, definition),
-                                       previous=previous, run_id=run_id,
-                                       published_at=published_at)
+        with _without_cycle_collection():
+            prepared = prepare_publication(definition, load_project_records(home, definition),
+                                           previous=previous, run_id=run_id,
+                                           published_at=published_at)
     except Exception as error:
         record_event(home.database, actor, "publish_refused", project=name, run_id=run_id,
                      reason=type(error).__name__)

@@ -2,27 +2,26 @@
 
 Linkage error that falls unevenly biases every disparity the hub reports, so the report gives,
 per group of each demographic attribute and per partner, how many records were linked to a
-record of another partner (the match rate), the distribution of entity sizes, and a warning for
-every attribute whose groups' match rates differ by more than ``gap`` (groups of at least
-``MIN_GROUP_RECORDS`` records). Never scores, records or identifiers.
+record of another partner (the match rate), the distribution of entity sizes, how many records
+have a best-match pair near the run's threshold (from the run's review, ``matching.review``),
+and a warning for every attribute whose groups' match rates differ by more than ``gap``
+(groups of at least ``MIN_GROUP_RECORDS`` records). Never scores, records or identifiers.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-
-from sqlalchemy import select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.outputs.entities import ProjectRecord
-from hublink.coordinator.outputs.records import last_match_run
-from hublink.coordinator.storage import record_event, sealed_records
-from hublink.coordinator.storage.models import Link, Partner, RecordAttributes
+from hublink.coordinator.outputs.records import last_match_run, load_linked_records
+from hublink.coordinator.storage import record_event
+from hublink.coordinator.storage.models import MatchRun
 
 __all__ = ["DEFAULT_GAP", "MIN_GROUP_RECORDS", "GROUP_ATTRIBUTES", "equity_report",
-           "quality_report"]
+           "near_threshold", "quality_report"]
 
 DEFAULT_GAP = 0.05
 MIN_GROUP_RECORDS = 30
@@ -75,25 +74,29 @@ def equity_report(records: Sequence[ProjectRecord], *, gap: float = DEFAULT_GAP,
     return report
 
 
+def near_threshold(review: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Given a match run's stored review (``matching.review``), returns per stage how many
+    records have a best-match pair within ``near`` of its threshold (counts only), or None for
+    a run without a review."""
+    if not review:
+        return None
+    return {"near": review.get("near"),
+            "stages": {stage["stage"]: stage["records_near_threshold"]
+                       for stage in review.get("stages", [])}}
+
+
 def quality_report(home: CoordinatorHome, gap: float = DEFAULT_GAP,
                    actor: str = "operator") -> dict[str, Any]:
-    """Returns the equity report of every linked record of the last match run (audited)."""
+    """Returns the equity report of every linked record of the last match run, with the run's
+    records near the threshold (audited)."""
     run_id = last_match_run(home)
-    wanted = set(GROUP_ATTRIBUTES)
-    records = []
-    with home.database.session() as session:
-        rows = session.execute(
-            select(Link.link_id, Partner.name, Link.partner_id, Link.pseudonym,
-                   RecordAttributes.attributes)
-            .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
-                  & (RecordAttributes.pseudonym == Link.pseudonym))
-            .join(Partner, Partner.id == Link.partner_id))
-        for link_id, partner, partner_id, pseudonym, stored in rows:
-            attributes = sealed_records.open_attributes(home.sealer, partner_id, pseudonym,
-                                                        stored)
-            records.append(ProjectRecord(partner, "", link_id,
-                                         {k: v for k, v in attributes.items() if k in wanted}))
-    report = {"run_id": run_id, **equity_report(records, gap=gap)}
+    records = load_linked_records(home, GROUP_ATTRIBUTES, enrollments=False)
+    review = None
+    if run_id is not None:
+        with home.database.session() as session:
+            review = session.get(MatchRun, run_id).review
+    report = {"run_id": run_id, **equity_report(records, gap=gap),
+              "records_near_threshold": near_threshold(review)}
     record_event(home.database, actor, "quality_report", run_id=run_id,
                  warnings=len(report["warnings"]))
     return report

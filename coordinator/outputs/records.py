@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.outputs.entities import ProjectRecord
@@ -12,7 +13,7 @@ from hublink.coordinator.projects.definition import ProjectDefinition
 from hublink.coordinator.storage import sealed_records
 from hublink.coordinator.storage.models import Link, MatchRun, Partner, RecordAttributes
 
-__all__ = ["load_project_records", "last_match_run", "record_enrollments"]
+__all__ = ["load_linked_records", "load_project_records", "last_match_run", "record_enrollments"]
 
 
 def record_enrollments(home: CoordinatorHome, partner_id: int, pseudonym: str,
@@ -21,6 +22,9 @@ def record_enrollments(home: CoordinatorHome, partner_id: int, pseudonym: str,
     read ``RecordAttributes.enrollments``."""
     if not stored:
         return ()
+    if isinstance(stored, str):  # the ``sealed`` member, as load_project_records reads it
+        return tuple(sealed_records.open_sealed_enrollments(home.sealer, partner_id, pseudonym,
+                                                            stored))
     return tuple(sealed_records.open_enrollments(home.sealer, partner_id, pseudonym, stored))
 
 
@@ -31,25 +35,38 @@ def last_match_run(home: CoordinatorHome) -> int | None:
                                .order_by(MatchRun.id.desc()).limit(1)).first()
 
 
-def load_project_records(home: CoordinatorHome,
-                         definition: ProjectDefinition) -> list[ProjectRecord]:
-    """Returns every linked record of the project's partners with only its attributes
-    (records synced after the last match run have no link ID yet and are left out)."""
-    wanted = set(definition.attributes)
+def load_linked_records(home: CoordinatorHome, attributes: Iterable[str], *,
+                        partners: Iterable[str] | None = None,
+                        enrollments: bool = True) -> list[ProjectRecord]:
+    """Returns every linked record (of ``partners``, else of all) with only ``attributes``,
+    and its enrollments unless ``enrollments`` is false (records synced after the last match
+    run have no link ID yet and are left out). The one place outputs open stored records."""
+    wanted = set(attributes)
+    # The sealed members as text: the database extracts them, Python decodes no JSON wrapper.
     columns = [Link.link_id, Partner.name, Link.partner_id, Link.pseudonym,
-               RecordAttributes.attributes, RecordAttributes.enrollments]
+               RecordAttributes.attributes["sealed"].as_string(),
+               RecordAttributes.enrollments["sealed"].as_string() if enrollments
+               else literal(None)]
+    query = (select(*columns)
+             .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
+                   & (RecordAttributes.pseudonym == Link.pseudonym))
+             .join(Partner, Partner.id == Link.partner_id))
+    if partners is not None:
+        query = query.where(Partner.name.in_(list(partners)))
     records = []
+    open_attributes = sealed_records.open_sealed_attributes
+    sealer = home.sealer
     with home.database.session() as session:
-        rows = session.execute(
-            select(*columns)
-            .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
-                  & (RecordAttributes.pseudonym == Link.pseudonym))
-            .join(Partner, Partner.id == Link.partner_id)
-            .where(Partner.name.in_(definition.partners)))
-        for link_id, partner, partner_id, pseudonym, stored, enrollments in rows:
-            attributes = sealed_records.open_attributes(home.sealer, partner_id, pseudonym, stored)
+        for link_id, partner, partner_id, pseudonym, stored, sealed in session.execute(query):
+            values = open_attributes(sealer, partner_id, pseudonym, stored)
             records.append(ProjectRecord(
                 partner, pseudonym, link_id,
-                {name: value for name, value in attributes.items() if name in wanted},
-                record_enrollments(home, partner_id, pseudonym, enrollments)))
+                {name: value for name, value in values.items() if name in wanted},
+                record_enrollments(home, partner_id, pseudonym, sealed) if sealed else ()))
     return records
+
+
+def load_project_records(home: CoordinatorHome,
+                         definition: ProjectDefinition) -> list[ProjectRecord]:
+    """Returns every linked record of the project's partners with only its attributes."""
+    return load_linked_records(home, definition.attributes, partners=definition.partners)

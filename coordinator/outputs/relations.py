@@ -12,7 +12,9 @@ Each relation is ``sum(coefficient * variable) == 0`` or ``<= 0`` over quantitie
   program-count table together exactly; beyond that, Fréchet bounds
   (``max(0, A + B - total) <= both <= min(A, B)``).
 - Programs: a partner's youth lie between its largest program and the sum of its programs;
-  participations are the sum of the program counts, at least ``1*n1 + 2*n2 + 3*n3``.
+  participations are the sum of the program counts, at least ``1*n1 + 2*n2 + 3*n3``. A partner
+  whose program is the partner itself (no program attribute) counts its program's youth in its
+  own row, so without a by-program table the participations still sum the partner counts.
 - Periods: each at most the total, together at least the total.
 - Missing: population = missing + reached, reached at most the group's youth.
 """
@@ -128,21 +130,33 @@ def _partner_relations(aggregates: Aggregates) -> list[Relation]:
     return relations
 
 
+def _program_quantity(aggregates: Aggregates, label: str) -> str | None:
+    """Returns the quantity counting a program's youth: its own row, or for a partner whose
+    program is the partner itself (no program attribute) the partner's count."""
+    names = aggregates.quantities
+    if f"program|{label}" in names:
+        return f"program|{label}"
+    if aggregates.programs[label] == label and f"partner|{label}" in names:
+        return f"partner|{label}"
+    return None
+
+
 def _program_relations(aggregates: Aggregates) -> list[Relation]:
     names = aggregates.quantities
-    programs = [label for label in sorted(aggregates.programs) if f"program|{label}" in names]
+    counted = {label: _program_quantity(aggregates, label) for label in sorted(aggregates.programs)}
+    programs = [label for label, name in counted.items() if name is not None]
     if not programs:
         return []
     relations = []
     owned: dict[str, list[str]] = defaultdict(list)
     for label in programs:
-        owned[aggregates.programs[label]].append(f"program|{label}")
-        relations.append(_at_most([(f"program|{label}", 1)], [("youth|total", 1)]))
+        owned[aggregates.programs[label]].append(counted[label])
+        relations.append(_at_most([(counted[label], 1)], [("youth|total", 1)]))
     for partner, labels in owned.items():
         served = f"partner|{partner}"
         relations += [_at_most([(label, 1)], [(served, 1)]) for label in labels]
         relations.append(_at_most([(served, 1)], [(label, 1) for label in labels]))
-    every = [f"program|{label}" for label in programs]
+    every = [counted[label] for label in programs]
     if len(programs) == len(aggregates.programs):
         relations.append(_equal(["participations|total"], every))
         relations.append(_at_most([("youth|total", 1)], [(name, 1) for name in every]))

@@ -2,8 +2,9 @@
 checked by the LP audit.
 
 1. Primary: every count from 1 to k-1 is suppressed (zeros are shown).
-2. Differencing: a count shown in the project's previous publication whose change since is
-   from 1 to k-1 would single out that few youth: it is suppressed too.
+2. Differencing: a count shown in any of the project's earlier publications whose change since
+   is from 1 to k-1 would single out that few youth: it is suppressed too (against every
+   earlier one, since an attacker may difference with any publication, not only the last).
 3. Complementary: while the audit finds a suppressed count whose interval is narrower than the
    protection width, the smallest shown count bound to it is suppressed as well (counts in the
    same relation first, totals last). Because quantities are shared, this works across every
@@ -15,7 +16,7 @@ nothing is published then.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from hublink.coordinator.outputs.lp_audit import Interval, IntervalAudit
 from hublink.coordinator.outputs.relations import Relation
@@ -42,17 +43,21 @@ def suppress_primary(quantities: Mapping[str, Quantity], k: int) -> int:
     return marked
 
 
-def suppress_differences(quantities: Mapping[str, Quantity], previous: Mapping[str, int],
+def suppress_differences(quantities: Mapping[str, Quantity],
+                         previous: Mapping[str, int] | Sequence[Mapping[str, int]],
                          k: int) -> int:
-    """Given the counts shown by the previous publication, marks every shown count whose change
-    is from 1 to k-1 ``differencing``; returns how many."""
+    """Given the counts shown by one earlier publication or by each of several, marks every
+    shown count whose change since any of them is from 1 to k-1 ``differencing``; returns
+    how many."""
+    earlier = [previous] if isinstance(previous, Mapping) else list(previous)
     marked = 0
-    for name, old in previous.items():
-        quantity = quantities.get(name)
-        if quantity is not None and quantity.suppressed is None \
-                and 1 <= abs(quantity.value - old) < k:
-            quantity.suppressed = "differencing"
-            marked += 1
+    for shown in earlier:
+        for name, old in shown.items():
+            quantity = quantities.get(name)
+            if quantity is not None and quantity.suppressed is None \
+                    and 1 <= abs(quantity.value - old) < k:
+                quantity.suppressed = "differencing"
+                marked += 1
     return marked
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations
 
 from hublink.coordinator.outputs.entities import Entity, UNKNOWN
 from hublink.coordinator.projects.definition import ProjectDefinition, TableSpec
@@ -92,15 +92,21 @@ class _Builder:
         return name
 
     def totals(self) -> str:
-        self.quantity("participations|total", sum(len(e.participations) for e in self.youth))
+        if "youth|total" not in self.quantities:
+            self.quantity("participations|total", sum(map(len, (e.participations
+                                                                 for e in self.youth))))
         return self.quantity("youth|total", len(self.youth))
 
     def partition(self, universe: str, members: Sequence[Entity],
                   dimensions: tuple[str, ...]) -> Partition:
         key = (universe, dimensions)
         if key not in self.partitions:
-            counts = Counter(tuple(entity.attributes.get(d, UNKNOWN) for d in dimensions)
-                             for entity in members)
+            if len(dimensions) == 1:
+                (only,) = dimensions
+                counts = Counter((entity.attributes.get(only, UNKNOWN),) for entity in members)
+            else:
+                counts = Counter(tuple(entity.attributes.get(d, UNKNOWN) for d in dimensions)
+                                 for entity in members)
             prefix = f"{universe}|{'+'.join(dimensions)}"
             rows = {row: self.quantity(f"{prefix}|{'|'.join(row)}", count)
                     for row, count in sorted(counts.items())}
@@ -134,14 +140,13 @@ class _Builder:
         return self._by_group(spec)
 
     def _membership(self, spec: TableSpec, total: str) -> DraftTable:
-        counts: Counter = Counter()
-        for entity in self.youth:
-            if spec.kind == "by_partner":
-                counts.update(entity.participating_partners)
-            elif spec.kind == "by_program":
-                counts.update(list(entity.participations))
-            else:
-                counts.update(set().union(*entity.participations.values()))
+        if spec.kind == "by_partner":
+            counts = Counter(chain.from_iterable(e.participating_partners for e in self.youth))
+        elif spec.kind == "by_program":
+            counts = Counter(chain.from_iterable(e.participations for e in self.youth))
+        else:
+            counts = Counter(chain.from_iterable(set().union(*e.participations.values())
+                                                 for e in self.youth))
         prefix = {"by_partner": "partner", "by_program": "program", "by_period": "period"}[spec.kind]
         keys = list(self.definition.partners) if spec.kind == "by_partner" else sorted(counts)
         cells = {((key,), "youth"): self.quantity(f"{prefix}|{key}", counts[key]) for key in keys}
@@ -149,11 +154,12 @@ class _Builder:
         return DraftTable(spec, ("youth",), [(key,) for key in keys], cells)
 
     def _overlap(self, spec: TableSpec, total: str) -> DraftTable:
-        pairs: Counter = Counter()
-        for entity in self.youth:
-            served = sorted(entity.participating_partners)
-            pairs.update((partner, partner) for partner in served)
-            pairs.update(combinations(served, 2))
+        pairs = Counter(chain.from_iterable(
+            combinations(sorted(e.participating_partners), 2) for e in self.youth
+            if len(e.participating_partners) > 1))
+        for partner, count in Counter(chain.from_iterable(
+                e.participating_partners for e in self.youth)).items():
+            pairs[(partner, partner)] = count
         partners = sorted(self.definition.partners)
         rows, cells = [], {}
         for first, second in [(p, p) for p in partners] + list(combinations(partners, 2)):
@@ -194,9 +200,7 @@ def compute_aggregates(definition: ProjectDefinition, entities: Sequence[Entity]
     """Given a project and its entities, returns every declared table's cells (unsuppressed)."""
     builder = _Builder(definition, entities)
     tables = [builder.table(spec) for spec in definition.tables]
-    programs = {}
-    for entity in builder.youth:
-        for label in entity.participations:
-            programs[label] = label.split(": ", 1)[0]
+    labels = set(chain.from_iterable(entity.participations for entity in builder.youth))
+    programs = {label: label.split(": ", 1)[0] for label in sorted(labels)}
     return Aggregates(builder.quantities, tables, list(builder.partitions.values()),
                       tuple(definition.partners), programs)

@@ -13,8 +13,11 @@ from typing import Any
 
 from hublink.coordinator.storage.sealing import Sealer, SealingError
 
-__all__ = ["seal_clk", "open_clk", "seal_attributes", "open_attributes", "seal_enrollments",
-           "open_enrollments", "spool_context"]
+__all__ = ["seal_clk", "open_clk", "seal_attributes", "open_attributes", "open_sealed_attributes",
+           "seal_enrollments", "open_enrollments", "open_sealed_enrollments", "spool_context"]
+
+_NOT_SEALED = ("stored attributes are not sealed: run `hublink-coordinator rotate-data-key` to "
+               "seal the values of an older hub")
 
 
 def _context(table: str, partner_id: int, pseudonym: str) -> bytes:
@@ -48,10 +51,19 @@ def open_attributes(sealer: Sealer, partner_id: int, pseudonym: str,
     if set(stored) != {"sealed"}:
         if allow_plain:
             return stored
-        raise SealingError("stored attributes are not sealed: run `hublink-coordinator "
-                           "rotate-data-key` to seal the values of an older hub")
-    sealed = base64.b64decode(stored["sealed"])
-    return json.loads(sealer.open(sealed, _context("attributes", partner_id, pseudonym)))
+        raise SealingError(_NOT_SEALED)
+    return open_sealed_attributes(sealer, partner_id, pseudonym, stored["sealed"])
+
+
+def open_sealed_attributes(sealer: Sealer, partner_id: int, pseudonym: str,
+                           sealed: str | None) -> dict[str, Any]:
+    """Returns the attributes of a stored row from its ``sealed`` member alone (what a query
+    reads with ``RecordAttributes.attributes["sealed"].as_string()``, saving a JSON decode);
+    raises SealingError when there is none (a plain dict) or it does not open."""
+    if not isinstance(sealed, str):
+        raise SealingError(_NOT_SEALED)
+    opened = sealer.open(base64.b64decode(sealed), _context("attributes", partner_id, pseudonym))
+    return json.loads(opened)
 
 
 def seal_enrollments(sealer: Sealer, partner_id: int, pseudonym: str,
@@ -71,8 +83,16 @@ def open_enrollments(sealer: Sealer, partner_id: int, pseudonym: str,
     they were altered or moved."""
     if not stored:
         return []
-    sealed = base64.b64decode(stored["sealed"])
-    return json.loads(sealer.open(sealed, _context("enrollments", partner_id, pseudonym)))
+    return open_sealed_enrollments(sealer, partner_id, pseudonym, stored["sealed"])
+
+
+def open_sealed_enrollments(sealer: Sealer, partner_id: int, pseudonym: str,
+                            sealed: str | None) -> list[dict[str, str | None]]:
+    """Returns the enrollments of a stored row from its ``sealed`` member alone ([] for none)."""
+    if not sealed:
+        return []
+    opened = sealer.open(base64.b64decode(sealed), _context("enrollments", partner_id, pseudonym))
+    return json.loads(opened)
 
 
 def spool_context(sync_id: str, number: int) -> bytes:

@@ -41,6 +41,15 @@ class Sealer:
         self.keys = dict(keys)
         self.path = path
         self._stamp = self._file_stamp()
+        self._ciphers: dict[int, AESGCM] = {}
+
+    def _cipher(self, key_id: int) -> AESGCM:
+        # One AESGCM per key: building it runs the key schedule, which costs more than
+        # opening one small value.
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            cipher = self._ciphers[key_id] = AESGCM(self.keys[key_id])
+        return cipher
 
     def _file_stamp(self) -> tuple[int, int, int] | None:
         # The keyring is replaced by rename, so its inode changes with every write.
@@ -56,6 +65,7 @@ class Sealer:
         stamp = self._file_stamp()
         if stamp is not None and stamp != self._stamp:
             self.keys, self._stamp = _read_keyring(self.path), stamp
+            self._ciphers = {}
 
     @property
     def current_id(self) -> int:
@@ -67,7 +77,7 @@ class Sealer:
         nonce = secrets.token_bytes(12)
         key_id = self.current_id
         return (MAGIC + struct.pack(">I", key_id) + nonce
-                + AESGCM(self.keys[key_id]).encrypt(nonce, plaintext, context))
+                + self._cipher(key_id).encrypt(nonce, plaintext, context))
 
     @staticmethod
     def is_sealed(value: bytes) -> bool:
@@ -91,11 +101,10 @@ class Sealer:
         key_id = struct.unpack(">I", value[4:8])[0]
         if key_id not in self.keys:
             self._refresh()
-        key = self.keys.get(key_id)
-        if key is None:
+        if key_id not in self.keys:
             raise SealingError(f"data key {key_id} is not in the keyring")
         try:
-            return AESGCM(key).decrypt(value[8:20], value[_HEADER:], context)
+            return self._cipher(key_id).decrypt(value[8:20], value[_HEADER:], context)
         except InvalidTag:
             raise SealingError("a sealed value failed its integrity check") from None
 
@@ -107,6 +116,7 @@ class Sealer:
         self._refresh()
         key_id = self.current_id + 1
         self.keys[key_id] = secrets.token_bytes(32)
+        self._ciphers.pop(key_id, None)
         _write_keyring(self.path, self.keys)
         self._stamp = self._file_stamp()
         return key_id
@@ -116,6 +126,7 @@ class Sealer:
         if self.path is None:
             return
         self.keys = {keep: self.keys[keep]}
+        self._ciphers = {}
         _write_keyring(self.path, self.keys)
         self._stamp = self._file_stamp()
 

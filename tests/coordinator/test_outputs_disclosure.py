@@ -147,3 +147,22 @@ def test_successive_runs_suppress_small_differences():
     assert zip_one["youth"] == {"value": None, "suppressed": "differencing"}
     for label, low, high in attack(second.tables, 11):
         assert high - low >= 11
+
+
+def test_differencing_is_audited_against_every_earlier_publication_not_only_the_last():
+    first_people = [("1", "X", ("a",))] * 30 + [("2", "Y", ("b",))] * 30
+    first = prepare_publication(project(11), records_from(first_people))
+    # The second run shows no count for zip 1 (5 youth: suppressed) ...
+    second = prepare_publication(project(11), records_from(
+        [("1", "X", ("a",))] * 5 + [("2", "Y", ("b",))] * 30), previous=[first.shown])
+    assert "youth|zip|1" not in second.shown
+    # ... so only the first publication can be differenced with the third's 32.
+    later = first_people + [("1", "X", ("a",))] * 2
+    try:
+        third = prepare_publication(project(11), records_from(later),
+                                    previous=[first.shown, second.shown])
+    except Unprotectable:
+        return
+    assert "youth|zip|1" not in third.shown
+    by_zip = next(t for t in third.tables if t["table"] == "by_zip")
+    assert next(row for row in by_zip["rows"] if row["zip"] == "1")["youth"]["value"] is None
