@@ -5,7 +5,8 @@ The published tables have the published-table contract's shape and a 250k-record
 sizes (24 ZIP areas, 80 partners, 40 programs, 4 periods, programs by ZIP, a partner overlap
 matrix), with counts summing to the given number of young people; about one cell in six is
 suppressed. Prints the server's time for the page, the browser's time (cold and warm cache) to the first
-screen ready and to every chart drawn, and the bytes transferred.
+screen ready (headlines, tables, map, live filters), to the charts on screen drawn and to
+every chart drawn, and the bytes transferred.
 
     python benchmarks/pages.py --records 250000
 """
@@ -133,20 +134,21 @@ def _browser(profile: str):
 
 def _load(driver, url: str) -> dict[str, float]:
     """Loads the dashboard and returns the seconds from navigation to its first screen being
-    ready (headlines, tables, map and the charts on screen drawn; filters live) and to every
-    chart drawn, and the bytes transferred."""
+    ready (headlines, tables, map drawn; filters live), to the charts on screen drawn (the chart
+    library loaded) and to every chart drawn, and the bytes transferred."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(url)
     WebDriverWait(driver, 120).until(lambda d: d.execute_script(
         "return document.body.dataset.chartsDrawn === 'true'"))
-    ready, drawn, moved = driver.execute_script(
+    ready, charts, drawn, moved = driver.execute_script(
         "const mark = name => performance.getEntriesByName(name)[0].startTime;"
         "const n = performance.getEntriesByType('navigation')[0];"
         "const moved = performance.getEntriesByType('resource').reduce((s, r) => s + r.transferSize, 0);"
-        "return [mark('dashboard-ready') - n.startTime, mark('dashboard-charts-drawn') - n.startTime,"
-        "        n.transferSize + moved];")
-    return {"ready": ready / 1000, "drawn": drawn / 1000, "bytes": int(moved)}
+        "return [mark('dashboard-ready') - n.startTime, mark('dashboard-charts-on-screen') - n.startTime,"
+        "        mark('dashboard-charts-drawn') - n.startTime, n.transferSize + moved];")
+    return {"ready": ready / 1000, "charts": charts / 1000, "drawn": drawn / 1000,
+            "bytes": int(moved)}
 
 
 def run_pages(youth: int, repeats: int = 5, cold_repeats: int = 3) -> dict[str, float]:
@@ -183,22 +185,24 @@ def run_pages(youth: int, repeats: int = 5, cold_repeats: int = 3) -> dict[str, 
 
     return {"youth": youth, "html_bytes": len(page.data),
             "server_seconds": statistics.median(server_times),
-            "cold_seconds": median(colds, "ready"), "cold_drawn_seconds": median(colds, "drawn"),
-            "cold_bytes": median(colds, "bytes"), "warm_seconds": median(warms, "ready"),
+            "cold_seconds": median(colds, "ready"), "cold_charts_seconds": median(colds, "charts"),
+            "cold_drawn_seconds": median(colds, "drawn"), "cold_bytes": median(colds, "bytes"),
+            "warm_seconds": median(warms, "ready"), "warm_charts_seconds": median(warms, "charts"),
             "warm_drawn_seconds": median(warms, "drawn"), "warm_bytes": median(warms, "bytes")}
 
 
 def report(result: dict[str, float]) -> str:
-    return "\n".join([
-        f"dashboard of a {result['youth']:,}-youth project (8 tables, 24-area map)",
-        f"  server renders the page:      {result['server_seconds'] * 1000:7.1f} ms "
-        f"({result['html_bytes'] / 1024:.0f} KiB of HTML)",
-        f"  browser, cold cache, first screen ready: {result['cold_seconds']:6.2f} s, every chart "
-        f"drawn: {result['cold_drawn_seconds']:6.2f} s ({result['cold_bytes'] / 1024:.0f} KiB transferred)",
-        f"  browser, warm cache, first screen ready: {result['warm_seconds']:6.2f} s, every chart "
-        f"drawn: {result['warm_drawn_seconds']:6.2f} s ({result['warm_bytes'] / 1024:.0f} KiB transferred)",
-        f"  target: first screen under {TARGET_SECONDS:.0f} s cold: "
-        + ("met" if result["cold_seconds"] < TARGET_SECONDS else "MISSED")])
+    lines = [f"dashboard of a {result['youth']:,}-youth project (8 tables, 24-area map)",
+             f"  server renders the page: {result['server_seconds'] * 1000:.1f} ms "
+             f"({result['html_bytes'] / 1024:.0f} KiB of HTML)",
+             "  browser (seconds from navigation)  first screen  charts on screen  every chart  transferred"]
+    for cache in ("cold", "warm"):
+        lines.append(f"  {cache + ' cache':<34} {result[cache + '_seconds']:12.2f} "
+                     f"{result[cache + '_charts_seconds']:17.2f} {result[cache + '_drawn_seconds']:12.2f} "
+                     f"{result[cache + '_bytes'] / 1024:8.0f} KiB")
+    lines.append(f"  target: first screen under {TARGET_SECONDS:.0f} s cold: "
+                 + ("met" if result["cold_seconds"] < TARGET_SECONDS else "MISSED"))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

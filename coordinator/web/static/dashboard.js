@@ -12,6 +12,7 @@
   var stale = {};      // table id -> its chart does not show the current choice yet
   var near = {};       // table id -> its chart is on or near the screen
   var choice = {};
+  var LABELLED_CELLS = 150;
 
   function readRows(table) {
     var element = document.getElementById("table-" + table.id);
@@ -68,8 +69,11 @@
         var row = cells[y + "\u0000" + x];
         return row ? row[field] : empty; }); });
     }
+    // Figures inside the cells while they stay legible and cheap to draw; the table beside
+    // the chart and the chart's text alternative hold every figure either way.
+    var labelled = xs.length * ys.length <= LABELLED_CELLS;
     return [{type: "heatmap", x: xs, y: ys, z: grid("value", null), text: grid("text", ""),
-             texttemplate: "%{text}", hovertemplate: "%{y} and %{x}: %{text}<extra></extra>",
+             texttemplate: labelled ? "%{text}" : "", hovertemplate: "%{y} and %{x}: %{text}<extra></extra>",
              colorscale: "Cividis", reversescale: true, showscale: false}];
   }
 
@@ -96,8 +100,9 @@
 
   function drawChart(table) {
     var element = document.getElementById("chart-" + table.id);
+    if (!window.Plotly) { return; }  // drawn once the chart library has loaded
     stale[table.id] = false;
-    if (!element || !window.Plotly) { return; }
+    if (!element) { return; }
     var rows = table.rows.filter(function (row) { return matches(row.keys, choice); });
     var free = freeDimensions(table);
     var layout = {
@@ -121,7 +126,7 @@
   };
 
   function drawStaleWhenIdle() {
-    if (idleScheduled) { return; }
+    if (idleScheduled || !window.Plotly) { return; }
     idleScheduled = true;
     whenIdle(function () {
       idleScheduled = false;
@@ -223,32 +228,51 @@
     });
   });
 
+  // The first screen needs no chart library: headlines, tables, map and filters are ready
+  // before it loads; its script is fetched only then, and the charts follow.
   var charts = Array.prototype.slice.call(document.querySelectorAll(".chart[data-table]"));
   data.tables.forEach(function (table) { stale[table.id] = true; });
   choice = chosen();
   data.tables.forEach(updateTable);
   drawMap();
+  document.body.dataset.dashboardReady = "true";
+  performance.mark("dashboard-ready");
 
-  function ready() {
-    document.body.dataset.dashboardReady = "true";
-    performance.mark("dashboard-ready");
+  function chartsOnScreen() {
+    document.body.dataset.chartsOnScreen = "true";
+    performance.mark("dashboard-charts-on-screen");
     drawStaleWhenIdle();
   }
 
-  if (!("IntersectionObserver" in window) || !charts.length) {
-    charts.forEach(function (element) { near[element.dataset.table] = true; });
-    data.tables.forEach(drawChart);
-    ready();
+  function startCharts() {
+    if (!("IntersectionObserver" in window) || !charts.length) {
+      charts.forEach(function (element) { near[element.dataset.table] = true; });
+      data.tables.forEach(drawChart);
+      chartsOnScreen();
+      return;
+    }
+    var first = true;
+    var observer = new window.IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var id = entry.target.dataset.table;
+        near[id] = entry.isIntersecting;
+        if (entry.isIntersecting && stale[id] && byId[id]) { drawChart(byId[id]); }
+      });
+      if (first) { first = false; chartsOnScreen(); }
+    }, {rootMargin: "400px 0px"});
+    charts.forEach(function (element) { observer.observe(element); });
+  }
+
+  if (!charts.length) {
+    document.body.dataset.chartsDrawn = "true";
     return;
   }
-  var first = true;
-  var observer = new window.IntersectionObserver(function (entries) {
-    entries.forEach(function (entry) {
-      var id = entry.target.dataset.table;
-      near[id] = entry.isIntersecting;
-      if (entry.isIntersecting && stale[id] && byId[id]) { drawChart(byId[id]); }
-    });
-    if (first) { first = false; ready(); }
-  }, {rootMargin: "400px 0px"});
-  charts.forEach(function (element) { observer.observe(element); });
+  window.requestAnimationFrame(function () {
+    window.setTimeout(function () {
+      var script = document.createElement("script");
+      script.src = data.chartLibrary;
+      script.addEventListener("load", startCharts);
+      document.head.appendChild(script);
+    }, 0);
+  });
 }());
