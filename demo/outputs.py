@@ -60,12 +60,16 @@ dimensions = ["race_ethnicity"]
 
 def write_crosswalk(path: Path) -> Path:
     """Writes the crosswalk from the synthetic city's neighbourhoods to their ZIP codes (the
-    place the partners send is a neighbourhood; the map's areas are ZIP codes)."""
+    place the partners send is a neighbourhood; the map's areas are ZIP codes). A neighbourhood
+    that straddles two ZIP codes goes to the first one listed, as a crosswalk must pick one."""
+    zip_of: dict[str, str] = {}
+    for area in ZIP_AREAS:
+        for name in area.neighbourhoods:
+            zip_of.setdefault(name, area.zip)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["neighbourhood", "zip"])
-        for area in ZIP_AREAS:
-            writer.writerows([name, area.zip] for name in area.neighbourhoods)
+        writer.writerows(sorted(zip_of.items()))
     return path
 
 
