@@ -121,9 +121,11 @@
   }
 
   var idleScheduled = false;
-  var whenIdle = window.requestIdleCallback || function (callback) {
+  // Idle time, but at most half a second away: a busy page still gets every chart.
+  function whenIdle(callback) {
+    if (window.requestIdleCallback) { return window.requestIdleCallback(callback, {timeout: 500}); }
     return window.setTimeout(callback, 50);
-  };
+  }
 
   function drawStaleWhenIdle() {
     if (idleScheduled || !window.Plotly) { return; }
