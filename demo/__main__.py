@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from demo.local_hub import LocalHub
-from demo.outputs import report_lines, write_demo_project
+from demo.outputs import report_lines
+from demo.pipeline import publish_demo
 from hublink.synthetic import generate_dataset
 
 
@@ -44,26 +45,11 @@ def main() -> None:
 
     with LocalHub(root / "hub") as hub:
         print(f"coordinator serving on {hub.url} (home {hub.home})")
-        setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes)
-                  for p in dataset.partners]
-        for setup in setups:
-            check = hub.agent(setup, "check", check=False)
-            problems = check.stdout.strip().splitlines()[-1]
-            sync = hub.agent(setup, "sync")
-            print(f"[{setup.name}] check: {problems}; {sync.stdout.strip().splitlines()[0]}")
-        print(hub.coordinator("match").stdout.strip())
+        setups = publish_demo(hub, dataset)
         for setup in setups:
             print(f"[{setup.name}] " + hub.agent(setup, "links", "--out",
                                                  str(setup.folder / "links.csv")).stdout.strip())
         export_path = hub.root / "linked.csv"
-        project_file = write_demo_project(hub.root, [p.name for p in dataset.partners])
-        hub.coordinator("project", "create", str(project_file))
-        approver = hub.coordinator("token", "issue", "--role", "approver", "--label",
-                                   "Community Oversight Board").stdout.strip().splitlines()[-1]
-        (hub.root / "approver.token").write_text(approver + "\n")
-        print(hub.coordinator("project", "approve", "see-demo", "--token-file",
-                              str(hub.root / "approver.token")).stdout.strip())
-        print(hub.coordinator("publish", "see-demo").stdout.strip())
         hub.coordinator("export", "--project", "see-demo", "--out", str(export_path))
         parquet_path = hub.root / "linked.parquet"
         print(hub.coordinator("export", "--project", "see-demo", "--format", "parquet", "--out",

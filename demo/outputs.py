@@ -17,10 +17,14 @@ from pathlib import Path
 import requests
 
 from hublink.synthetic.dataset import SyntheticDataset
+from hublink.synthetic.places import ZIP_AREAS
 
-__all__ = ["POPULATION_SOURCE", "write_demo_project", "true_participation", "report_lines"]
+__all__ = ["POPULATION_SOURCE", "BOUNDARIES", "write_demo_project", "write_crosswalk",
+           "true_participation", "report_lines"]
 
 POPULATION_SOURCE = "city_schools"
+# The synthetic city's ZIP areas as map shapes (simplified squares, keyed by "zip").
+BOUNDARIES = Path(__file__).resolve().parent / "zip-boundaries.geojson"
 _TABLES = """
 [[tables]]
 name = "youth"
@@ -43,27 +47,54 @@ kind = "by_group"
 dimensions = ["race_ethnicity"]
 rate = true
 [[tables]]
+name = "youth_by_area"
+kind = "by_group"
+title = "Young people by ZIP code"
+dimensions = ["area"]
+[[tables]]
 name = "missing_by_race"
 kind = "missing_by_group"
 dimensions = ["race_ethnicity"]
 """
 
 
+def write_crosswalk(path: Path) -> Path:
+    """Writes the crosswalk from the synthetic city's neighbourhoods to their ZIP codes (the
+    place the partners send is a neighbourhood; the map's areas are ZIP codes). A neighbourhood
+    that straddles two ZIP codes goes to the first one listed, as a crosswalk must pick one."""
+    zip_of: dict[str, str] = {}
+    for area in ZIP_AREAS:
+        for name in area.neighbourhoods:
+            zip_of.setdefault(name, area.zip)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["neighbourhood", "zip"])
+        writer.writerows(sorted(zip_of.items()))
+    return path
+
+
 def write_demo_project(folder: Path, partners: list[str]) -> Path:
-    """Writes the demo project file (public, k = 11, schools as the population); returns it."""
+    """Writes the demo project file (public, k = 11, schools as the population, published by
+    place: neighbourhoods mapped to ZIP codes, drawn on the ZIP map); returns it."""
     expires = date.today() + timedelta(days=365)
+    crosswalk = write_crosswalk(folder / "neighbourhood-zip.csv")
     path = folder / "see-demo.toml"
     path.write_text(f'''name = "see-demo"
 title = "Summer Engagement Ecosystem (demo)"
 purpose = "Unduplicated counts of youth in summer programs and who is missing"
 partners = {partners!r}
-attributes = ["race_ethnicity", "program"]
+attributes = ["race_ethnicity", "program", "neighbourhood"]
 population_source = "{POPULATION_SOURCE}"
 public = true
 k = 11
 approvers = ["Community Oversight Board"]
 [retention]
 expires = {expires.isoformat()}
+[place]
+attribute = "neighbourhood"
+crosswalk = "{crosswalk.name}"
+boundaries = "{BOUNDARIES}"
+boundary_key = "zip"
 '''.replace("'", '"') + _TABLES)
     return path
 

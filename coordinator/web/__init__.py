@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, Response, render_template
 
 from hublink.coordinator.api.context import home_of
-from hublink.coordinator.web import assets, console, public
+from hublink.coordinator.web import assets, console, console_linkage, public  # noqa: F401
 from hublink.coordinator.web.assets import asset_version
 from hublink.coordinator.web.publications import OutputsPublications
 from hublink.shared.errors import HublinkError
@@ -35,6 +35,7 @@ def _error_page(error: HublinkError):  # type: ignore[no-untyped-def]
     return render_template("error.html", error=error), error.http_status
 
 
+# console_linkage adds its routes to the console's blueprint when imported.
 BLUEPRINTS = (public.blueprint, console.blueprint, assets.blueprint)
 for _blueprint in BLUEPRINTS:
     _blueprint.after_request(_page_headers)

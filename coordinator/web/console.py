@@ -1,4 +1,5 @@
-"""The operator console: partners, match runs with live progress, projects, audit log, tokens.
+"""The operator console: partners, match runs with live progress, projects, audit log, tokens
+(the linkage quality and review pages are in ``console_linkage``).
 
 Only an operator token opens it, exchanged at ``/console/login`` for a session cookie
 (HttpOnly, SameSite=Strict, Secure when the request came over TLS). Every form carries the
@@ -186,8 +187,9 @@ def audit() -> str:
 
 def _tokens_page(**extra: Any) -> str:
     partner_names = [row["name"] for row in hub_status(current_home())["partners"]]
+    project_names = sorted(project.name for project in publications_of(current_app).projects())
     return render_template("console/tokens.html", tokens=list_tokens(current_home().database),
-                           roles=ROLES, partners=partner_names, **extra)
+                           roles=ROLES, partners=partner_names, projects=project_names, **extra)
 
 
 @blueprint.get("/tokens")
@@ -206,7 +208,9 @@ def issue() -> Any:
         lifetime_text = request.form.get("lifetime", "").strip()
         info, token = issue_token(
             current_home().database, role, partner=(request.form.get("partner") or None)
-            if role == "partner" else None, label=request.form.get("label", "").strip() or None,
+            if role == "partner" else None,
+            project=(request.form.get("project") or None) if role == "analyst" else None,
+            label=request.form.get("label", "").strip() or None,
             lifetime=parse_lifetime(lifetime_text) if lifetime_text else None,
             actor=g.console_user.actor)
     except HublinkError as error:

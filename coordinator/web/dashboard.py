@@ -63,24 +63,25 @@ def _place_dimension(views: list[TableView]) -> str | None:
     return None
 
 
-def _map_view(project: Any, boundary_key: str, views: list[TableView],
-              charts: list[dict[str, Any]]) -> MapView | None:
+def _map_view(project: Any, boundary_key: str,
+              views: list[TableView]) -> tuple[MapView | None, dict[str, list[str | None]]]:
+    """Returns the map (None without boundaries or a place dimension) and, per table with
+    places, each row's map colour (None for a cell not shown), aligned with its rows."""
     path = boundaries_file(project)
     dimension = _place_dimension(views)
     if path is None or dimension is None or not path.exists():
-        return None
+        return None, {}
     areas, height = load_areas(path, boundary_key)
-    legends = {}
-    for view, chart in zip(views, charts):
+    legends, row_colours = {}, {}
+    for view in views:
         if dimension not in view.dimensions:
             continue
-        bounds, legend = colour_classes([row["value"] for row in chart["rows"]
-                                         if row["value"] is not None])
-        legends[view.id] = legend
-        for row in chart["rows"]:
-            row["colour"] = (None if row["value"] is None
-                             else MAP_COLOURS[_colour_index(row["value"], bounds)])
-    return MapView(areas, height, dimension, legends)
+        values = [cells[view.chart_measure].value for _, cells in view.rows]
+        bounds, legends[view.id] = colour_classes([v for v in values if v is not None])
+        row_colours[view.id] = [None if value is None
+                                else MAP_COLOURS[_colour_index(value, bounds)]
+                                for value in values]
+    return MapView(areas, height, dimension, legends), row_colours
 
 
 def initial_map_table(views: list[TableView], dimension: str) -> TableView | None:
@@ -92,21 +93,23 @@ def initial_map_table(views: list[TableView], dimension: str) -> TableView | Non
 def project_page(project: Any, tables: list[dict[str, Any]],
                  boundary_key: str = "id") -> dict[str, Any]:
     """Given a project, its published tables and the boundary file's key property, returns
-    the template context of its dashboard and report."""
+    the template context of its dashboard and report. The figures travel once, in the
+    tables' markup; ``charts`` holds only what the script needs to read and draw them."""
     views = [table_view(table) for table in tables]
-    charts = [view.chart_data() for view in views]
-    map_view = _map_view(project, boundary_key, views, charts)
+    map_view, row_colours = _map_view(project, boundary_key, views)
     map_table = initial_map_table(views, map_view.dimension) if map_view else None
     map_colours: dict[str, dict[str, Any]] = {}
     if map_table is not None:
-        chart = charts[views.index(map_table)]
-        map_colours = {row["keys"][map_view.dimension]: row for row in chart["rows"]}
+        map_colours = {keys[map_view.dimension]: {"colour": colour,
+                                                  "text": cells[map_table.chart_measure].text}
+                       for (keys, cells), colour in zip(map_table.rows,
+                                                        row_colours[map_table.id])}
     return {
-        "project": project, "views": views, "charts": charts,
+        "project": project, "views": views, "charts": [view.chart_meta() for view in views],
         "headlines": headline_sentences(views),
         "notes": suppression_notes(views, int(project.k)),
         "filters": filters(views), "map": map_view, "map_table": map_table,
-        "map_colours": map_colours, "map_colour_scale": MAP_COLOURS,
+        "map_colours": map_colours, "map_colour_scale": MAP_COLOURS, "row_colours": row_colours,
         "chart_colours": CHART_COLOURS,
         "published": publication_line(tables[0]) if tables else None,
         "dimension_label": dimension_label,

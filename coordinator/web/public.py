@@ -1,19 +1,26 @@
 """Public pages: the landing page, each public project's dashboard and its printable report.
 
 No login: they show only the published tables of approved public projects, exactly as
-published (suppressed cells stay suppressed), and nothing about partners' records.
+published (suppressed cells stay suppressed), and nothing about partners' records. The
+dashboard and report are rendered once per publication (``page_cache``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app, render_template
 
 from hublink.coordinator.web.dashboard import project_page
+from hublink.coordinator.web.page_cache import PageCache, page_response, publication_key
 from hublink.coordinator.web.publications import SHOWN_STATUSES, public_project, publications_of
 
-__all__ = ["blueprint", "shown_projects"]
+__all__ = ["blueprint", "shown_projects", "page_cache_of"]
 
 blueprint = Blueprint("public", __name__, template_folder="templates")
+
+
+def page_cache_of(app: Flask) -> PageCache:
+    """Returns the app's cache of rendered public pages."""
+    return app.extensions.setdefault("hublink_page_cache", PageCache())
 
 
 def shown_projects() -> list:
@@ -29,20 +36,24 @@ def landing():
     return render_template("landing.html", projects=shown_projects())
 
 
-def _context(name: str) -> dict:
+def _project_page(template: str, name: str) -> Response:
     publications = publications_of(current_app)
     project = public_project(publications, name)
-    return project_page(project, publications.tables(project.name),
-                        publications.boundary_key(project.name))
+    tables = publications.tables(project.name)
+    boundary_key = publications.boundary_key(project.name)
+    key = publication_key(template, project, tables, boundary_key)
+    page = page_cache_of(current_app).page(key, lambda: render_template(
+        template, **project_page(project, tables, boundary_key)))
+    return page_response(page)
 
 
 @blueprint.get("/projects/<name>/")
-def dashboard(name: str):
+def dashboard(name: str) -> Response:
     """A public project's dashboard: headlines, charts beside tables, filters, map."""
-    return render_template("dashboard.html", **_context(name))
+    return _project_page("dashboard.html", name)
 
 
 @blueprint.get("/projects/<name>/report")
-def report(name: str):
+def report(name: str) -> Response:
     """The printable report of a public project: the dashboard's figures on paper."""
-    return render_template("report.html", **_context(name))
+    return _project_page("report.html", name)

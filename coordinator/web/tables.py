@@ -92,16 +92,13 @@ class TableView:
         return [dimension_label(d) for d in self.dimensions] + [measure_label(m)
                                                               for m in self.measures]
 
-    def chart_data(self) -> dict[str, Any]:
-        """Returns what the page's script draws: rows with their dimension values and the
-        chart measure's number (None when not shown) and text."""
+    def chart_meta(self) -> dict[str, Any]:
+        """Returns what the page's script needs to draw the chart: the table's id, title,
+        dimensions, chart measure and labels. The rows it reads from the table's markup."""
         return {"id": self.id, "kind": self.kind, "title": self.title,
                 "dimensions": self.dimensions, "measure": self.chart_measure,
                 "measureLabel": measure_label(self.chart_measure),
-                "dimensionLabels": {d: dimension_label(d) for d in self.dimensions},
-                "rows": [{"keys": keys, "value": cells[self.chart_measure].value,
-                          "text": cells[self.chart_measure].text}
-                         for keys, cells in self.rows]}
+                "dimensionLabels": {d: dimension_label(d) for d in self.dimensions}}
 
     def suppressed_reasons(self) -> set[str]:
         cells = [cell for _, row in self.rows for cell in row.values()] + list(self.total.values())

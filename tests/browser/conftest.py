@@ -99,14 +99,15 @@ class PageCheck:
     driver: object
     origin: str
 
-    def open(self, path: str, name: str, wait_for: str | None = None) -> None:
+    def open(self, path: str, name: str, wait_for: str | None = None,
+             timeout: float = 60) -> None:
         """Loads ``path``, waits for the CSS selector ``wait_for``, then checks the page."""
         self.driver.get("about:blank")  # stops an earlier page's polling before logs are cleared
         self.driver.get_log("browser")
         self.driver.get_log("performance")
         self.driver.get(self.origin + path)
         if wait_for:
-            self.wait_for(wait_for)
+            self.wait_for(wait_for, timeout)
         self.check(name)
 
     def wait_for(self, selector: str, timeout: float = 30):

@@ -16,7 +16,7 @@ from tests.web.published import BOUNDARIES, see_publications
 @pytest.fixture
 def dashboard(page_check, live_coordinator):
     live_coordinator.app.extensions["hublink_publications"] = see_publications()
-    page_check.open("/projects/see-2026/", "dashboard", wait_for="body[data-dashboard-ready]")
+    page_check.open("/projects/see-2026/", "dashboard", wait_for="body[data-charts-drawn=true]")
     return page_check
 
 

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hublink.coordinator.registry import add_partner
 from hublink.coordinator.storage.models import ConsoleSession, utc_now
@@ -16,7 +16,7 @@ from tests.project_files import approved_project
 from hublink.coordinator.web.sessions import SESSION_COOKIE
 
 PAGES = ("/console/partners", "/console/runs", "/console/projects", "/console/audit",
-         "/console/tokens")
+         "/console/tokens", "/console/quality", "/console/runs/1/review")
 
 
 def _login_csrf(client) -> str:
@@ -170,3 +170,54 @@ def test_audit_log_is_filtered_and_paged(logged_in, home):
     assert second.count("<td>token_issue</td>") == 11 and 'rel="prev"' in second
     assert "No entry matches" in logged_in.get("/console/audit?actor=nobody-at-all").get_data(as_text=True)
     assert "No entry matches" in logged_in.get("/console/audit?since=2999-01-01").get_data(as_text=True)
+
+
+def test_analyst_tokens_are_issued_for_the_chosen_project(logged_in, home, tmp_path):
+    add_partner(home.database, "Summer Jobs")
+    approved_project(home, tmp_path, "jobs-study", ["Summer Jobs"], ["program"])
+    form = logged_in.get("/console/tokens").get_data(as_text=True)
+    assert '<select id="project" name="project">' in form and "<option>jobs-study</option>" in form
+    csrf = csrf_of(logged_in)
+    issued = logged_in.post("/console/tokens", data={"csrf_token": csrf, "role": "analyst",
+                                                     "project": "jobs-study", "partner": "Summer Jobs"})
+    page = issued.get_data(as_text=True)
+    assert issued.status_code == 200 and "for project jobs-study" in page
+    assert re.search(r'id="issued-token">(hla_[^<]+)<', page)
+    assert [t.project for t in list_tokens(home.database) if t.role == "analyst"] == ["jobs-study"]
+    missing = logged_in.post("/console/tokens", data={"csrf_token": csrf, "role": "analyst"})
+    assert missing.status_code == 409 and "issued for one project" in missing.get_data(as_text=True)
+
+
+def test_quality_page_shows_match_rates_and_warnings_without_identifiers(logged_in, home):
+    from benchmarks.publish import seed_hub
+    from hublink.coordinator.outputs.quality import quality_report
+    from hublink.coordinator.storage.models import Link
+
+    assert "No match run has succeeded yet" in logged_in.get("/console/quality").get_data(as_text=True)
+    seed_hub(home, 400, 4)
+    page = logged_in.get("/console/quality").get_data(as_text=True)
+    report = quality_report(home)
+    assert f"{report['records']:,} linked records in {report['entities']:,} young people" in page
+    for warning in report["warnings"]:
+        assert warning.replace("'", "&#39;") in page
+    if not report["warnings"]:
+        assert "No warning" in page
+    for partner, figures in report["by_partner"].items():
+        assert (f'<th scope="row">{partner}</th><td class="number">{figures["records"]:,}</td>'
+                in page)
+    assert 'id="rates-race_ethnicity"' in page and 'id="entity-sizes"' in page
+    with home.database.session() as session:
+        pseudonyms = list(session.scalars(select(Link.pseudonym).limit(50)))
+        link_ids = list(session.scalars(select(Link.link_id).limit(50)))
+    assert not any(value in page for value in pseudonyms + link_ids)
+    audit = logged_in.get("/console/audit?action=quality_report").get_data(as_text=True)
+    assert "quality_report" in audit
+
+
+def test_review_page_needs_a_known_run(logged_in, home):
+    from hublink.coordinator.jobs.queue import enqueue_run
+
+    assert logged_in.get("/console/runs/999/review").status_code == 404
+    run_id = enqueue_run(home.database)
+    page = logged_in.get(f"/console/runs/{run_id}/review").get_data(as_text=True)
+    assert "This run has no review (queued)" in page

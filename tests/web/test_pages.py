@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import gzip
 import html
+import json
 import re
 from importlib import resources
 
 import pytest
 
 from hublink.coordinator.web import PAGE_SECURITY_POLICY
+from hublink.coordinator.web.assets import ASSET_MAX_AGE, asset_version
+from hublink.coordinator.web.public import page_cache_of
 from tests.web.published import see_publications
 
 
@@ -60,11 +63,61 @@ def test_every_script_style_and_image_comes_from_the_coordinator(pages):
 
 def test_plotly_is_served_from_the_package_compressed_and_cached(pages):
     shipped = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
-    plain = pages.get("/static/vendor/plotly.min.js")
-    assert plain.data == shipped and "max-age" in plain.headers["Cache-Control"]
-    compressed = pages.get("/static/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    versioned = f"/static/vendor/plotly.min.js?v={asset_version()}"
+    plain = pages.get(versioned)
+    assert plain.data == shipped
+    assert plain.headers["Cache-Control"] == f"public, max-age={ASSET_MAX_AGE}, immutable"
+    compressed = pages.get(versioned, headers={"Accept-Encoding": "gzip, deflate"})
     assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed.headers["Vary"]
     assert gzip.decompress(compressed.data) == shipped and len(compressed.data) < len(shipped) / 2
+    assert compressed.headers["ETag"] != plain.headers["ETag"]
+    again = pages.get(versioned, headers={"Accept-Encoding": "gzip",
+                                          "If-None-Match": compressed.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    # Without the current version the URL may change meaning: revalidate every time.
+    assert pages.get("/static/vendor/plotly.min.js").headers["Cache-Control"] == "public, no-cache"
+
+
+def test_static_files_are_compressed_and_versioned_by_their_content(pages):
+    page = pages.get("/projects/see-2026/").get_data(as_text=True)
+    script = re.search(r'src="(/static/web/dashboard.js\?v=[^"]+)"', page).group(1)
+    assert asset_version() in script
+    source = (resources.files("hublink.coordinator.web") / "static" / "dashboard.js").read_bytes()
+    response = pages.get(script, headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip" and gzip.decompress(response.data) == source
+    assert "immutable" in response.headers["Cache-Control"]
+    assert pages.get(script, headers={"Accept-Encoding": "gzip", "If-None-Match":
+                                      response.headers["ETag"]}).status_code == 304
+
+
+def test_project_pages_are_rendered_once_per_publication(app, pages):
+    first = pages.get("/projects/see-2026/", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip" and first.headers["Cache-Control"] == "no-cache"
+    page = gzip.decompress(first.data).decode()
+    assert "4,210 young people" in page
+    assert pages.get("/projects/see-2026/", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert pages.get("/projects/see-2026/").get_data(as_text=True) == page
+    cache = page_cache_of(app)
+    assert len(cache._pages) == 1
+    # A new publication is a new page: the old ETag no longer matches.
+    publications = app.extensions["hublink_publications"]
+    for table in publications.tables("see-2026"):
+        table["published_at"] = "2026-12-09T12:00:00+00:00"
+        table["run_id"] = 8
+    changed = pages.get("/projects/see-2026/", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and "from match run 8" in gzip.decompress(changed.data).decode()
+    assert len(cache._pages) == 2
+
+
+def test_the_page_carries_no_second_copy_of_the_figures(pages):
+    page = pages.get("/projects/see-2026/").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>',
+                                page, re.S).group(1))
+    assert data["tables"] and all("rows" not in table for table in data["tables"])
+    assert "1,783" not in json.dumps(data) and 'data-measure="youth"' in page
 
 
 def test_report_has_the_figures_and_no_script(pages):

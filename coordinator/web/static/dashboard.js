@@ -1,27 +1,50 @@
-// The dashboard's filters: one choice per dimension restricts every table that has that
-// dimension, and redraws its chart, its rows and the map together. Figures come only from
-// the page's published data; nothing is computed but which rows to show.
+// The dashboard's filters and charts. One choice per dimension restricts every table that has
+// that dimension, and redraws its chart, its rows and the map together. Figures are read from
+// the tables' own markup (rendered by the server); nothing is computed but which rows to show.
+// Charts are drawn when they come near the screen, and the others while the browser is idle,
+// so the first screen is ready without waiting for every chart; a chart is never shown stale.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
   var form = document.getElementById("filters");
   var selects = form ? Array.prototype.slice.call(form.querySelectorAll("select")) : [];
+  var byId = {};
+  var stale = {};      // table id -> its chart does not show the current choice yet
+  var near = {};       // table id -> its chart is on or near the screen
+  var choice = {};
+  var LABELLED_CELLS = 150;
+
+  function readRows(table) {
+    var element = document.getElementById("table-" + table.id);
+    if (!element) { return []; }
+    return Array.prototype.map.call(element.tBodies[0].rows, function (tr) {
+      var cell = tr.querySelector('td[data-measure="' + table.measure + '"]');
+      return {element: tr, keys: JSON.parse(tr.dataset.keys),
+              value: cell && cell.dataset.value !== undefined ? Number(cell.dataset.value) : null,
+              text: cell ? cell.textContent : "", colour: tr.dataset.colour || null};
+    });
+  }
+
+  data.tables.forEach(function (table) {
+    table.rows = readRows(table);
+    byId[table.id] = table;
+  });
 
   function chosen() {
-    var choice = {};
+    var found = {};
     selects.forEach(function (select) {
-      if (select.value !== "") { choice[select.dataset.dimension] = select.value; }
+      if (select.value !== "") { found[select.dataset.dimension] = select.value; }
     });
-    return choice;
+    return found;
   }
 
-  function matches(keys, choice) {
-    return Object.keys(choice).every(function (dimension) {
-      return !(dimension in keys) || keys[dimension] === choice[dimension];
+  function matches(keys, wanted) {
+    return Object.keys(wanted).every(function (dimension) {
+      return !(dimension in keys) || keys[dimension] === wanted[dimension];
     });
   }
 
-  function freeDimensions(table, choice) {
+  function freeDimensions(table) {
     return table.dimensions.filter(function (dimension) { return !(dimension in choice); });
   }
 
@@ -33,25 +56,30 @@
     return "Chart of " + table.title + ". " + parts.join("; ") + ".";
   }
 
-  function traces(table, rows, free) {
-    var hidden = function (row) { return row.value === null ? row.text : ""; };
-    // Two free dimensions: one heatmap trace (a trace per group would cost a redraw each).
-    if (free.length === 2) {
-      var xs = [], ys = [];
-      rows.forEach(function (row) {
-        if (xs.indexOf(row.keys[free[1]]) < 0) { xs.push(row.keys[free[1]]); }
-        if (ys.indexOf(row.keys[free[0]]) < 0) { ys.push(row.keys[free[0]]); }
-      });
-      var z = ys.map(function (y) { return xs.map(function (x) {
-        var row = rows.find(function (r) { return r.keys[free[0]] === y && r.keys[free[1]] === x; });
-        return row ? row.value : null; }); });
-      var text = ys.map(function (y) { return xs.map(function (x) {
-        var row = rows.find(function (r) { return r.keys[free[0]] === y && r.keys[free[1]] === x; });
-        return row ? row.text : ""; }); });
-      return [{type: "heatmap", x: xs, y: ys, z: z, text: text, texttemplate: "%{text}",
-               hovertemplate: "%{y} and %{x}: %{text}<extra></extra>", colorscale: "Cividis",
-               reversescale: true, showscale: false}];
+  function heatmap(rows, free) {
+    var xs = [], ys = [], cells = {};
+    rows.forEach(function (row) {
+      var x = row.keys[free[1]], y = row.keys[free[0]];
+      if (xs.indexOf(x) < 0) { xs.push(x); }
+      if (ys.indexOf(y) < 0) { ys.push(y); }
+      cells[y + "\u0000" + x] = row;
+    });
+    function grid(field, empty) {
+      return ys.map(function (y) { return xs.map(function (x) {
+        var row = cells[y + "\u0000" + x];
+        return row ? row[field] : empty; }); });
     }
+    // Figures inside the cells while they stay legible and cheap to draw; the table beside
+    // the chart and the chart's text alternative hold every figure either way.
+    var labelled = xs.length * ys.length <= LABELLED_CELLS;
+    return [{type: "heatmap", x: xs, y: ys, z: grid("value", null), text: grid("text", ""),
+             texttemplate: labelled ? "%{text}" : "", hovertemplate: "%{y} and %{x}: %{text}<extra></extra>",
+             colorscale: "Cividis", reversescale: true, showscale: false}];
+  }
+
+  function traces(table, rows, free) {
+    // Two free dimensions: one heatmap trace (a trace per group would cost a redraw each).
+    if (free.length === 2) { return heatmap(rows, free); }
     var groups = free.length >= 2 ? free[1] : null;
     var names = [];
     rows.forEach(function (row) {
@@ -65,17 +93,18 @@
         x: own.map(function (row) { return free.length ? row.keys[free[0]] : "All"; }),
         y: own.map(function (row) { return row.value; }),
         text: own.map(function (row) { return row.text; }), textposition: "outside",
-        hovertemplate: "%{x}: %{text}<extra>" + name + "</extra>",
-        customdata: own.map(hidden)
+        hovertemplate: "%{x}: %{text}<extra>" + name + "</extra>"
       };
     });
   }
 
-  function drawChart(table, choice) {
+  function drawChart(table) {
     var element = document.getElementById("chart-" + table.id);
+    if (!window.Plotly) { return; }  // drawn once the chart library has loaded
+    stale[table.id] = false;
     if (!element) { return; }
     var rows = table.rows.filter(function (row) { return matches(row.keys, choice); });
-    var free = freeDimensions(table, choice);
+    var free = freeDimensions(table);
     var layout = {
       margin: {l: 56, r: 16, t: 16, b: 72}, height: 320, barmode: "group",
       showlegend: false,
@@ -88,15 +117,41 @@
     window.Plotly.react(element, traces(table, rows, free), layout,
                         {displayModeBar: false, responsive: true});
     element.setAttribute("aria-label", describe(table, rows, free));
+    element.dataset.drawn = JSON.stringify(choice);
   }
 
-  function updateTable(table, choice) {
-    var element = document.getElementById("table-" + table.id);
-    if (!element) { return 0; }
+  var idleScheduled = false;
+  // Idle time, but at most half a second away: a busy page still gets every chart.
+  function whenIdle(callback) {
+    if (window.requestIdleCallback) { return window.requestIdleCallback(callback, {timeout: 500}); }
+    return window.setTimeout(callback, 50);
+  }
+
+  function drawStaleWhenIdle() {
+    if (idleScheduled || !window.Plotly) { return; }
+    idleScheduled = true;
+    whenIdle(function () {
+      idleScheduled = false;
+      var next = data.tables.find(function (table) { return stale[table.id]; });
+      if (next) {
+        drawChart(next);
+        drawStaleWhenIdle();
+      } else {
+        if (document.body.dataset.chartsDrawn !== "true") {
+          document.body.dataset.chartsDrawn = "true";
+          if (!performance.getEntriesByName("dashboard-charts-drawn").length) {
+            performance.mark("dashboard-charts-drawn");
+          }
+        }
+      }
+    });
+  }
+
+  function updateTable(table) {
     var shown = 0;
-    element.querySelectorAll("tbody tr").forEach(function (row) {
-      var visible = matches(JSON.parse(row.dataset.keys), choice);
-      row.hidden = !visible;
+    table.rows.forEach(function (row) {
+      var visible = matches(row.keys, choice);
+      row.element.hidden = !visible;
       if (visible) { shown += 1; }
     });
     var note = document.querySelector('[data-filter-note="' + table.id + '"]');
@@ -110,7 +165,7 @@
     return shown;
   }
 
-  function mapTable(choice) {
+  function mapTable() {
     if (!data.map) { return null; }
     var place = data.map.dimension;
     var fitting = data.tables.filter(function (table) {
@@ -122,16 +177,16 @@
     return fitting[0] || null;
   }
 
-  function drawMap(choice) {
-    var table = mapTable(choice);
+  function drawMap() {
+    var table = mapTable();
     var svg = document.querySelector("svg.map");
     if (!svg || !table) { return; }
     var place = data.map.dimension;
+    var others = Object.assign({}, choice);
+    delete others[place];
     var byArea = {};
-    table.rows.filter(function (row) {
-      var others = Object.assign({}, choice); delete others[place];
-      return matches(row.keys, others);
-    }).forEach(function (row) { byArea[row.keys[place]] = row; });
+    table.rows.filter(function (row) { return matches(row.keys, others); })
+      .forEach(function (row) { byArea[row.keys[place]] = row; });
     svg.querySelectorAll("path.area").forEach(function (path) {
       var row = byArea[path.dataset.key];
       path.setAttribute("fill", row && row.colour ? row.colour : "url(#hatch)");
@@ -147,13 +202,15 @@
   }
 
   function update() {
-    var choice = chosen();
-    var shownTables = 0;
+    choice = chosen();
+    document.body.dataset.chartsDrawn = "false";
     data.tables.forEach(function (table) {
-      drawChart(table, choice);
-      if (updateTable(table, choice) > 0) { shownTables += 1; }
+      updateTable(table);
+      stale[table.id] = true;
+      if (near[table.id]) { drawChart(table); }
     });
-    drawMap(choice);
+    drawMap();
+    drawStaleWhenIdle();
     var status = document.getElementById("filter-status");
     if (status) {
       var parts = Object.keys(choice).map(function (d) { return choice[d]; });
@@ -172,6 +229,52 @@
       if (select) { select.value = select.value === path.dataset.key ? "" : path.dataset.key; update(); }
     });
   });
-  update();
+
+  // The first screen needs no chart library: headlines, tables, map and filters are ready
+  // before it loads; its script is fetched only then, and the charts follow.
+  var charts = Array.prototype.slice.call(document.querySelectorAll(".chart[data-table]"));
+  data.tables.forEach(function (table) { stale[table.id] = true; });
+  choice = chosen();
+  data.tables.forEach(updateTable);
+  drawMap();
   document.body.dataset.dashboardReady = "true";
+  performance.mark("dashboard-ready");
+
+  function chartsOnScreen() {
+    document.body.dataset.chartsOnScreen = "true";
+    performance.mark("dashboard-charts-on-screen");
+    drawStaleWhenIdle();
+  }
+
+  function startCharts() {
+    if (!("IntersectionObserver" in window) || !charts.length) {
+      charts.forEach(function (element) { near[element.dataset.table] = true; });
+      data.tables.forEach(drawChart);
+      chartsOnScreen();
+      return;
+    }
+    var first = true;
+    var observer = new window.IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var id = entry.target.dataset.table;
+        near[id] = entry.isIntersecting;
+        if (entry.isIntersecting && stale[id] && byId[id]) { drawChart(byId[id]); }
+      });
+      if (first) { first = false; chartsOnScreen(); }
+    }, {rootMargin: "400px 0px"});
+    charts.forEach(function (element) { observer.observe(element); });
+  }
+
+  if (!charts.length) {
+    document.body.dataset.chartsDrawn = "true";
+    return;
+  }
+  window.requestAnimationFrame(function () {
+    window.setTimeout(function () {
+      var script = document.createElement("script");
+      script.src = data.chartLibrary;
+      script.addEventListener("load", startCharts);
+      document.head.appendChild(script);
+    }, 0);
+  });
 }());
