@@ -21,6 +21,7 @@ SMALL_RUNS = {
     "blocking.py": ["--youth", "400", "--full", "40x10,100x20"],
     "dask_cluster.py": ["--youth", "400", "--partners", "10"],
     "encode.py": ["--records", "400", "--repeat", "1"],
+    "growth.py": ["--youth", "400", "--partners", "10", "--sizes", "300,1500"],
     "incremental.py": ["--youth", "400", "--partners", "10", "--changed", "0.1"],
     "kernel.py": ["--youth", "600", "--rounds", "1"],
     "publish.py": ["--records", "2000", "--partners", "5"],
