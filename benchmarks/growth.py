@@ -68,43 +68,32 @@ def grown(city: RealisticClks, size: int, seed: int = 3) -> RealisticClks:
                          [np.concatenate(parts) for parts in persons_per_dataset])
 
 
-def _proportional_bytes(process) -> int:
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_full_info().pss
-        except Exception:  # a worker that just ended
-            continue
-    return total
-
-
 def run_one(size: int, youth: int, partners: int, seed: int) -> dict:
     """In a process of its own: matches about ``size`` records and returns the figures."""
-    import psutil
-
+    from benchmarks.process_usage import cpu_seconds, proportional_bytes
     from demo.evaluation import pairwise_quality
     from hublink.coordinator.matching import match_partners
 
     data = grown(split_partners(load_realistic_clks(youth, seed), partners), size)
     datasets = data.partner_clks()
     match_partners(datasets[:2])  # starts the worker processes
-    process, peak, done = psutil.Process(), [0], threading.Event()
+    peak, done = [0], threading.Event()
 
     def sample() -> None:
         while not done.wait(0.2):
-            peak[0] = max(peak[0], _proportional_bytes(process))
+            peak[0] = max(peak[0], proportional_bytes())
 
     sampler = threading.Thread(target=sample, daemon=True)
-    before = _proportional_bytes(process)
+    before = proportional_bytes()
     sampler.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     result = match_partners(datasets)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     done.set()
     sampler.join()
     predicted = {member: index for index, group in enumerate(result.groups) for member in group}
     quality = pairwise_quality(predicted, data.truth())
-    return {"records": data.record_count, "datasets": len(datasets), "seconds": seconds,
+    return {"records": data.record_count, "datasets": len(datasets), "seconds": seconds, "cpu_seconds": cpu,
             "stages": result.stage_seconds, "comparisons": result.comparisons,
             "candidates": result.candidate_pairs, "peak_bytes": max(peak[0], before), "before_bytes": before,
             "precision": quality.precision, "recall": quality.recall, "f1": quality.f1,
@@ -131,7 +120,8 @@ def main() -> None:
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in figures["stages"].items())
         n = figures["records"]
-        line = (f"{n:,} records in {figures['datasets']} datasets: {figures['seconds']:.1f}s ({stages}); "
+        line = (f"{n:,} records in {figures['datasets']} datasets: {figures['seconds']:.1f}s ({stages}; CPU "
+                f"{figures['cpu_seconds']:.1f}s in all processes); "
                 f"peak memory {figures['peak_bytes'] / 2 ** 30:.2f} GiB (before the match "
                 f"{figures['before_bytes'] / 2 ** 30:.2f}); comparisons {figures['comparisons']:,} = "
                 f"{figures['comparisons'] / (n * (n - 1) / 2):.3%} of n²/2; {figures['candidates']:,} candidates; "

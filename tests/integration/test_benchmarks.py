@@ -32,6 +32,7 @@ SMALL_RUNS = {
 COVERED_ELSEWHERE = {
     "__init__.py": "not a script",
     "abuse.py": "its small version is tests/integration/test_abuse_load.py",
+    "process_usage.py": "the CPU and memory figures of growth.py, kernel.py and scale.py",
     "realistic_clks.py": "the CLKs of blocking.py, incremental.py, kernel.py and scale.py",
     "febrl.py": "its febrl3/febrl4 runs are tests/integration/test_linkage_quality.py",
     "attack.py": "its small version is tests/agent/test_attack.py",
