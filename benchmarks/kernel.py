@@ -5,13 +5,14 @@ back to back on the same CLKs:
 
 1. *direct*: ``anonlink.candidate_generation.find_candidate_pairs([A, B], dice, threshold)``,
    single-threaded, as anonlink's documentation calls it;
-2. *engine*: ``compare_blocks`` with all pairs of A+B in one block, on the worker processes
+2. *engine*: ``compare_blocks`` with all pairs of A+B in one block (the compiled kernel), on the worker processes
    ``default_processes`` chooses (one per core; the pool started in an untimed warm-up round,
    whose seconds are printed apart: a process pays them once).
 
 Rates are comparisons per second (direct: |A|·|B|; engine: n(n-1)/2, so it also compares within
 A and within B). The ratio of the medians over the rounds is the figure; the load average is
-printed, because the cores are shared. The engine's candidates between A and B are checked
+printed, because the cores are shared, and so are the pairs per CPU second of each (all
+processes), which say how much work each does whatever share of the cores it gets. The engine's candidates between A and B are checked
 against anonlink's, pair for pair and bit for bit.
 
     .venv/bin/python benchmarks/kernel.py [--youth 15000] [--rounds 3] [--threshold 0.72]
@@ -35,6 +36,7 @@ from anonlink.candidate_generation import find_candidate_pairs as anonlink_find_
 from anonlink.similarities import dice_coefficient_accelerated  # noqa: E402
 from bitarray import bitarray  # noqa: E402
 
+from benchmarks.process_usage import cpu_seconds  # noqa: E402
 from benchmarks.realistic_clks import load_realistic_clks  # noqa: E402
 from hublink.coordinator.matching.blocking import BlockingSettings  # noqa: E402
 from hublink.coordinator.matching.compare import compare_blocks  # noqa: E402
@@ -79,18 +81,20 @@ def run(youth: int, rounds: int, threshold: float, seed: int = 11) -> dict[str, 
     print(f"warm-up round (starts the worker processes): {time.perf_counter() - started:.1f}s")
     direct_rates, engine_rates = [], []
     for round_number in range(1, rounds + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         direct = anonlink_find_candidate_pairs([first, second], dice_coefficient_accelerated, threshold)
-        direct_seconds = time.perf_counter() - started
-        started = time.perf_counter()
+        direct_seconds, direct_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         engine = compare_blocks(matrix, threshold, blocking, processes=processes)
-        engine_seconds = time.perf_counter() - started
+        engine_seconds, engine_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
         shared = _check_same_pairs(direct, engine, half)
         direct_rates.append(half * (n - half) / direct_seconds)
         engine_rates.append(engine.comparisons / engine_seconds)
         print(f"round {round_number}: direct {direct_seconds:.2f}s {direct_rates[-1] / 1e6:.1f}M/s; engine "
               f"{engine_seconds:.2f}s {engine_rates[-1] / 1e6:.1f}M/s; ratio {engine_rates[-1] / direct_rates[-1]:.2f}; "
-              f"{shared:,} A-B pairs identical; load average {_load()}", flush=True)
+              f"per CPU second: direct {half * (n - half) / direct_cpu / 1e6:.1f}M, engine "
+              f"{engine.comparisons / engine_cpu / 1e6:.1f}M; {shared:,} A-B pairs identical; load average {_load()}",
+              flush=True)
     ratio = statistics.median(engine_rates) / statistics.median(direct_rates)
     print(f"median: direct {statistics.median(direct_rates) / 1e6:.1f}M/s, engine "
           f"{statistics.median(engine_rates) / 1e6:.1f}M/s: {ratio:.2f}x (target {TARGET_RATIO}x on 2 cores: "

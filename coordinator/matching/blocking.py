@@ -10,7 +10,7 @@ key in at least one table with high probability; unrelated CLKs (about 55% bit a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from typing import Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -61,13 +61,39 @@ class BlockingSettings:
 
 @dataclass
 class TableBlocks:
-    """The blocks of one table: arrays of ascending global row indices, each of two or more records."""
+    """The blocks of one table, each of two or more records, as one array of row indices.
 
-    blocks: list[np.ndarray]
+    Block ``k`` is ``members[bounds[k]:bounds[k + 1]]``, ascending. One array rather than one per
+    block: a table at city scale has tens of thousands of blocks, and the comparing kernel takes
+    them all in one call.
+    """
+
+    members: np.ndarray
+    bounds: np.ndarray
     split_blocks: int = 0
     """How many over-large blocks were split by extra bits in this table."""
     oversized_blocks: list[int] = field(default_factory=list)
     """Sizes of blocks still above the cap after every extra bit (identical CLKs): compared whole."""
+
+    @classmethod
+    def from_blocks(cls, blocks: Sequence[np.ndarray], split_blocks: int = 0,
+                    oversized_blocks: list[int] | None = None) -> "TableBlocks":
+        """Given blocks as arrays of ascending row indices, returns them as one table."""
+        bounds = np.zeros(len(blocks) + 1, dtype=np.int64)
+        bounds[1:] = np.cumsum([len(block) for block in blocks], dtype=np.int64)
+        members = (np.concatenate(blocks).astype(np.int64, copy=False) if len(blocks)
+                   else np.empty(0, dtype=np.int64))
+        return cls(members, bounds, split_blocks, list(oversized_blocks or []))
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Returns the number of records of each block."""
+        return np.diff(self.bounds)
+
+    @property
+    def blocks(self) -> list[np.ndarray]:
+        """Returns the blocks as a list of arrays (views of ``members``)."""
+        return [self.members[start:end] for start, end in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist())]
 
 
 def choose_strategy(record_count: int, settings: BlockingSettings) -> Literal["all_pairs", "lsh"]:
@@ -106,44 +132,50 @@ def _keys(byte_columns: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return keys
 
 
-def _group(members: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
-    """Given row indices and their keys, returns the groups of two or more rows sharing a key,
-    each ascending, in the order of their first row."""
-    order = np.lexsort((members, keys))
+def _runs(members: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Given ascending row indices and their keys, returns (members, bounds) of the runs of two or
+    more rows sharing a key, each run ascending (the layout of :class:`TableBlocks`)."""
+    order = np.argsort(keys, kind="stable")  # stable: rows of one key stay ascending
     sorted_keys, sorted_members = keys[order], members[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    ends = np.r_[starts[1:], len(order)]
-    shared = ends - starts >= 2
-    starts, ends = starts[shared], ends[shared]
-    by_first_row = np.argsort(sorted_members[starts], kind="stable")
-    # slices of one sorted array, made only for shared keys: most keys of a table hold one row
-    return [sorted_members[start:end] for start, end in zip(starts[by_first_row].tolist(), ends[by_first_row].tolist())]
+    sizes = np.diff(np.r_[starts, len(order)])
+    shared = sizes >= 2  # most keys of a table hold one row
+    bounds = np.zeros(int(shared.sum()) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum(sizes[shared])
+    return sorted_members[np.repeat(shared, sizes)].astype(np.int64, copy=False), bounds
 
 
 def table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
     """Given the CLKs as byte columns (:func:`byte_columns`) and one table's bit positions (a row of
     :func:`sample_bit_positions`), returns the table's blocks, splitting any above the cap by more bits."""
     all_rows = np.arange(byte_columns.shape[1], dtype=np.int64)
-    blocks = _group(all_rows, _keys(byte_columns, positions[:settings.bits_per_table]))
-    result = TableBlocks(blocks=[block for block in blocks if len(block) <= settings.max_block_size])
-    pending = [(block, settings.bits_per_table) for block in blocks if len(block) > settings.max_block_size]
-    if not pending:
-        return result
+    members, bounds = _runs(all_rows, _keys(byte_columns, positions[:settings.bits_per_table]))
+    sizes = np.diff(bounds)
+    if not np.any(sizes > settings.max_block_size):
+        return TableBlocks(members, bounds)
+    fitting = sizes <= settings.max_block_size
+    kept = [members[np.repeat(fitting, sizes)]]
+    kept_sizes = [sizes[fitting]]
+    split_blocks, oversized = 0, []
+    pending = [(members[start:end], settings.bits_per_table)
+               for start, end in zip(bounds[:-1][~fitting].tolist(), bounds[1:][~fitting].tolist())]
     while pending:
         block, used = pending.pop()
-        if len(block) <= settings.max_block_size:
-            result.blocks.append(block)
-            continue
-        if used >= len(positions):
-            result.oversized_blocks.append(len(block))
-            result.blocks.append(block)
+        if len(block) <= settings.max_block_size or used >= len(positions):
+            if len(block) > settings.max_block_size:
+                oversized.append(len(block))
+            kept.append(block)
+            kept_sizes.append(np.array([len(block)], dtype=np.int64))
             continue
         extra = positions[used:used + 8]
-        result.split_blocks += 1
-        pending.extend((part, used + len(extra))
-                       for part in _group(block, _keys(byte_columns[:, block], extra)))
-    result.blocks.sort(key=lambda block: int(block[0]))
-    return result
+        split_blocks += 1
+        part_members, part_bounds = _runs(block, _keys(byte_columns[:, block], extra))
+        pending.extend((part_members[start:end], used + len(extra))
+                       for start, end in zip(part_bounds[:-1].tolist(), part_bounds[1:].tolist()))
+    all_sizes = np.concatenate(kept_sizes)
+    all_bounds = np.zeros(len(all_sizes) + 1, dtype=np.int64)
+    all_bounds[1:] = np.cumsum(all_sizes)
+    return TableBlocks(np.concatenate(kept), all_bounds, split_blocks, oversized)
 
 
 def iterate_blocks(matrix: ClkMatrix, settings: BlockingSettings) -> Iterator[TableBlocks]:
@@ -158,7 +190,7 @@ def iterate_blocks(matrix: ClkMatrix, settings: BlockingSettings) -> Iterator[Ta
     if matrix.record_count < 2:
         return
     if choose_strategy(matrix.record_count, settings) == "all_pairs":
-        yield TableBlocks(blocks=[np.arange(matrix.record_count, dtype=np.int64)])
+        yield TableBlocks.from_blocks([np.arange(matrix.record_count, dtype=np.int64)])
         return
     columns = byte_columns(matrix)
     for positions in sample_bit_positions(matrix.rows.shape[1] * 8, settings):

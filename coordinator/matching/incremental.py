@@ -29,9 +29,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from hublink.coordinator.matching.blocking import choose_strategy, pairs_share_a_block
-from hublink.coordinator.matching.compare import CandidatePairs, _compare_units, _deduplicate
+from hublink.coordinator.matching.compare import CandidatePairs
 from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.matching.solve import Groups, solve_groups
+from hublink.coordinator.matching.work_units import Across, compare_units, deduplicate_pairs
 
 if TYPE_CHECKING:  # the engine imports this module
     from hublink.coordinator.matching.engine import MatchSettings
@@ -123,12 +124,12 @@ def carry_over(previous_keys: Sequence[Hashable], previous_rows: np.ndarray, cur
 def _changed_pairs(rows: np.ndarray, changed: np.ndarray, threshold: float) -> tuple[np.ndarray, ...]:
     """Returns (similarities, lower, higher) of every pair of a changed row with any row, ≥ threshold."""
     everyone = np.arange(len(rows), dtype=np.int64)
-    units = [(changed[start:start + _CHUNK], everyone[other:other + _CHUNK])
+    units = [Across(changed[start:start + _CHUNK], everyone[other:other + _CHUNK])
              for start in range(0, len(changed), _CHUNK) for other in range(0, len(rows), _CHUNK)]
-    similarities, left, right = _compare_units(rows, units, threshold)
+    similarities, left, right = compare_units(rows, units, threshold)
     lower, higher = np.minimum(left, right), np.maximum(left, right)
     different = lower != higher
-    return _deduplicate(similarities[different], lower[different], higher[different])
+    return deduplicate_pairs(similarities[different], lower[different], higher[different])
 
 
 def match_changes(matrix: ClkMatrix, changed: np.ndarray, previous: CandidateGraph, previous_count: int,

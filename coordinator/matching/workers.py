@@ -1,7 +1,8 @@
 """Worker processes that compare blocks in parallel, reading the CLK arrays from shared memory.
 
-anonlink's Dice kernel holds the GIL, so threads compare one block at a time; processes do not.
-The arrays (CLK rows, and their byte columns for blocking) are copied once per match into a
+A whole LSH table is one task: its blocking (numpy key extraction and sorts) and the Python
+around the compiled Dice kernel run in the worker too, so processes, not threads, keep every core
+busy at city scale. The arrays (CLK rows, and their byte columns for blocking) are copied once per match into a
 shared-memory segment that every worker maps read-only, so a task carries only row indices or
 bit positions and returns only the pairs at or above the threshold.
 

@@ -54,7 +54,7 @@ def test_all_pairs_above_threshold_are_found(three_partners):
     counts = rows.sum(axis=1)
     dice = 2 * (rows @ rows.T) / (counts[:, None] + counts[None, :])
     expected = {(a, b) for a, b in zip(*np.nonzero(np.triu(dice >= 0.8, k=1)))}
-    comparison = find_candidate_pairs(matrix, 0.8, [TableBlocks(blocks=[np.arange(300)])])
+    comparison = find_candidate_pairs(matrix, 0.8, [TableBlocks.from_blocks([np.arange(300)])])
     _, _, (record_lower, record_higher) = comparison.candidates
     assert {(int(a), int(b)) for a, b in zip(record_lower, record_higher)} == expected
 
@@ -62,8 +62,8 @@ def test_all_pairs_above_threshold_are_found(three_partners):
 def test_pairs_met_in_several_blocks_come_back_once(three_partners):
     matrix = three_partners
     block = np.arange(40)
-    once = find_candidate_pairs(matrix, 0.5, [TableBlocks(blocks=[block])])
-    twice = find_candidate_pairs(matrix, 0.5, [TableBlocks(blocks=[block]), TableBlocks(blocks=[block, block[::2].copy()])])
+    once = find_candidate_pairs(matrix, 0.5, [TableBlocks.from_blocks([block])])
+    twice = find_candidate_pairs(matrix, 0.5, [TableBlocks.from_blocks([block]), TableBlocks.from_blocks([block, block[::2].copy()])])
     assert np.array_equal(once.candidates[0], twice.candidates[0])
     assert twice.comparisons > once.comparisons
 

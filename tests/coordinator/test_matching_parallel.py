@@ -1,5 +1,5 @@
-"""Comparing in parallel: small blocks compared with numpy and tasks run on worker processes give
-exactly what anonlink's kernel on one thread gives."""
+"""Comparing in parallel: many blocks packed into one unit, and tasks run on worker processes, Dask's
+threads or a real Dask cluster, give exactly what one thread comparing block by block gives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from hublink.coordinator.matching import MatchSettings, match_partners, workers
 from hublink.coordinator.matching.blocking import BlockingSettings, TableBlocks, iterate_blocks
-from hublink.coordinator.matching.compare import SMALL_BLOCK_SIZE, compare_blocks, find_candidate_pairs
+from hublink.coordinator.matching.compare import compare_blocks, find_candidate_pairs
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 from hublink.coordinator.matching.workers import SharedRowsPool, default_processes
 
@@ -38,16 +38,19 @@ def matrix(datasets):
     return pack_datasets(datasets)
 
 
+SMALL_BLOCK = 64
+
+
 @pytest.mark.slow
-def test_small_blocks_give_the_kernels_similarities_bit_for_bit(matrix):
+def test_many_small_blocks_in_one_unit_give_the_pairs_of_each_block(matrix):
     generator = np.random.default_rng(5)
     order = generator.permutation(matrix.record_count)
-    sizes = generator.integers(2, SMALL_BLOCK_SIZE + 1, size=200)
+    sizes = generator.integers(2, SMALL_BLOCK + 1, size=200)
     cuts = np.cumsum(sizes)[np.cumsum(sizes) < matrix.record_count]
     blocks = [np.sort(part) for part in np.split(order, cuts) if len(part) >= 2]
-    assert all(len(block) <= SMALL_BLOCK_SIZE for block in blocks)
+    assert all(len(block) <= SMALL_BLOCK for block in blocks)
     threshold = 0.4  # low, so that many pairs of unrelated records are kept too
-    small = _pairs(find_candidate_pairs(matrix, threshold, [TableBlocks(blocks=blocks)]))
+    small = _pairs(find_candidate_pairs(matrix, threshold, [TableBlocks.from_blocks(blocks)]))
     exact = _pairs(find_candidate_pairs(matrix, threshold, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
     block_of = np.full(matrix.record_count, -1)
     for index, block in enumerate(blocks):
@@ -64,9 +67,10 @@ def test_small_blocks_give_the_kernels_similarities_bit_for_bit(matrix):
 
 def test_worker_processes_give_the_same_candidates_as_threads(matrix):
     tables = list(iterate_blocks(matrix, BlockingSettings(strategy="lsh", tables=12, bits_per_table=8)))
-    assert any(len(block) > SMALL_BLOCK_SIZE for table in tables for block in table.blocks)
-    threaded = find_candidate_pairs(matrix, 0.7, tables)
-    parallel = find_candidate_pairs(matrix, 0.7, tables, processes=2, task_comparisons=20_000, tasks_per_batch=2)
+    assert any(len(block) > SMALL_BLOCK for table in tables for block in table.blocks)  # chunked
+    threaded = find_candidate_pairs(matrix, 0.7, tables, chunk_size=SMALL_BLOCK)
+    parallel = find_candidate_pairs(matrix, 0.7, tables, processes=2, task_comparisons=20_000, tasks_per_batch=2,
+                                    chunk_size=SMALL_BLOCK)
     for left, right in zip(_columns(threaded), _columns(parallel)):
         assert np.array_equal(left, right)
     assert threaded.comparisons == parallel.comparisons

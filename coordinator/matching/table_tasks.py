@@ -1,0 +1,117 @@
+"""LSH tables as tasks: each task blocks one whole table and compares its blocks, on worker
+processes (arrays in shared memory) or on the workers of a ``dask.distributed`` cluster.
+
+A task carries only the table's bit positions; the CLK rows, their byte columns and bit counts
+are shared once per match. Results come back per table and are deduplicated now and then, so the
+parent's memory stays near the candidates' size (a candidate pair is met in many tables).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future
+from typing import Any
+
+import numpy as np
+
+from hublink.coordinator.matching.blocking import BlockingSettings, byte_columns, sample_bit_positions, table_blocks
+from hublink.coordinator.matching.dice_kernel import row_popcounts
+from hublink.coordinator.matching.progress import ProgressCallback, compared
+from hublink.coordinator.matching.records import ClkMatrix
+from hublink.coordinator.matching.work_units import compare_units, deduplicate_pairs, table_units
+from hublink.coordinator.matching.workers import SharedRowsPool
+
+__all__ = ["CollectedTables", "compare_tables_in_pool", "compare_tables_on_client"]
+
+
+def compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, positions: np.ndarray,
+                  blocking: BlockingSettings, threshold: float, chunk_size: int,
+                  task_comparisons: int) -> tuple[Any, ...]:
+    """In a worker: blocks one LSH table and compares its blocks; returns (similarities, lower rows,
+    higher rows, pairs compared, blocks split)."""
+    table = table_blocks(columns, positions, blocking)
+    units = list(table_units(table, chunk_size, task_comparisons))
+    found = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row)
+    return (*found, sum(cost for _, cost in units), table.split_blocks)
+
+
+class CollectedTables:
+    """Per-table results, deduplicated now and then so that memory stays near the candidates' size."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.pending = 0
+        self.kept = 0
+        self.comparisons = 0
+        self.split_blocks = 0
+
+    def add(self, result: tuple[Any, ...]) -> None:
+        """Given one task's result, keeps its pairs and counts."""
+        similarities, lower, higher, comparisons, split_blocks = result
+        self.parts.append((similarities, lower, higher))
+        self.pending += len(similarities)
+        self.comparisons += comparisons
+        self.split_blocks += split_blocks
+        if self.pending > max(1_000_000, 2 * self.kept):
+            merged = deduplicate_pairs(*(np.concatenate(column) for column in zip(*self.parts)))
+            self.parts, self.kept, self.pending = [merged], len(merged[0]), 0
+
+
+def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, processes: int,
+                           progress: ProgressCallback | None, chunk_size: int,
+                           task_comparisons: int) -> CollectedTables:
+    """Given packed CLKs, a threshold and LSH settings, compares table by table on ``processes``
+    worker processes, at most two tables a process in flight."""
+    collected = CollectedTables()
+    columns = byte_columns(matrix)
+    with SharedRowsPool([matrix.rows, columns, row_popcounts(matrix.rows)], processes) as pool:
+        del columns
+        in_flight: deque[Future] = deque()
+        for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking):
+            in_flight.append(pool.submit(compare_table, positions, blocking, threshold, chunk_size,
+                                         task_comparisons))
+            while len(in_flight) > 2 * processes:
+                collected.add(in_flight.popleft().result())
+                if progress is not None:
+                    progress(compared(collected.comparisons))
+        while in_flight:
+            collected.add(in_flight.popleft().result())
+    return collected
+
+
+_worker_copies: tuple[tuple[int, ...], tuple[np.ndarray, ...]] | None = None
+
+
+def _compare_table_on_worker(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray,
+                             *arguments: Any) -> tuple[Any, ...]:
+    """On a Dask worker: :func:`compare_table` on the worker's own copy of the scattered arrays.
+
+    Reading the arrays as the worker received them was measured 2.5x slower than reading a copy
+    (they are views into the received message); the copy is made once per match and worker.
+    """
+    global _worker_copies
+    identity = (id(rows), id(columns), id(ones_per_row))
+    if _worker_copies is None or _worker_copies[0] != identity:
+        _worker_copies = (identity, (rows.copy(), columns.copy(), ones_per_row.copy()))
+    return compare_table(*_worker_copies[1], *arguments)
+
+
+def compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, client: Any,
+                             progress: ProgressCallback | None, chunk_size: int,
+                             task_comparisons: int) -> CollectedTables:
+    """Given packed CLKs, a threshold, LSH settings and a ``dask.distributed.Client``, scatters the
+    arrays to every worker once and compares one table per task."""
+    from dask.distributed import as_completed
+    collected = CollectedTables()
+    rows = client.scatter(matrix.rows, broadcast=True, hash=False)
+    columns = client.scatter(byte_columns(matrix), broadcast=True, hash=False)
+    ones_per_row = client.scatter(row_popcounts(matrix.rows), broadcast=True, hash=False)
+    futures = [client.submit(_compare_table_on_worker, rows, columns, ones_per_row, positions, blocking,
+                             threshold, chunk_size, task_comparisons, pure=False)
+               for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking)]
+    for future in as_completed(futures):
+        collected.add(future.result())
+        future.release()
+        if progress is not None:
+            progress(compared(collected.comparisons))
+    return collected
