@@ -1,8 +1,10 @@
 """The agent's declared configuration schema: one table drives validation, docs and `init`.
 
-Each setting has a section, a key, a kind, whether it is required, a default, a help text and
-an example. ``config.load_config`` validates a TOML file against this table and reports every
-problem in one pass; ``docs/agent-config.md`` and ``hublink-agent init`` are generated from it.
+Each setting has a section, a key, a kind, whether it is required, a default, a help text, an
+example and, for numbers, the range accepted. ``config.load_config`` validates a TOML file
+against this table, reporting every problem in one pass, and builds ``AgentConfig`` from it
+(each setting is one attribute, with this table's default); ``docs/agent-config.md`` and
+``hublink-agent init`` are generated from it.
 """
 
 from __future__ import annotations
