@@ -25,7 +25,7 @@ from hublink.agent.logs import configure_logging, progress
 from hublink.agent.report import check_source, preview_report
 from hublink.agent.settings import render_example_config
 from hublink.agent.status import describe_status
-from hublink.agent.sync import load_prepared
+from hublink.agent.sync_plan import load_prepared
 from hublink.agent.transport import CoordinatorRefused, CoordinatorUnreachable
 from hublink.shared.errors import ConfigError, HublinkError, SourceError
 from hublink.shared.linkage_schema import load_linkage_schema
@@ -121,8 +121,8 @@ def main(context: click.Context, config_path: Path | None) -> None:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="hublink-agent.toml")
 @click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A source file (.csv, .xlsx): map the columns it recognises and detect the "
-                   "date format from its header and first rows.")
+              help="A source file (.csv, .xlsx): map the columns its header names and report "
+                   "the date forms of its first rows (read by the default \"auto\").")
 @click.option("--sheet", default=None, help="The worksheet of an .xlsx --from file.")
 @_edge
 def init(path: Path, source: Path | None, sheet: str | None) -> int:

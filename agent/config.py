@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,12 @@ __all__ = ["AgentConfig", "load_config"]
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """A validated configuration; every path is absolute."""
+    """A validated configuration; every path is absolute. Each attribute but ``config_path``
+    and ``identifiers`` holds one setting of ``settings.SETTINGS`` (its ``config_attribute``),
+    whose defaults and types it takes: ``load_config`` builds it from that table alone."""
 
     config_path: Path
+    identifiers: dict[str, Any]  # [identifiers]: the keys set, column names and options
     coordinator_url: str
     token_file: Path
     timeout: float
@@ -31,26 +34,25 @@ class AgentConfig:
     chunk_records: int
     secret_file: Path
     source_path: Path | None
+    source_url: str | None
+    password_env: str | None
+    source_query: str | None
+    source_table: str | None
     record_key: str
     sheet: str | None
     encoding: str
-    identifiers: dict[str, Any]
-    attributes: dict[str, Any] = field(default_factory=dict)  # as declared; see deidentify
-    enrollments: dict[str, Any] = field(default_factory=dict)  # as declared, like attributes
-    state_dir: Path = Path(".hublink-agent")
-    source_url: str | None = None
-    password_env: str | None = None
-    source_query: str | None = None
-    source_table: str | None = None
-    chunk_rows: int = 50_000
-    log_file: Path | None = None
-    log_level: str = "INFO"
-    log_max_bytes: int = 5_000_000
-    log_backups: int = 5
-    opt_out_file: Path | None = None
-    min_age: int | None = None
-    max_age: int | None = None
-    age_reference_date: date | None = None
+    chunk_rows: int
+    opt_out_file: Path | None
+    min_age: int | None
+    max_age: int | None
+    age_reference_date: date | None
+    attributes: dict[str, Any]  # as declared; see deidentify
+    enrollments: dict[str, Any]  # as declared, like attributes
+    state_dir: Path
+    log_file: Path
+    log_level: str
+    log_max_bytes: int
+    log_backups: int
 
     @property
     def source_columns(self) -> list[str]:
@@ -78,7 +80,13 @@ def _check_kind(setting: Setting, value: Any) -> str | None:
     if setting.kind in ("float", "int"):
         number = int if setting.kind == "int" else (int, float)
         ok = isinstance(value, number) and not isinstance(value, bool) and value >= 0
-        return None if ok else f"must be a non-negative {'whole ' if setting.kind == 'int' else ''}number"
+        if not ok:
+            return f"must be a non-negative {'whole ' if setting.kind == 'int' else ''}number"
+        if setting.minimum is not None and value < setting.minimum:
+            return f"must be at least {setting.minimum}"
+        if setting.maximum is not None and value > setting.maximum:
+            return f"must be at most {setting.maximum}"
+        return None
     if setting.kind == "columns":
         if isinstance(value, str) and value.strip():
             return None
@@ -165,9 +173,6 @@ def _check_source(values: dict[str, Any], problems: list[str]) -> None:
         except LookupError:
             problems.append(f"source.encoding {encoding!r} is not a known encoding "
                             '(use "auto", "utf-8" or "cp1252")')
-    chunk_rows = values.get("source.chunk_rows")
-    if isinstance(chunk_rows, int) and not isinstance(chunk_rows, bool) and chunk_rows < 1:
-        problems.append("source.chunk_rows must be at least 1")
 
 
 def _check_identifiers(identifiers: dict[str, Any], attributes: dict[str, Any],
@@ -223,38 +228,28 @@ def load_config(path: str | Path) -> AgentConfig:
         raise ConfigError(f"{config_path.name} has {len(problems)} problem(s)", details=problems)
 
     base = config_path.parent
+    built = {setting.config_attribute: _typed(setting, values[setting.section if setting.key == "*"
+                                                           else setting.dotted], base)
+             for setting in SETTINGS if setting.section != "identifiers"}
+    built["coordinator_url"] = built["coordinator_url"].rstrip("/")
+    built["log_level"] = built["log_level"].upper()
+    built["log_file"] = built["log_file"] or built["state_dir"] / DEFAULT_LOG_FILE_NAME
+    return AgentConfig(config_path=config_path, identifiers=identifiers, **built)
 
-    def resolve(key: str) -> Path:
-        return (base / values[key]).resolve()
 
-    return AgentConfig(
-        config_path=config_path,
-        coordinator_url=values["coordinator.url"].rstrip("/"),
-        token_file=resolve("coordinator.token_file"),
-        timeout=float(values["coordinator.timeout"]),
-        retries=int(values["coordinator.retries"]),
-        chunk_records=max(1, min(int(values["coordinator.chunk_records"]), 20_000)),
-        secret_file=resolve("linkage.secret_file"),
-        source_path=resolve("source.path") if values["source.path"] else None,
-        record_key=values["source.record_key"],
-        sheet=values["source.sheet"],
-        encoding=values["source.encoding"],
-        identifiers=identifiers,
-        attributes=dict(attributes),
-        enrollments=dict(enrollments),
-        state_dir=resolve("agent.state_dir"),
-        source_url=values["source.url"],
-        password_env=values["source.password_env"],
-        source_query=values["source.query"],
-        source_table=values["source.table"],
-        chunk_rows=int(values["source.chunk_rows"]),
-        log_file=(resolve("logging.file") if values["logging.file"]
-                  else resolve("agent.state_dir") / DEFAULT_LOG_FILE_NAME),
-        log_level=values["logging.level"].upper(),
-        log_max_bytes=int(values["logging.max_bytes"]),
-        log_backups=int(values["logging.backups"]),
-        opt_out_file=resolve("source.opt_out_file") if values["source.opt_out_file"] else None,
-        min_age=values["checks.min_age"],
-        max_age=values["checks.max_age"],
-        age_reference_date=parse_date(values["checks.reference_date"]),
-    )
+def _typed(setting: Setting, value: Any, base: Path) -> Any:
+    """Given a setting, its validated value (or default) and the config file's folder,
+    returns the value as ``AgentConfig`` holds it: paths absolute, numbers and dates typed."""
+    if value is None:
+        return None
+    if setting.kind == "path":
+        return (base / value).resolve()
+    if setting.kind == "float":
+        return float(value)
+    if setting.kind == "int":
+        return int(value)
+    if setting.kind == "date":
+        return parse_date(value)
+    if setting.kind == "table":
+        return dict(value)
+    return value

@@ -10,15 +10,13 @@ linkage secret, and the result is XOR-folded ``xor_folds`` times. Each folded bi
 XOR of a name's bit and an unrelated bit that is set half the time, so no bit position is set
 with a name's bigram more often than without it.
 
-Two things make it faster than clkhash's own encoder, without changing a bit of the output:
-
-- Each field's Bloom filter is a pure function of the field's value (given the key), and most
-  values repeat (sex, birth year, month, day, city, ZIP, common names). clkhash caches the
-  hashing of n-grams but still formats, tokenises and re-dispatches every value of every row;
-  here each field's filter is computed by clkhash's own per-field functions once per distinct
-  value (a bounded LRU cache per field) and only OR-ed together per row.
-- Large inputs are split into a few equal chunks per worker process; the schema and keys are
-  sent once per process (pool initializer), each chunk returns packed bytes.
+It is faster than clkhash's own encoder without changing a bit of the output: each field's
+Bloom filter is a pure function of the field's value (given the key), and most values repeat
+(sex, birth year, month, day, city, ZIP, common names). clkhash caches the hashing of n-grams
+but still formats, tokenises and re-dispatches every value of every row; here each field's
+filter is computed by clkhash's own per-field functions once per distinct value (a bounded LRU
+cache per field) and only OR-ed together per row. A sync keeps one ``RowEncoder`` for all its
+batches, so that cache stays warm.
 """
 
 from __future__ import annotations
@@ -27,9 +25,7 @@ import functools
 import json
 import hashlib
 import hmac
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 from bitarray import bitarray
@@ -40,13 +36,8 @@ from clkhash.schema import Schema, from_json_dict
 
 from hublink.shared.linkage_schema import LinkageSchema
 
-__all__ = ["RowEncoder", "encode_rows", "harden", "balance_permutation", "PARALLEL_FROM"]
+__all__ = ["RowEncoder", "encode_rows", "harden", "balance_permutation"]
 
-PARALLEL_FROM = 20_000
-"""Fewer rows than this are encoded in this process: starting workers would cost more."""
-_CHUNKS_PER_WORKER = 4
-_MINIMUM_CHUNK = 2_000
-_MAXIMUM_CHUNK = 50_000
 # Distinct values remembered per field: bounds memory (a filter is ~200 bytes) on huge sources
 # where addresses hardly repeat, while keeping every frequent value.
 _VALUES_CACHED_PER_FIELD = 16_384
@@ -140,59 +131,9 @@ class RowEncoder:
         return np.packbits(harden(filters, self.permutation, self.xor_folds), axis=1).tobytes()
 
 
-_worker_encoder: RowEncoder | None = None
-
-
-def _start_worker(document: dict, secret: bytes) -> None:
-    global _worker_encoder
-    _worker_encoder = RowEncoder(document, secret)
-
-
-def _encode_in_worker(rows: Sequence[Sequence[str]]) -> bytes:
-    assert _worker_encoder is not None, "worker started without _start_worker"
-    return _worker_encoder.encode(rows)
-
-
-def _chunk_size(row_count: int, workers: int) -> int:
-    wanted = -(-row_count // (workers * _CHUNKS_PER_WORKER))
-    return max(_MINIMUM_CHUNK, min(_MAXIMUM_CHUNK, wanted))
-
-
-def encode_rows(rows: Sequence[Sequence[str]], schema: LinkageSchema, secret: bytes,
-                workers: int | None = None,
-                progress: Callable[[int], None] | None = None, *,
-                chunk_size: int | None = None, parallel_from: int = PARALLEL_FROM) -> bytes:
+def encode_rows(rows: Sequence[Sequence[str]], schema: LinkageSchema, secret: bytes) -> bytes:
     """Given feature rows in schema order, the schema and the linkage secret, returns the
-    packed CLKs; ``progress`` is called with the number of rows finished after each chunk.
-
-    ``workers`` defaults to the number of CPUs; rows are encoded in worker processes when
-    there are at least ``parallel_from`` of them and more than one chunk (``chunk_size``
-    defaults to a few equal chunks per worker). Values are not validated by clkhash here:
+    packed CLKs, from one ``RowEncoder``. Values are not validated by clkhash here:
     normalisation already produced them, and clkhash's validation messages would quote
-    identifier values. Raises ValueError on a row of the wrong length.
-    """
-    workers = workers or os.cpu_count() or 1
-    size = chunk_size or _chunk_size(len(rows), workers)
-    chunks = [rows[start:start + size] for start in range(0, len(rows), size)]
-    if workers == 1 or len(chunks) < 2 or len(rows) < parallel_from:
-        encoder = RowEncoder(schema.document, secret)
-        parts = []
-        for chunk in chunks:
-            parts.append(encoder.encode(chunk))
-            if progress:
-                progress(len(chunk))
-        return b"".join(parts)
-    parts = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_start_worker,
-                             initargs=(schema.document, secret)) as pool:
-        try:
-            for chunk, packed in zip(chunks, pool.map(_encode_in_worker, chunks)):
-                parts.append(packed)
-                if progress:
-                    progress(len(chunk))
-        except BaseException:
-            # Interrupted (Ctrl-C, SIGTERM under `run --every`) or failed: do not encode the
-            # chunks still queued before unwinding.
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return b"".join(parts)
+    identifier values. Raises ValueError on a row of the wrong length."""
+    return RowEncoder(schema.document, secret).encode(rows)

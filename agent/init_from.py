@@ -3,9 +3,10 @@
 Column names are compared folded (letters and digits only, lower case) after removing a
 leading subject word (``STU_``, ``Student``, ``Youth``, ``Participant``...) and a trailing
 type word (``_NM``, ``_CD``, ``_DT``...), so ``STU_FIRST_NM``, ``First Name`` and
-``FIRST_NAME`` all name the first name. The date of birth's format is the strptime format
-that reads the most sample values (``agent/normalise/dates.py`` reads them); when several
-forms tie, the US month-first order wins and the guess says so. Nothing is sent and no
+``FIRST_NAME`` all name the first name. The date of birth's format is left to the default,
+``"auto"``, which reads mixed forms value by value (``agent/normalise/dates.py``): the note
+above ``dob_format`` and the report say which forms the sample holds, how an ambiguous
+day/month order was read, and how many sample dates no form reads. Nothing is sent and no
 sample value is printed: the report names columns, formats and counts only.
 """
 
@@ -15,13 +16,13 @@ import csv
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas
 
-from hublink.agent.normalise.dates import normalise_birth_date
+from hublink.agent.normalise.dates import DateReader
+from hublink.agent.normalise.text import is_missing
 from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
 from hublink.agent.readers.csv import iter_csv, sniff_dialect
 from hublink.agent.readers.encoding import detect_encoding
@@ -29,7 +30,7 @@ from hublink.agent.readers.xlsx import iter_xlsx
 from hublink.agent.settings import render_example_config
 from hublink.shared.errors import SourceError
 
-__all__ = ["SAMPLE_ROWS", "Guess", "guess_config", "DATE_FORMATS"]
+__all__ = ["SAMPLE_ROWS", "Guess", "guess_config"]
 
 SAMPLE_ROWS = 1_000
 _SUBJECT_PREFIXES = ("student", "youth", "participant", "client", "child", "person", "member",
@@ -55,9 +56,7 @@ _ADDRESS_NUMBER = ("streetno", "streetnumber", "streetnum", "houseno", "housenum
 _ADDRESS_STREET = ("street", "streetname", "address", "streetaddress", "address1",
                    "addressline", "addressline1", "addr", "homeaddress")
 # Tried in this order; an equal count keeps the earlier (US month-first before day-first).
-DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%d/%m/%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
-                "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d.%m.%Y", "%Y/%m/%d",
-                "%m/%d/%y")
+
 
 
 @dataclass
@@ -116,16 +115,15 @@ def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataF
     return header, sample if sample is not None else pandas.DataFrame(columns=header)
 
 
-def _date_format(values: list[object]) -> tuple[str | None, int, int, bool]:
-    """Returns (best format, values it reads, non-empty values, whether another format reads
-    as many: an ambiguous day/month order)."""
-    today = date.today()
-    cells = [value for value in values if str(value).strip()]
-    counts = {form: sum(normalise_birth_date(cell, form, today)[4] != "unparseable_date"
-                        for cell in cells) for form in DATE_FORMATS}
-    best = max(DATE_FORMATS, key=lambda form: counts[form])  # max keeps the earliest on ties
-    tied = sum(count == counts[best] for count in counts.values()) > 1
-    return (best if counts[best] else None), counts[best], len(cells), tied and counts[best] > 0
+def _sample_dates(values: list[object]) -> tuple[DateReader, int]:
+    """Returns the "auto" reader after reading the sample's dates (its forms and orders
+    counted), and how many sample cells are not empty."""
+    cells = [value for value in values if not is_missing(value)]
+    reader = DateReader()
+    reader.observe(cells)
+    for cell in cells:
+        reader.read(cell)
+    return reader, len(cells)
 
 
 def _relative(path: Path, folder: Path) -> str:
@@ -188,22 +186,15 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
     guess.guessed += [f"attribute {name} = {column!r}" for name, column in attributes.items()]
     dob = guess.values.get("identifiers.dob")
     if dob:
-        form, read, total, tied = _date_format(list(sample[dob]) if dob in sample else [])
-        if form is None:
-            guess.left.append(f"identifiers.dob_format: no common date format reads column "
-                              f"{dob!r}; give its strptime format")
-        else:
-            guess.values["identifiers.dob_format"] = form
-            guess.notes["identifiers.dob_format"] = (
-                f"guessed: reads {read} of {total} sample dates"
-                + ("; day and month could be either way round, month first assumed"
-                   if tied else ""))
-            guess.guessed.append(f"identifiers.dob_format = {form!r} (reads {read} of {total} "
-                                 "sample dates" + ("; month/day order ambiguous: check it"
-                                                   if tied else "") + ")")
-            if read < total:
-                guess.left.append(f"{total - read} of {total} sample dates in column {dob!r} "
-                                  f"are not {form}: `check` lists their rows")
+        reader, total = _sample_dates(list(sample[dob]) if dob in sample else [])
+        read = sum(reader.forms.values())
+        found = f"reads {read} of {total} sample dates: {reader.describe()}"
+        guess.notes["identifiers.dob_format"] = f'"auto" (the default) {found}'
+        guess.guessed.append(f'identifiers.dob_format left "auto" (the default), which {found}')
+        if read < total:
+            guess.left.append(f"identifiers.dob_format: {total - read} of {total} sample dates "
+                              f"in column {dob!r} are in no form \"auto\" reads: `check` lists "
+                              "their rows; give their strptime format if they are dates")
     if "source.record_key" not in guess.values:
         guess.left.append("source.record_key: no column looks like the record key (an ID); "
                           "name it")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
+from hublink.agent.normalise.text import record_key_text
 from hublink.agent.readers import iter_source
 from hublink.agent.transport import CoordinatorClient, read_token
 from hublink.shared.spreadsheet import safe_row
@@ -36,9 +37,9 @@ def fetch_links(config: AgentConfig, out: Path) -> LinksSummary:
     document = client.links()
     by_pseudonym = {pseudonym: link_id for pseudonym, link_id in document["links"]}
     key = load_or_create_pseudonym_key(config.state_dir)
-    record_keys = dict.fromkeys(str(value).strip() for _, chunk in iter_source(config)
+    record_keys = dict.fromkeys(record_key_text(value) for _, chunk in iter_source(config)
                                 for value in chunk[config.record_key])
-    record_keys.pop("", None)
+    record_keys.pop(None, None)
     rows = []
     for record_key in record_keys:
         link_id = by_pseudonym.get(pseudonymise(key, record_key))

@@ -43,8 +43,7 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return open(descriptor, "a", encoding=self.encoding, errors=self.errors)
 
 
-def configure_logging(file: Path, level: str = "INFO", max_bytes: int = 5_000_000,
-                      backups: int = 5) -> logging.Handler:
+def configure_logging(file: Path, level: str, max_bytes: int, backups: int) -> logging.Handler:
     """Given the log file, a level name and the rotation limits, sends the ``hublink`` loggers
     to that file (rotated at ``max_bytes``, keeping ``backups`` old files; 0 never rotates;
     created readable by its owner only) and returns the handler. Calling it again replaces the previous handler."""

@@ -28,6 +28,8 @@ import pandas
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.normalise import RawIdentifiers, normalise_record
+from hublink.agent.normalise.text import record_key_text
+from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
 from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out_file
 from hublink.shared.sync_protocol import MAX_RECORD_ENROLLMENTS
 
@@ -116,13 +118,6 @@ def _column_text(frame: pandas.DataFrame, column: str | list[str] | None) -> lis
     return frame[column].tolist()
 
 
-def _text_or_none(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 FeatureSink = Callable[[int, tuple[str, ...], str], None]
 
 
@@ -130,9 +125,7 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
                    today: date | None, opted_out: set[str], seen: dict[str, _FirstRow] | set[str],
                    prepared: PreparedSource, sink: FeatureSink, interned: dict[str, str]) -> None:
     identifiers = config.identifiers
-    columns = {key: _column_text(frame, identifiers.get(key))
-               for key in ("first_name", "middle_name", "last_name", "full_name", "dob", "sex",
-                           "address", "city", "zip")}
+    columns = {key: _column_text(frame, identifiers.get(key)) for key in IDENTIFIER_COLUMN_KEYS}
     first_line = first_index + HEADER_ROWS
     prepared.dates.observe(frame)
     attribute_values, attribute_problems = build_attributes(config, frame, first_line, today,
@@ -157,7 +150,7 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
     later: set[int] = set()
     for offset, raw_key in enumerate(frame[config.record_key].tolist()):
         line = first_line + offset
-        record_key = _text_or_none(raw_key)
+        record_key = record_key_text(raw_key)
         reason = ("empty_record_key" if record_key is None else "opted_out"
                   if record_key in opted_out else "duplicate_record_key"
                   if not enrolling and record_key in seen else None)

@@ -16,6 +16,7 @@ from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.prepare import HEADER_ROWS, RECORD_KEY_FIELD, PreparedSource, prepare_source
 from hublink.agent.readers import iter_source
+from hublink.agent.settings import NAME_KEYS
 
 __all__ = ["check_report", "check_source", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
 
@@ -26,7 +27,8 @@ _MAX_CODES_LISTED = 10
 _MAX_CELL_WIDTH = 30
 _PSEUDONYM_SHOWN = 12
 _NOT_PROBLEMS = frozenset({"opted_out"})
-_NAME_FIELDS = frozenset({"first_name", "middle_name", "last_name", "full_name", "name"})
+# The name columns, and "name" itself: the field of problems about the name as a whole.
+_NAME_FIELDS = frozenset(NAME_KEYS) | {"name"}
 
 # kind -> what it means, so a person knows what to fix
 _HINTS = {

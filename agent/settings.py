@@ -1,8 +1,10 @@
 """The agent's declared configuration schema: one table drives validation, docs and `init`.
 
-Each setting has a section, a key, a kind, whether it is required, a default, a help text and
-an example. ``config.load_config`` validates a TOML file against this table and reports every
-problem in one pass; ``docs/agent-config.md`` and ``hublink-agent init`` are generated from it.
+Each setting has a section, a key, a kind, whether it is required, a default, a help text, an
+example and, for numbers, the range accepted. ``config.load_config`` validates a TOML file
+against this table, reporting every problem in one pass, and builds ``AgentConfig`` from it
+(each setting is one attribute, with this table's default); ``docs/agent-config.md`` and
+``hublink-agent init`` are generated from it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "IDENTIFIER_OPTION_KEYS", "ATTRIBUTE_TABLE_KEYS",
+from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS
+
+__all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "IDENTIFIER_COLUMN_KEYS", "IDENTIFIER_OPTION_KEYS",
+           "NAME_KEYS", "ATTRIBUTE_TABLE_KEYS",
            "render_example_config", "render_config", "render_settings_markdown"]
 
 
@@ -27,15 +32,32 @@ class Setting:
     required: bool = False
     default: Any = None
     unless: str | None = None  # a key of the same section that, when set, lifts ``required``
+    attribute: str | None = None  # the AgentConfig attribute, when it is not ``key``
+    minimum: int | None = None  # for int settings: the smallest value accepted
+    maximum: int | None = None  # for int settings: the largest value accepted
 
     @property
     def dotted(self) -> str:
         return f"{self.section}.{self.key}"
 
+    @property
+    def config_attribute(self) -> str:
+        """Returns the name of the ``AgentConfig`` attribute holding this setting's value."""
+        return self.attribute or (self.section if self.key == "*" else self.key)
+
+    @property
+    def described(self) -> str:
+        """Returns the help text with the accepted range, as docs and ``init`` show it."""
+        if self.minimum is None and self.maximum is None:
+            return self.help
+        if self.maximum is None:
+            return f"{self.help} At least {self.minimum}."
+        return f"{self.help} From {self.minimum or 0} to {self.maximum}."
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("coordinator", "url", "str", "Base URL of the hub's coordinator.",
-            "https://hub.example.org", required=True),
+            "https://hub.example.org", required=True, attribute="coordinator_url"),
     Setting("coordinator", "token_file", "path",
             "File holding this partner's API token (printed once by `partner add`).",
             "partner.token", required=True),
@@ -43,7 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
             60.0, default=60.0),
     Setting("coordinator", "chunk_records", "int",
             "Records per upload chunk; a killed sync resumes from the first missing chunk.",
-            5000, default=5000),
+            5000, default=5000, minimum=1, maximum=MAX_CHUNK_RECORDS),
     Setting("coordinator", "retries", "int",
             "Retries, with exponential backoff, after a connection error or a 5xx answer.",
             5, default=5),
@@ -52,21 +74,21 @@ SETTINGS: tuple[Setting, ...] = (
             "linkage.secret", required=True),
     Setting("source", "path", "path",
             "The source file: .csv, .tsv, .txt or .xlsx. Required unless source.url is set.",
-            "students.csv", required=True, unless="url"),
+            "students.csv", required=True, unless="url", attribute="source_path"),
     Setting("source", "url", "str",
             "SQLAlchemy URL of a database source, instead of source.path. postgresql:// uses "
             "psycopg and mysql:// or mariadb:// use PyMySQL (the `sql` extra). Keep the "
             "password out of it: see source.password_env.",
-            "postgresql://hublink@db.example.org/students"),
+            "postgresql://hublink@db.example.org/students", attribute="source_url"),
     Setting("source", "password_env", "str",
             "Environment variable holding the database password; it is never logged.",
             "HUBLINK_SOURCE_PASSWORD"),
     Setting("source", "query", "str",
             "SQL query whose rows are the source (with source.url; or source.table).",
-            "SELECT * FROM enrolment WHERE school_year = 2025"),
+            "SELECT * FROM enrolment WHERE school_year = 2025", attribute="source_query"),
     Setting("source", "table", "str",
             "Table or view whose rows are the source, as name or schema.name (with source.url; "
-            "or source.query).", "public.students"),
+            "or source.query).", "public.students", attribute="source_table"),
     Setting("source", "record_key", "str",
             "Column holding this partner's own record key; it leaves only as a keyed pseudonym.",
             "STUDENT_ID", required=True),
@@ -77,7 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
             'UTF-16 with BOM, and otherwise Windows-1252.', "cp1252", default="auto"),
     Setting("source", "chunk_rows", "int",
             "Rows read at a time: bounds the agent's memory whatever the source's size.",
-            50000, default=50000),
+            50000, default=50000, minimum=1),
     Setting("source", "opt_out_file", "path",
             "Record keys of people who opted out, one per line or a CSV with a record_key "
             "column: their records are not sent.", "opt-out.csv"),
@@ -115,7 +137,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("checks", "max_age", "int",
             "`check` reports dates of birth giving an older age at checks.reference_date.", 24),
     Setting("checks", "reference_date", "date",
-            "The date at which ages are checked (default: the day of the run).", "2026-07-01"),
+            "The date at which ages are checked (default: the day of the run).", "2026-07-01",
+            attribute="age_reference_date"),
     Setting("attributes", "*", "table",
             "De-identified attributes sent with the encodings: name = source column (sent as "
             "it is), or a table [attributes.NAME] that transforms a column or the date of "
@@ -134,19 +157,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("logging", "file", "path",
             "Log file, rotated by size; it holds counts, row numbers, problem codes and timings, "
             "never identifier values. Default: hublink-agent.log in agent.state_dir.",
-            "logs/hublink-agent.log"),
+            "logs/hublink-agent.log", attribute="log_file"),
     Setting("logging", "level", "str", "Least severe messages logged: DEBUG, INFO, WARNING "
-            "or ERROR.", "INFO", default="INFO"),
+            "or ERROR.", "INFO", default="INFO", attribute="log_level"),
     Setting("logging", "max_bytes", "int",
             "Size at which the log file is rotated (0: never rotate).", 5_000_000,
-            default=5_000_000),
+            default=5_000_000, attribute="log_max_bytes"),
     Setting("logging", "backups", "int", "Rotated log files kept (hublink-agent.log.1, ...).",
-            5, default=5),
+            5, default=5, attribute="log_backups"),
 )
 
 IDENTIFIER_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.section == "identifiers")
-# [identifiers] keys that say how to read a column rather than name one.
-IDENTIFIER_OPTION_KEYS = frozenset({"dob_format", "zip_pad"})
+# The [identifiers] keys that name source columns (``normalise.RawIdentifiers`` has one field
+# each); the others say how to read a column rather than name one.
+IDENTIFIER_COLUMN_KEYS: tuple[str, ...] = tuple(
+    s.key for s in SETTINGS if s.section == "identifiers" and s.kind in ("str", "columns"))
+IDENTIFIER_OPTION_KEYS = frozenset(IDENTIFIER_KEYS) - frozenset(IDENTIFIER_COLUMN_KEYS)
+# The identifier columns that hold (parts of) a name.
+NAME_KEYS: tuple[str, ...] = tuple(key for key in IDENTIFIER_COLUMN_KEYS if key.endswith("_name"))
 
 # The keys of an attribute table [attributes.NAME]; agent/deidentify validates them.
 ATTRIBUTE_TABLE_KEYS: tuple[Setting, ...] = (
@@ -240,7 +268,7 @@ def render_example_config(values: dict[str, Any] | None = None,
             section = setting.section
             lines += ([""] if len(lines) > 2 else []) + [f"[{section}]"]
         need = "required" if setting.required else "optional"
-        lines.append(f"# {setting.help} ({need})")
+        lines.append(f"# {setting.described} ({need})")
         key = setting.section if setting.kind == "table" else setting.dotted
         if key in notes:
             lines.append(f"# {notes[key]}")
@@ -297,7 +325,7 @@ def render_settings_markdown() -> str:
             example = "<br>".join(f"`{name} = {_toml_value(column)}`"
                                   for name, column in setting.example.items())
         lines.append(f"| `{setting.dotted}` | {'yes' if setting.required else 'no'} | {default} "
-                     f"| {example} | {setting.help} |")
+                     f"| {example} | {setting.described} |")
     return "\n".join(lines + _attribute_reference()) + "\n"
 
 

@@ -73,8 +73,8 @@ class CoordinatorClient:
     """A session with the coordinator's API for one partner. ``token_source`` names where the
     token came from (the token file), for the message of a refused token."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 60.0,
-                 retries: int = 5, backoff: float = 0.5, token_source: str = "") -> None:
+    def __init__(self, base_url: str, token: str, timeout: float, retries: int,
+                 backoff: float = 0.5, token_source: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.attempts = retries + 1

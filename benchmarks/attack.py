@@ -119,7 +119,7 @@ def run_attack(records: int = ISSUE_RECORDS, seed: int = 1, schema_id: str = CUR
     public = load_public_names()
     schema = schema_variant(schema_id)
     rows = target_features(records, seed, public)
-    packed = encode_rows(rows, schema, secret or secrets.token_bytes(32), workers=1)
+    packed = encode_rows(rows, schema, secret or secrets.token_bytes(32))
     started = time.perf_counter()
     first, last = reidentify(clk_matrix(packed, schema.clk_bytes), schema.document, public,
                              ATTACKS[attack])

@@ -38,7 +38,7 @@ from hublink.shared.errors import InvalidPackage
 from hublink.shared.linkage_schema import SchemaRefused, load_linkage_schema
 from hublink.shared.pii_firewall import QuasiIdentifierTally
 from hublink.shared.sync_protocol import SyncChunk as WireChunk
-from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS, SyncCommit, SyncStart
+from hublink.shared.sync_protocol import MAX_CHUNK_NUMBER, MAX_CHUNK_RECORDS, SyncCommit, SyncStart
 
 __all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync",
            "chunk_body_limit", "collect_abandoned_syncs"]
@@ -177,8 +177,8 @@ def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number:
                                                                + SyncChunk.deletes), 0))
                                  .where(SyncChunk.sync_id == sync_id,
                                         SyncChunk.number != number)).one()
-    if not 0 <= number < 1_000_000:
-        raise InvalidPackage("chunk numbers run from 0")
+    if not 0 <= number <= MAX_CHUNK_NUMBER:
+        raise InvalidPackage(f"chunk numbers run from 0 to {MAX_CHUNK_NUMBER}")
     chunk = WireChunk.from_wire(body, start)
     problems = value_problems(load_declarations(home.path), _value_columns(chunk))
     if problems:

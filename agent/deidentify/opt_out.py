@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+from hublink.agent.normalise.text import record_key_text
 from hublink.shared.errors import SourceError
 
 __all__ = ["OPT_OUT_COLUMN", "read_opt_out_file"]
@@ -40,4 +41,4 @@ def read_opt_out_file(path: Path | None) -> frozenset[str]:
         keys = (row[position] for row in rows if len(row) > position)
     else:
         keys = iter(lines)
-    return frozenset(key.strip() for key in keys if key.strip())
+    return frozenset(key for key in map(record_key_text, keys) if key is not None)

@@ -9,9 +9,10 @@ The rules for each identifier are in the docstrings of ``names``, ``dates``, ``s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 
+from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
 from hublink.agent.normalise.address import normalise_city, normalise_street, normalise_zip
 from hublink.agent.normalise.dates import DateReader, normalise_birth_date
 from hublink.agent.normalise.names import normalise_names
@@ -28,21 +29,15 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RawIdentifiers:
-    """One record's identifier cells as read (None when empty). ``address`` is the
-    configured address columns joined by a space. Cells that are not text (a date from an
-    .xlsx reader, a number) are accepted as well."""
-
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name: str | None = None
-    full_name: str | None = None
-    dob: str | None = None
-    sex: str | None = None
-    address: str | None = None
-    city: str | None = None
-    zip: str | None = None
+RawIdentifiers = make_dataclass(
+    "RawIdentifiers", [(key, "object", field(default=None)) for key in IDENTIFIER_COLUMN_KEYS],
+    frozen=True, slots=True)
+RawIdentifiers.__module__ = __name__
+RawIdentifiers.__doc__ = (
+    """One record's identifier cells as read (None when empty): a field for each column key of
+    [identifiers], as ``agent/settings.py`` declares them (``IDENTIFIER_COLUMN_KEYS``).
+    ``address`` is the configured address columns joined by a space. Cells that are not text
+    (a date from an .xlsx reader, a number) are accepted as well.""")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["cell_text", "fold_to_ascii", "is_missing"]
+__all__ = ["cell_text", "fold_to_ascii", "is_missing", "record_key_text"]
 
 _SPELLED_OUT = str.maketrans({
     "ß": "SS", "ẞ": "SS", "Æ": "AE", "æ": "AE", "Œ": "OE", "œ": "OE", "Ø": "O", "ø": "O",
@@ -50,6 +50,15 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def record_key_text(value: object) -> str | None:
+    """Given a record-key cell (or an opt-out file's line), returns the key as the agent
+    uses it everywhere, its text without surrounding space, or None when there is none."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def fold_to_ascii(text: str) -> str:

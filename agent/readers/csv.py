@@ -51,8 +51,8 @@ def _encoding_of(path: Path, encoding: str) -> str:
     return encoding
 
 
-def iter_csv(path: Path, columns: list[str], encoding: str = AUTO,
-             chunk_rows: int = 50_000) -> Iterator[pandas.DataFrame]:
+def iter_csv(path: Path, columns: list[str], encoding: str,
+             chunk_rows: int) -> Iterator[pandas.DataFrame]:
     """Given a CSV path, the configured columns, the configured encoding ("auto": detected)
     and a chunk size, yields frames of at most ``chunk_rows`` rows holding exactly those
     columns as strings ("" when empty); raises SourceError when the file is empty, lacks a

@@ -79,7 +79,7 @@ def _table_statement(sqlalchemy: Any, connection: Any, table: str, columns: list
 
 def iter_sql(url: str, columns: list[str], *, query: str | None = None,
              table: str | None = None, password_env: str | None = None,
-             chunk_rows: int = 50_000) -> Iterator[pandas.DataFrame]:
+             chunk_rows: int) -> Iterator[pandas.DataFrame]:
     """Given an SQLAlchemy URL, the configured columns, a query or a table, the name of the
     environment variable holding the password and a chunk size, yields frames of at most
     ``chunk_rows`` rows holding exactly those columns: text cells ("" when empty), date

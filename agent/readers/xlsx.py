@@ -21,8 +21,8 @@ from hublink.shared.errors import SourceError
 __all__ = ["iter_xlsx"]
 
 
-def iter_xlsx(path: Path, columns: list[str], sheet: str | None = None,
-              chunk_rows: int = 50_000) -> Iterator[pandas.DataFrame]:
+def iter_xlsx(path: Path, columns: list[str], sheet: str | None,
+              chunk_rows: int) -> Iterator[pandas.DataFrame]:
     """Given an .xlsx path, the configured columns, an optional sheet name (default: the
     first sheet) and a chunk size, yields frames of at most ``chunk_rows`` rows holding
     exactly those columns: text cells ("" when empty), date cells as datetimes; raises

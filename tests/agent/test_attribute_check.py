@@ -3,7 +3,7 @@ anything leaves."""
 
 import pytest
 
-from hublink.agent.sync import check_attributes
+from hublink.agent.sync_checks import check_attributes
 from hublink.coordinator.attribute_declarations import (DEFAULT_DECLARATIONS,
                                                         declarations_as_wire,
                                                         parse_declarations_text)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from hublink.agent.cli import (EXIT_BAD_CONFIG, EXIT_BAD_DATA, EXIT_OK, EXIT_UNREACHABLE, main)
 from hublink.agent.keys import create_secret_file
 from hublink.agent.settings import render_config
+from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS
 
 DATA = Path(__file__).parents[1] / "data"
 IDENTIFIERS = {"first_name": "STU_FIRST_NM", "middle_name": "STU_MIDDLE_NM",
@@ -93,6 +94,15 @@ def test_bad_config_exits_3_and_lists_problems(tmp_path):
     assert result.exit_code == EXIT_BAD_CONFIG
     assert "coordinator.url is required" in result.output
     assert "source.record_key is required" in result.output
+
+
+def test_chunk_records_above_the_protocol_maximum_is_a_listed_problem(tmp_path):
+    path = tmp_path / "agent.toml"
+    path.write_text(f"[coordinator]\nchunk_records = {MAX_CHUNK_RECORDS + 1}\n")
+    result = run("--config", str(path), "check")
+    assert result.exit_code == EXIT_BAD_CONFIG
+    assert f"coordinator.chunk_records must be at most {MAX_CHUNK_RECORDS}" in result.output
+    assert "coordinator.url is required" in result.output  # listed with the others
 
 
 def test_init_writes_an_example_that_refuses_to_be_overwritten(tmp_path):

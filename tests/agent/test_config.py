@@ -6,6 +6,7 @@ import pytest
 from hublink.agent.config import load_config
 from hublink.agent.settings import SETTINGS, render_config, render_example_config
 from hublink.shared.errors import ConfigError
+from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS
 
 VALID = {
     "coordinator": {"url": "http://127.0.0.1:8700/", "token_file": "partner.token"},
@@ -39,6 +40,34 @@ def test_each_required_key_is_reported_when_missing(tmp_path, setting):
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, sections))
     assert any(detail.startswith(f"{setting.dotted} is required") for detail in caught.value.details)
+
+
+def test_unset_settings_take_the_tables_defaults(tmp_path):
+    config = load_config(write(tmp_path, VALID))
+    for setting in SETTINGS:
+        if setting.section == "identifiers" or setting.default in (None, {}):
+            continue
+        value = getattr(config, setting.config_attribute)
+        expected = (tmp_path / setting.default).resolve() if setting.kind == "path" \
+            else setting.default
+        assert value == expected and type(value) is type(expected), setting.dotted
+    assert config.log_file == tmp_path / ".hublink-agent" / "hublink-agent.log"
+    assert config.source_url is None and config.min_age is None
+
+
+@pytest.mark.parametrize("chunk_records, problem", [
+    (0, "coordinator.chunk_records must be at least 1"),
+    (MAX_CHUNK_RECORDS + 1, f"coordinator.chunk_records must be at most {MAX_CHUNK_RECORDS}"),
+])
+def test_chunk_records_outside_its_range_is_a_problem_not_a_silent_cap(tmp_path, chunk_records,
+                                                                       problem):
+    sections = {name: dict(values) for name, values in VALID.items()}
+    sections["coordinator"]["chunk_records"] = chunk_records
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, sections))
+    assert caught.value.details == [problem]
+    sections["coordinator"]["chunk_records"] = MAX_CHUNK_RECORDS
+    assert load_config(write(tmp_path, sections)).chunk_records == MAX_CHUNK_RECORDS
 
 
 def test_every_problem_is_reported_in_one_pass(tmp_path):

@@ -1,5 +1,5 @@
 """``encode_rows`` is byte for byte clkhash's own encoder (then, for a hardened schema, the
-documented balancing and folding), in one process and in several."""
+documented balancing and folding), in one call and batch after batch from one warm encoder."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from clkhash.clk import generate_clks
 from clkhash.schema import from_json_dict
 
-from hublink.agent.encode import balance_permutation, encode_rows, harden
+from hublink.agent.encode import RowEncoder, balance_permutation, encode_rows, harden
 from hublink.shared.linkage_schema import HARDENED_SCHEMA_ID, LinkageSchema, load_linkage_schema
 
 SECRET = bytes.fromhex("5a" * 32)
@@ -64,7 +64,7 @@ def test_the_hardened_schema_is_balanced_and_folded():
 
 def test_balanced_clks_have_exactly_half_their_bits_set():
     schema = load_linkage_schema(HARDENED_SCHEMA_ID)
-    packed = encode_rows(feature_rows(40), schema, SECRET, workers=1)
+    packed = encode_rows(feature_rows(40), schema, SECRET)
     bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8).reshape(40, -1), axis=1)
     # Balancing sets exactly half; folding keeps that on average, not per CLK.
     assert abs(bits.mean() - 0.5) < 0.02
@@ -86,22 +86,21 @@ def test_rows_match_the_schema(schema, rows):
     assert len(rows[0]) == len(schema.feature_names)
 
 
-def test_one_process_is_byte_identical_to_clkhash(schema, rows):
-    assert encode_rows(rows, schema, SECRET, workers=1) == clkhash_bytes(rows, schema)
+def test_encoding_is_byte_identical_to_clkhash(schema, rows):
+    assert encode_rows(rows, schema, SECRET) == clkhash_bytes(rows, schema)
 
 
-def test_worker_processes_are_byte_identical_to_clkhash(schema, rows):
-    finished: list[int] = []
-    packed = encode_rows(rows, schema, SECRET, workers=2, progress=finished.append,
-                         chunk_size=70, parallel_from=0)
+def test_one_warm_encoder_over_batches_is_byte_identical_to_clkhash(schema, rows):
+    # As a sync uses it: one encoder, batch after batch, its per-value cache kept warm.
+    encoder = RowEncoder(schema.document, SECRET)
+    packed = b"".join(encoder.encode(rows[start:start + 70]) for start in range(0, len(rows), 70))
     assert packed == clkhash_bytes(rows, schema)
-    assert finished == [70, 70, 70, 70, 20]
     assert len(packed) == len(rows) * schema.clk_bytes
 
 
 def test_another_secret_gives_other_clks(schema, rows):
-    other = encode_rows(rows[:10], schema, bytes.fromhex("a5" * 32), workers=1)
-    assert other != encode_rows(rows[:10], schema, SECRET, workers=1)
+    other = encode_rows(rows[:10], schema, bytes.fromhex("a5" * 32))
+    assert other != encode_rows(rows[:10], schema, SECRET)
 
 
 def test_no_rows_give_no_bytes(schema):
@@ -110,5 +109,5 @@ def test_no_rows_give_no_bytes(schema):
 
 def test_a_row_of_the_wrong_length_is_refused_without_its_values(schema):
     with pytest.raises(ValueError, match="a feature row has 2 features; the schema has 12") as raised:
-        encode_rows([("SECRETNAME", "OTHER")], schema, SECRET, workers=1)
+        encode_rows([("SECRETNAME", "OTHER")], schema, SECRET)
     assert "SECRETNAME" not in str(raised.value)

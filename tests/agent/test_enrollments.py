@@ -12,7 +12,8 @@ from hublink.agent.config import load_config
 from hublink.agent.prepare import prepare_source
 from hublink.agent.readers import iter_source
 from hublink.agent.report import check_source
-from hublink.agent.sync import _check_firewall, chunk_size, sent_names
+from hublink.agent.sync_checks import check_firewall
+from hublink.agent.sync_plan import chunk_size, sent_names
 from hublink.shared.errors import ConfigError, SourceError
 from hublink.shared.sync_protocol import MAX_CHUNK_ENROLLMENTS
 
@@ -138,7 +139,7 @@ def test_enrollment_values_pass_the_pii_firewall(tmp_path):
     config = configure(tmp_path, attributes=ATTRIBUTES.replace(
         'transform = "month"', 'transform = "passthrough"'))
     with pytest.raises(SourceError) as caught:
-        _check_firewall(config, prepared_of(config))
+        check_firewall(config, prepared_of(config))
     assert "'enrollments.start' breaks the PII rule full_date" in "\n".join(caught.value.details)
 
 
@@ -165,5 +166,5 @@ def test_the_agent_firewall_refuses_a_raw_value_from_the_sex_column(tmp_path):
     prepared = prepared_of(config)
     prepared.attributes["gender"][0] = "F"
     with pytest.raises(SourceError) as caught:
-        _check_firewall(config, prepared)
+        check_firewall(config, prepared)
     assert "reads an identifier column and may send only" in caught.value.details[0]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hublink.agent.cli import EXIT_OK, main
 from hublink.agent.config import load_config
 from hublink.agent.init_from import guess_config
+from hublink.agent.normalise.dates import DateReader
 from hublink.synthetic import generate_dataset
 
 DATA = Path(__file__).parents[1] / "data"
@@ -45,7 +46,15 @@ def test_every_generated_partner_file_is_mapped_like_its_own_configuration(datas
     expected = {key: value for key, value in partner.identifiers.items()}
     if isinstance(expected.get("address"), list) and len(expected["address"]) == 1:
         expected["address"] = expected["address"][0]
-    assert identifiers_of(config) == expected
+    # "auto" (the default) is left in place of the file's own format, and reads the file's
+    # dates as that format does.
+    declared = expected.pop("dob_format", "auto")
+    assert identifiers_of(config) == {**expected, "dob_format": "auto"}
+    frame = pandas.read_csv(partner.path, dtype=str, keep_default_na=False)
+    cells = [cell for cell in frame[expected["dob"]] if cell.strip()]
+    auto, own = DateReader(), DateReader(declared)
+    auto.observe(cells)
+    assert [auto.read(cell) for cell in cells] == [own.read(cell) for cell in cells]
     assert config.source_path == partner.path.resolve()
     assert "left to declare:" in output and "coordinator.url" in output
 
@@ -59,8 +68,10 @@ def test_the_tidy_student_file_gives_a_configuration_check_accepts(tmp_path):
     assert 'race_ethnicity = "RACE_ETHNICITY"' in text and 'program = "Program"' in text
     config = load_config(config_path)
     assert config.identifiers["address"] == ["STREET_NO", "STREET"]
-    assert config.identifiers["dob_format"] == "%m/%d/%Y"
-    assert "reads 7 of 8 sample dates" in output
+    assert config.identifiers["dob_format"] == "auto"  # the default: not written active
+    assert "dob_format =" not in text.replace('# dob_format = "auto"', "")
+    assert "reads 7 of 8 sample dates: M/D/YYYY (7)" in output
+    assert "1 of 8 sample dates in column 'BIRTH_DT' are in no form" in output
     for value in ("Aaliyah", "Johnson", "S0001", "03/07/2011", "Greenmount"):
         assert value not in output
     result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
@@ -69,25 +80,30 @@ def test_the_tidy_student_file_gives_a_configuration_check_accepts(tmp_path):
     assert "unparseable_date (dob): 1 rows: 4" in result.output
 
 
-@pytest.mark.parametrize("dates, expected, ambiguous", [
-    (["07/04/2010", "12/25/2011", "01/02/2009"], "%m/%d/%Y", False),
-    (["04/07/2010", "25/12/2011", "01/02/2009"], "%d/%m/%Y", False),
-    (["01/02/2010", "03/04/2011"], "%m/%d/%Y", True),
-    (["2010-07-04", "2011-12-25"], "%Y-%m-%d", False),
-    (["20100704", "20111225"], "%Y%m%d", False),
-    (["04-Jul-2010", "25-Dec-2011"], "%d-%b-%Y", False),
-    (["7/4/2010", "12/25/2011"], "%m/%d/%Y", False),
+@pytest.mark.parametrize("dates, forms, ambiguous", [
+    (["07/04/2010", "12/25/2011", "01/02/2009"], "M/D/YYYY (3)", True),
+    (["04/07/2010", "25/12/2011", "01/02/2009"], "D/M/YYYY (3)", True),
+    (["01/02/2010", "03/04/2011"], "M/D/YYYY (2)", True),
+    (["2010-07-04", "2011-12-25"], "YYYY-MM-DD (2)", False),
+    (["20100704", "20111225"], "YYYYMMDD (2)", False),
+    (["04-Jul-2010", "25-Dec-2011"], "D-Mon-YYYY (2)", False),
+    (["7/4/2010", "12/25/2011"], "M/D/YYYY (2)", True),
+    (["2010-07-04", "12/25/2011", "04-Jul-2010", "20111225"],
+     "YYYY-MM-DD (1), M/D/YYYY (1), D-Mon-YYYY (1), YYYYMMDD (1)", False),
 ])
-def test_the_date_format_is_the_one_reading_most_sample_values(tmp_path, dates, expected,
-                                                              ambiguous):
+def test_the_date_format_is_left_auto_and_the_sample_forms_are_reported(tmp_path, dates, forms,
+                                                                          ambiguous):
     source = tmp_path / "youth.csv"
     pandas.DataFrame({"Youth ID": [f"Y{i}" for i in range(len(dates))],
                       "First Name": "A", "Last Name": "B", "Birthday": dates}).to_csv(
         source, index=False)
     guess = guess_config(source, config_folder=tmp_path)
     assert guess.values["identifiers.dob"] == "Birthday"
-    assert guess.values["identifiers.dob_format"] == expected
-    assert ("ambiguous" in " ".join(guess.guessed)) == ambiguous
+    assert "identifiers.dob_format" not in guess.values  # "auto", the default, reads them all
+    report = " ".join(guess.guessed)
+    assert f"reads {len(dates)} of {len(dates)} sample dates: {forms}" in report
+    assert ("could be month or day first" in report) == ambiguous
+    assert not any("dob_format" in line for line in guess.left)
 
 
 def test_spreadsheet_date_cells_and_a_windows_1252_file(tmp_path):
@@ -96,7 +112,7 @@ def test_spreadsheet_date_cells_and_a_windows_1252_file(tmp_path):
     frame.to_excel(tmp_path / "students.xlsx", index=False)
     guess = guess_config(tmp_path / "students.xlsx", config_folder=tmp_path)
     assert guess.values["identifiers.first_name"] == "STU_FIRST_NM"
-    assert guess.values["identifiers.dob_format"]  # date cells read whatever the format
+    assert "reads 7 of 7 sample dates: spreadsheet date cell (7)" in " ".join(guess.guessed)
     legacy = tmp_path / "legacy.csv"
     legacy.write_bytes((DATA / "students.csv").read_text(encoding="utf-8").encode("cp1252"))
     assert guess_config(legacy, config_folder=tmp_path).values["source.record_key"] == "STUDENT_ID"

@@ -153,7 +153,7 @@ def test_the_log_file_rotates_by_size(tmp_path):
 
 def test_other_libraries_do_not_write_to_the_log(tmp_path):
     log_file = tmp_path / "agent.log"
-    configure_logging(log_file, "DEBUG")
+    configure_logging(log_file, "DEBUG", max_bytes=0, backups=0)
     logging.getLogger("sqlalchemy.engine").warning("SELECT ... parameters ('Aaliyah',)")
     logging.getLogger("hublink.agent.test").info("ours")
     assert log_file.read_text().count("\n") == 1 and "ours" in log_file.read_text()
@@ -192,7 +192,7 @@ def test_the_log_file_can_be_placed_elsewhere(agent_config):
 
 def test_progress_draws_a_bar_only_when_asked_and_logs_the_count(tmp_path, capsys):
     log_file = tmp_path / "agent.log"
-    configure_logging(log_file, "INFO")
+    configure_logging(log_file, "INFO", max_bytes=0, backups=0)
     with progress(30, "encoding") as advance:  # stderr is not a terminal under pytest
         advance(10)
         advance(20)

@@ -381,7 +381,7 @@ def test_a_missing_table_or_a_failing_query_is_a_source_error(tmp_path, backend)
       "source.url"]),
     ({"url": "students", "table": "t"}, ["source.url must be an SQLAlchemy URL"]),
     ({"path": "s.csv", "encoding": "klingon", "chunk_rows": 0},
-     ["source.encoding 'klingon' is not a known encoding", "source.chunk_rows must be at least 1"]),
+     ["source.chunk_rows must be at least 1", "source.encoding 'klingon' is not a known encoding"]),
 ], ids=["neither-path-nor-url", "path-and-url", "url-alone", "query-and-table",
         "query-without-url", "url-not-a-url", "bad-encoding-and-chunk-rows"])
 def test_source_configuration_problems_are_all_reported(tmp_path, source, problems):
