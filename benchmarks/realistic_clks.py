@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from importlib import resources
 import tempfile
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ from hublink.shared.linkage_schema import load_linkage_schema
 BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
 CLK_BYTES = 128
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "hublink-benchmark-clks"
+# Their sources are part of the cache key: a changed generator or normaliser must not reuse old CLKs.
+_KEYED_PACKAGES = ("hublink.synthetic", "hublink.agent.normalise")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ class RealisticClks:
     clks: list[bytes]
     persons: list[np.ndarray]
     """``persons[d][r]`` is the true person (an integer id) of record ``r`` of dataset ``d``."""
+    groups: list[list[str]] = field(default_factory=list)
+    """``groups[d][r]``: the true race/ethnicity group of that record's person."""
+    errors: list[list[tuple[str, ...]]] = field(default_factory=list)
+    """``errors[d][r]``: the generator's recording errors in that record."""
 
     @property
     def record_count(self) -> int:
@@ -49,7 +56,7 @@ class RealisticClks:
                 for dataset, persons in enumerate(self.persons) for record, person in enumerate(persons)}
 
 
-def _encode_partners(youth: int, seed: int) -> RealisticClks:
+def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticClks:
     # imported here, so that cached CLKs load without the agent's optional dependencies
     from hublink.agent.config import load_config
     from hublink.agent.encode import encode_rows
@@ -58,12 +65,12 @@ def _encode_partners(youth: int, seed: int) -> RealisticClks:
     from hublink.agent.settings import render_config
     from hublink.synthetic import generate_dataset
 
-    schema = load_linkage_schema()
+    schema = _schema(schema_id)
     with tempfile.TemporaryDirectory(prefix="hublink-benchmark-") as folder:
         root = Path(folder)
         dataset = generate_dataset(root / "sources", youth=youth, seed=seed)
         person_ids: dict[str, int] = {}
-        names, clks, persons = [], [], []
+        names, clks, persons, groups, errors = [], [], [], [], []
         for partner in dataset.partners:
             # through the agent's own configuration loader, so a new configuration key gets its
             # default here too (a hand-built AgentConfig broke when chunk_records was added)
@@ -82,17 +89,35 @@ def _encode_partners(youth: int, seed: int) -> RealisticClks:
             persons.append(np.array([person_ids.setdefault(dataset.truth[(partner.name, key)].person_id,
                                                            len(person_ids))
                                      for key in prepared.record_keys], dtype=np.int64))
-    return RealisticClks(names, clks, persons)
+            truth = [dataset.truth[(partner.name, key)] for key in prepared.record_keys]
+            groups.append([record.race_ethnicity for record in truth])
+            errors.append([record.errors for record in truth])
+    return RealisticClks(names, clks, persons, groups, errors)
 
 
-def load_realistic_clks(youth: int, seed: int = 11, cache_dir: Path = DEFAULT_CACHE) -> RealisticClks:
-    """Given a youth count and seed, returns the six synthetic partners' CLKs (cached on disk)."""
-    fingerprint = hashlib.sha256(load_linkage_schema().raw).hexdigest()[:12]
-    path = cache_dir / f"youth{youth}-seed{seed}-{fingerprint}.pickle"
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for package in _KEYED_PACKAGES:
+        for source in sorted(resources.files(package).iterdir(), key=lambda item: item.name):
+            if source.name.endswith(".py"):
+                digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _schema(schema_id: str | None):
+    return load_linkage_schema() if schema_id is None else load_linkage_schema(schema_id)
+
+
+def load_realistic_clks(youth: int, seed: int = 11, cache_dir: Path = DEFAULT_CACHE,
+                        schema_id: str | None = None) -> RealisticClks:
+    """Given a youth count, seed and schema id (None: the default schema), returns the six
+    synthetic partners' CLKs (cached on disk)."""
+    fingerprint = hashlib.sha256(_schema(schema_id).raw).hexdigest()[:12]
+    path = cache_dir / f"youth{youth}-seed{seed}-{fingerprint}-{_code_fingerprint()}.pickle"
     if path.exists():
         with open(path, "rb") as handle:
             return pickle.load(handle)
-    result = _encode_partners(youth, seed)
+    result = _encode_partners(youth, seed, schema_id)
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     with open(partial, "wb") as handle:
@@ -113,8 +138,9 @@ def split_partners(clks: RealisticClks, datasets: int, seed: int = 7) -> Realist
     shares = np.maximum(1, np.floor(counts / counts.sum() * datasets).astype(int))
     while shares.sum() < datasets:
         shares[np.argmax(counts / shares)] += 1
-    names, packed, persons = [], [], []
-    for name, partner_clks, partner_persons, share in zip(clks.names, clks.clks, clks.persons, shares):
+    names, packed, persons, groups, errors = [], [], [], [], []
+    for index, (name, partner_clks, partner_persons, share) in enumerate(
+            zip(clks.names, clks.clks, clks.persons, shares)):
         rows = np.frombuffer(partner_clks, dtype=np.uint8).reshape(-1, CLK_BYTES)
         assignment = generator.integers(0, share, size=len(rows))
         for part in range(share):
@@ -122,4 +148,7 @@ def split_partners(clks: RealisticClks, datasets: int, seed: int = 7) -> Realist
             names.append(f"{name}-{part + 1}")
             packed.append(rows[chosen].tobytes())
             persons.append(partner_persons[chosen])
-    return RealisticClks(names, packed, persons)
+            if clks.groups:
+                groups.append([clks.groups[index][row] for row in chosen])
+                errors.append([clks.errors[index][row] for row in chosen])
+    return RealisticClks(names, packed, persons, groups, errors)

@@ -45,6 +45,9 @@ CORRUPTION_TYPES: dict[str, tuple[str, ...]] = {
     "moved": ("moved",),
     "surname change": ("surname_change",),
     "missing field": ("dob_missing", "address_missing", "sex_missing", "middle_missing"),
+    # beyond the list: the Asian and Hispanic naming conventions of the generator
+    "transliteration": ("transliteration",),
+    "given name form": ("given_name_form", "middle_in_given"),
 }
 
 

@@ -8,7 +8,9 @@ import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
-from hublink.synthetic.names import ASIAN, NICKNAMES, SPELLING_VARIANTS
+from hublink.synthetic.names import (
+    ASIAN, HISPANIC, NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS, VIETNAMESE_MIDDLE_NAMES,
+)
 from hublink.synthetic.places import random_address
 from hublink.synthetic.population import Person, family_surname
 
@@ -27,6 +29,9 @@ class ErrorRates:
     typo: float = 0.03                  # one keyboard slip in the given or family name
     nickname: float = 0.08
     spelling_variant: float = 0.05      # Jaden for Jayden, Mohamed for Mohammed
+    transliteration: float = 0.15       # Choe for Choi, Hsu for Xu, Nguyen for Nguyễn, Seoyeon
+    given_name_form: float = 0.30       # María José as María, Mariajose; Eh Htoo as Ehtoo
+    middle_in_given: float = 0.10       # first name "Thi Linh", "Juan Carlos" (middle joined in)
     punctuation: float = 0.25           # Da'Quan as DaQuan/Da Quan/Daquan, O'Brien as OBrien
     accents_dropped: float = 0.35
     compound_first_only: float = 0.25   # García López as García
@@ -200,6 +205,18 @@ def _recorded_names(person: Person, dice: _Dice) -> tuple[str, str, str, str]:
         target = rng.choice(variable)
         changed = rng.choice(SPELLING_VARIANTS[target])
         given, family = (changed, family) if target == given else (given, changed)
+    romanised = [n for n in (given, family) if TRANSLITERATIONS.get(n)]
+    if romanised and dice.happens("transliteration"):
+        target = rng.choice(romanised)
+        changed = rng.choice(TRANSLITERATIONS[target])
+        given, family = (changed, family) if target == given else (given, changed)
+    if " " in given.strip() and dice.happens("given_name_form"):
+        given = _given_form(rng, given)
+    elif (middle and person.race_ethnicity in (ASIAN, HISPANIC)
+          and dice.happens("middle_in_given")):
+        # Vietnamese middle names lead ("Thi Linh"); other second given names follow.
+        leads = any(middle in names.names for names in VIETNAMESE_MIDDLE_NAMES.values())
+        given, middle = (f"{middle} {given}" if leads else f"{given} {middle}"), ""
     if dice.happens("surname_change"):
         changed = family_surname(rng, person.race_ethnicity)
         while changed == person.family_name or changed in person.family_name_parts:
@@ -236,6 +253,13 @@ def _recorded_names(person: Person, dice: _Dice) -> tuple[str, str, str, str]:
     if dice.happens("name_order_swap", swap_rate):
         given, family = family, given
     return given, middle, family, suffix
+
+
+def _given_form(rng: random.Random, given: str) -> str:
+    """Returns a two-part given name ("María José") as a form may hold it: first part only,
+    run together, or hyphenated."""
+    first, _, rest = given.strip().partition(" ")
+    return rng.choice((first, first, first + rest.lower(), f"{first}-{rest}"))
 
 
 def _recorded_birth_date(person: Person, dice: _Dice) -> date | None:

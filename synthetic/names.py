@@ -14,6 +14,7 @@ __all__ = [
     "BLACK", "WHITE", "HISPANIC", "ASIAN", "MENA", "AIAN", "NHPI", "MULTIRACIAL", "GROUPS",
     "WeightedNames", "GroupNames", "NAMES_BY_GROUP", "MULTIRACIAL_PARENT_GROUPS",
     "COMMON_MIDDLE_NAMES", "NICKNAMES", "SPELLING_VARIANTS", "SUFFIXES", "ranked",
+    "TRANSLITERATIONS", "VIETNAMESE_SURNAMES", "VIETNAMESE_MIDDLE_NAMES",
 ]
 
 BLACK = "Black or African American"
@@ -131,7 +132,7 @@ _HISPANIC = GroupNames(
         "Karla, Stephanie, Nicole, Katherine, Paola, Lizbeth, Yesenia, Wendy, Dulce, Fátima, "
         "Esmeralda, Luz, Rosa, Ana, Lucía, Elena, Adriana, Marisol, Leslie, Diana, Evelyn, "
         "Yamileth, Nayeli, Arely, Itzel, Josselyn, Heidy, Sherlyn, Britany, Alondra, Jacqueline, "
-        "Sara, Gisselle, Angélica"),
+        "Sara, Gisselle, Angélica, María José, Ana Sofía, María Fernanda, María Guadalupe"),
     male=ranked(
         "José, Juan, Luis, Carlos, Jesús, Miguel, Ángel, Kevin, Christopher, Anthony, Jonathan, "
         "Brian, Bryan, Alejandro, Diego, Daniel, David, Josué, Jorge, Mateo, Santiago, Sebastián, "
@@ -139,7 +140,7 @@ _HISPANIC = GroupNames(
         "Mario, Pedro, Rafael, Javier, Andrés, Julio, Edwin, Wilmer, Elmer, Nelson, Erick, "
         "Alexander, Jeremy, Dylan, Jayden, Joel, Isaac, Gael, Leonardo, Ismael, Marvin, Axel, "
         "Jefferson, Anderson, Henry, Steven, Cristian, Joshua, Guillermo, Alberto, Gerardo, "
-        "Ernesto, Rodrigo"),
+        "Ernesto, Rodrigo, Juan Carlos, José Luis, Miguel Ángel, Juan Pablo, Luis Ángel"),
     surnames=ranked(
         "García, Hernández, Martínez, López, González, Rodríguez, Pérez, Sánchez, Ramírez, Flores, "
         "Cruz, Morales, Reyes, Gómez, Díaz, Rivera, Torres, Vásquez, Ortiz, Castillo, Mejía, "
@@ -160,14 +161,14 @@ _ASIAN = GroupNames(
         "Claire, Alice, Iris, Irene, Priya, Ananya, Aanya, Diya, Isha, Riya, Anika, Aisha, "
         "Fatima, Mei, Ling, Yuna, Seo-yeon, Ji-woo, Min-ji, Ha-eun, Linh, Ngoc, Thao, Mai, Anh, "
         "Trang, Hoa, Ngan, Jenny, Tiffany, Kayla, Stephanie, Hana, Nisha, Sita, Pabitra, Eh Htoo, "
-        "Paw Say, Khin, Su, Nandar"),
+        "Paw Say, Khin, Su, Nandar, Xin-yi, Zi-han, Yu-tong, Jia-hui, Hye-jin, Thanh Hương"),
     male=ranked(
         "Ethan, Daniel, Ryan, Kevin, Andrew, Justin, Brian, Jason, David, Eric, Aaron, Jonathan, "
         "Matthew, Lucas, Nathan, Joshua, Samuel, Alex, Jayden, Jacob, Timothy, Christopher, "
         "Michael, Arjun, Aarav, Rohan, Vivaan, Aditya, Krish, Dev, Rahul, Ishaan, Mohammed, "
         "Ibrahim, Min-jun, Ji-ho, Seo-jun, Hyun, Minh, Tuan, Huy, Duc, Quang, Khoa, Bao, Hieu, "
         "Wei, Jun, Hao, Kai, Leo, Henry, Edward, Vincent, Tony, Anthony, Kenny, Bishal, Suman, "
-        "Saw Eh, Htoo, Aung, Tenzin"),
+        "Saw Eh, Htoo, Aung, Tenzin, Yu-xuan, Hao-ran, Yi-ming, Jae-won, Dong-hyun, Quốc Bảo"),
     surnames=ranked(
         "Kim, Lee, Park, Choi, Chen, Wang, Nguyen, Li, Zhang, Liu, Tran, Le, Pham, Patel, Shah, "
         "Singh, Kumar, Huang, Wu, Lin, Yang, Zhao, Xu, Zhou, Sun, Ma, Zhu, Hu, Guo, He, Lam, "
@@ -292,3 +293,44 @@ SPELLING_VARIANTS: dict[str, tuple[str, ...]] = {
     name: tuple(other for other in variants if other != name)
     for variants in _VARIANT_SETS for name in variants
 }
+
+# Romanisations of one Korean, Chinese or Vietnamese name that records of one child hold: the
+# family's own spelling, a clerk's from hearing it, a passport's (Revised Romanization,
+# McCune-Reischauer, Wade-Giles, Cantonese, pinyin; Vietnamese with or without diacritics).
+_TRANSLITERATION_SETS: tuple[tuple[str, ...], ...] = (
+    ("Lee", "Yi", "Rhee", "Ri"), ("Park", "Pak", "Bak"), ("Choi", "Choe", "Chey"),
+    ("Jung", "Chung", "Jeong", "Cheong"), ("Kang", "Gang"), ("Shin", "Sin", "Shinn"),
+    ("Yoon", "Yun"), ("Cho", "Jo"), ("Lim", "Im", "Rim"), ("Seo", "Suh"), ("Kwon", "Kweon"),
+    ("Oh", "O"), ("Jang", "Chang"), ("Han", "Hahn"), ("Song", "Sung"),
+    ("Zhou", "Chou", "Chow"), ("Xu", "Hsu", "Hui"), ("Zhang", "Chang", "Cheung"),
+    ("Chen", "Chan", "Chin"), ("Liu", "Lau", "Lew"), ("Huang", "Hwang", "Wong"),
+    ("Wu", "Woo", "Ng"), ("Zhao", "Chao", "Chiu"), ("Guo", "Kuo", "Kwok"), ("Yang", "Yeung"),
+    ("Zhu", "Chu", "Chiu"), ("Sun", "Suen"), ("Hu", "Woo"), ("He", "Ho"), ("Lin", "Lam"),
+    ("Nguyen", "Nguyễn", "Nguyen", "Nguen", "Ngyuen", "Win"), ("Tran", "Trần", "Chan"),
+    ("Pham", "Phạm", "Fam"), ("Le", "Lê"), ("Hoang", "Hoàng", "Huynh", "Hong"),
+    ("Vu", "Vũ", "Vo", "Võ"), ("Dang", "Đặng", "Dhang"), ("Bui", "Bùi"), ("Ngo", "Ngô"),
+    ("Seo-yeon", "Seoyeon", "Suh-yeon", "Seo Yeon"), ("Ji-woo", "Jiwoo", "Ji-u", "Jee-woo"),
+    ("Min-ji", "Minji", "Min Ji"), ("Ha-eun", "Haeun", "Ha Eun"), ("Min-jun", "Minjun", "Min-joon"),
+    ("Ji-ho", "Jiho", "Chi-ho"), ("Seo-jun", "Seojun", "Seo-joon", "Suh-joon"),
+    ("Hye-jin", "Hyejin", "Hye Jin"), ("Jae-won", "Jaewon", "Jae Won"),
+    ("Dong-hyun", "Donghyun", "Dong-hyeon"), ("Xin-yi", "Xinyi", "Hsin-yi"),
+    ("Zi-han", "Zihan", "Tzu-han"), ("Yu-tong", "Yutong", "Yu-tung"), ("Jia-hui", "Jiahui",
+                                                                          "Chia-hui"),
+    ("Yu-xuan", "Yuxuan", "Yu-hsuan"), ("Hao-ran", "Haoran", "Hao-jan"),
+    ("Yi-ming", "Yiming", "I-ming"), ("Wei", "Way"), ("Jun", "Chun"), ("Hao", "Ho"),
+    ("Minh", "Min"), ("Tuan", "Tuấn"), ("Huy", "Hui"), ("Duc", "Đức", "Duk"),
+    ("Quang", "Quan"), ("Khoa", "Koa"), ("Bao", "Bảo"), ("Hieu", "Hiếu", "Hiew"),
+    ("Linh", "Lin"), ("Ngoc", "Ngọc", "Nhoc"), ("Thao", "Thảo", "Tao"), ("Anh", "Ahn"),
+    ("Thanh Hương", "Thanh Huong", "Thanhhuong"), ("Quốc Bảo", "Quoc Bao", "Quocbao"),
+    ("Htoo", "Tu", "Htu"), ("Eh Htoo", "Eh Tu", "Ehtoo"), ("Aung", "Aong"),
+)
+TRANSLITERATIONS: dict[str, tuple[str, ...]] = {
+    name: tuple(dict.fromkeys(other for other in variants if other != name))
+    for variants in _TRANSLITERATION_SETS for name in variants
+}
+VIETNAMESE_SURNAMES = frozenset({"Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui",
+                                 "Do", "Ngo"})
+# Vietnamese middle names that mark sex and lead the given name in the family's order
+# ("Nguyen Thi Linh"); US forms record them as a middle name or as part of the first name.
+VIETNAMESE_MIDDLE_NAMES = {"F": ranked("Thị, Ngọc, Thu, Kim", offset=0.5),
+                           "M": ranked("Văn, Minh, Đức, Quốc", offset=0.5)}

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from hublink.synthetic.names import (
     AIAN, ASIAN, BLACK, COMMON_MIDDLE_NAMES, HISPANIC, MENA, MULTIRACIAL,
-    MULTIRACIAL_PARENT_GROUPS, NAMES_BY_GROUP, NHPI, SUFFIXES, WHITE,
+    MULTIRACIAL_PARENT_GROUPS, NAMES_BY_GROUP, NHPI, SUFFIXES, VIETNAMESE_MIDDLE_NAMES,
+    VIETNAMESE_SURNAMES, WHITE,
 )
 from hublink.synthetic.places import Address, random_address
 from hublink.synthetic.us_names import draw_us_given_name, us_surnames
@@ -121,7 +122,9 @@ def _child(rng: random.Random, index: int, names_group: str, group: str, surname
     while given in taken:
         given = _given_name(rng, names_group, sex, birth.year)
     middle = ""
-    if rng.random() < names.middle_name_share:
+    if names_group == ASIAN and surname in VIETNAMESE_SURNAMES and rng.random() < 0.8:
+        middle = VIETNAMESE_MIDDLE_NAMES[sex].draw(rng)
+    elif rng.random() < names.middle_name_share:
         from_group = group == HISPANIC or rng.random() < 0.5
         middle_pool = pool if from_group else COMMON_MIDDLE_NAMES[sex]
         middle = middle_pool.draw(rng)

@@ -17,7 +17,9 @@ from hublink.synthetic import (
     read_truth, write_partner_files,
 )
 from hublink.synthetic.corruption import ERROR_KINDS, corrupt, strip_accents
-from hublink.synthetic.names import ASIAN, HISPANIC, NICKNAMES, SPELLING_VARIANTS
+from hublink.synthetic.names import (
+    ASIAN, HISPANIC, NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS, VIETNAMESE_MIDDLE_NAMES,
+)
 from hublink.synthetic.places import ZIP_AREAS
 from hublink.synthetic.population import age_on
 
@@ -186,7 +188,8 @@ def test_truth_covers_every_record_and_nothing_else(dataset, rows):
 
 def test_records_belong_to_the_person_truth_names(dataset, rows, people):
     """Clean school rows carry their person's own names and birth date."""
-    name_errors = {"typo", "nickname", "spelling_variant", "punctuation", "compound_first_only",
+    name_errors = {"typo", "nickname", "spelling_variant", "transliteration", "given_name_form",
+                   "middle_in_given", "punctuation", "compound_first_only",
                    "compound_rejoined", "compound_last_only", "maternal_as_middle",
                    "name_order_swap", "surname_change", "spacing_noise", "suffix_added", "day_month_swap",
                    "year_digit", "dob_missing"}
@@ -324,6 +327,21 @@ EFFECTS = {
         lambda p: p.given_name in SPELLING_VARIANTS or p.family_name in SPELLING_VARIANTS,
         lambda p, r: r.given_name in SPELLING_VARIANTS.get(p.given_name, ())
         or r.family_name in SPELLING_VARIANTS.get(p.family_name, ())),
+    "transliteration": (
+        lambda p: p.given_name in TRANSLITERATIONS or p.family_name in TRANSLITERATIONS,
+        lambda p, r: r.given_name in TRANSLITERATIONS.get(p.given_name, ())
+        or r.family_name in TRANSLITERATIONS.get(p.family_name, ())),
+    "given_name_form": (
+        lambda p: " " in p.given_name,
+        lambda p, r: r.given_name != p.given_name and " " not in r.given_name
+        and letters(r.given_name).startswith(letters(p.given_name.split()[0]))),
+    "middle_in_given": (
+        lambda p: bool(p.middle_name) and p.race_ethnicity in (ASIAN, HISPANIC)
+        and " " not in p.given_name,
+        lambda p, r: r.middle_name == "" and r.given_name in (
+            f"{p.middle_name} {p.given_name}", f"{p.given_name} {p.middle_name}")
+        and (r.given_name.startswith(p.middle_name)
+             == any(p.middle_name in n.names for n in VIETNAMESE_MIDDLE_NAMES.values()))),
     "punctuation": (lambda p: _has_punctuation(p.given_name) or _has_punctuation(p.family_name),
                     lambda p, r: (r.given_name, r.family_name) != (p.given_name, p.family_name)
                     and letters(r.given_name + r.family_name)
