@@ -31,6 +31,7 @@ from benchmarks.realistic_clks import RealisticClks, load_realistic_clks, split_
 from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD  # noqa: E402
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from hublink.coordinator.matching import MatchResult, MatchSettings, match_partners  # noqa: E402
+from hublink.coordinator.matching.records import pack_datasets  # noqa: E402
 
 TARGET_SECONDS = 15
 
@@ -123,11 +124,12 @@ def main() -> None:
     settings = replace(settings, **{key: value for key, value in chosen.items() if value is not None})
     if arguments.blocking:
         tables, bits = (int(part) for part in arguments.blocking.split("x"))
-        settings = MatchSettings(blocking=replace(settings.blocking, tables=tables, bits_per_table=bits))
+        settings = replace(settings, blocking=replace(settings.blocking, tables=tables, bits_per_table=bits))
+    blocking = settings.blocking.for_clks(pack_datasets(datasets[:1]).rows)  # as match_partners fits it
     n = data.record_count
     sizes = [len(persons) for persons in data.persons]
     print(f"{n:,} records in {len(datasets)} datasets (sizes {min(sizes):,} to {max(sizes):,}); "
-          f"{os.cpu_count()} cores; blocking {settings.blocking.tables}x{settings.blocking.bits_per_table}"
+          f"{os.cpu_count()} cores; blocking {blocking.tables}x{blocking.bits_per_table}"
           f"{' (not the default)' if arguments.blocking else ''}; schema {arguments.schema or 'default'}")
 
     started = time.perf_counter()

@@ -9,7 +9,7 @@ key in at least one table with high probability; unrelated CLKs (about 55% bit a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Literal, Sequence
 
 import numpy as np
@@ -20,6 +20,16 @@ __all__ = ["BlockingSettings", "TableBlocks", "byte_columns", "choose_strategy",
            "pairs_share_a_block", "sample_bit_positions", "table_blocks"]
 
 Strategy = Literal["auto", "all_pairs", "lsh"]
+
+
+DEFAULT_TABLES, DEFAULT_BITS = 100, 20
+DENSE_FILL = 0.4
+"""CLKs with at least this share of bits set are blocked with ``DENSE_TABLES`` x ``DENSE_BITS``."""
+DENSE_TABLES, DENSE_BITS = 150, 14
+"""Measured on the synthetic city under ``linkage-v2`` (56,051 records, 80 datasets,
+benchmarks/scale.py): F1 0.9304 with 100x20 (1.75M comparisons), 0.9466 with 150x14 (34M),
+0.9468 with 100x12 (77M); ``linkage-v1`` with 100x20 gave 0.9471 (15.8M)."""
+_FILL_SAMPLE = 10_000
 
 
 @dataclass(frozen=True)
@@ -34,14 +44,29 @@ class BlockingSettings:
     """
 
     # measured by benchmarks/blocking.py (results in benchmarks/RESULTS-matching.md)
-    tables: int = 100
-    bits_per_table: int = 20
+    tables: int = DEFAULT_TABLES
+    bits_per_table: int = DEFAULT_BITS
     seed: int = 20240611
     max_block_size: int = 10_000
     """Blocks larger than this are split by further sampled bits (recall falls a little there)."""
     all_pairs_limit: int = 30_000
     """With ``strategy="auto"``, at most this many records in total are compared all against all."""
     strategy: Strategy = "auto"
+
+    def for_clks(self, rows: np.ndarray) -> "BlockingSettings":
+        """Given the run's CLKs as rows of bytes, returns the settings to block them with: the
+        defaults above suit CLKs with under ``DENSE_FILL`` of their bits set (``linkage-v1``,
+        about 31%); denser CLKs (balanced ``linkage-v2``, 50%) take ``DENSE_TABLES`` x
+        ``DENSE_BITS``, because a sampled bit of a dense CLK agrees between two records less
+        often at the same Dice, and 20 bits then keep a true pair out of every block most of the
+        time. Settings an operator changed are kept as given. The fill belongs to the schema, so
+        every run of one hub (and its incremental runs) blocks alike."""
+        if (self.tables, self.bits_per_table) != (DEFAULT_TABLES, DEFAULT_BITS) or not len(rows):
+            return self
+        fill = float(np.unpackbits(rows[:_FILL_SAMPLE], axis=1).mean())
+        if fill < DENSE_FILL:
+            return self
+        return replace(self, tables=DENSE_TABLES, bits_per_table=DENSE_BITS)
 
     def problems(self) -> list[str]:
         """Returns every reason these settings are unusable (empty when they are fine)."""

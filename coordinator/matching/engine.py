@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Sequence
 
 from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy
@@ -156,6 +156,7 @@ def match_partners(
     settings.check()
     report = progress or (lambda step: None)
     matrix = pack_datasets(datasets)
+    settings = replace(settings, blocking=settings.blocking.for_clks(matrix.rows))
     records = matrix.record_count
     strategy = choose_strategy(records, settings.blocking)
     report(Progress("comparing", 0, records * (records - 1) // 2 if strategy == "all_pairs" else None,

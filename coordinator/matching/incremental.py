@@ -21,7 +21,7 @@ The graph holds similarities: it is the coordinator's own, kept sealed at rest w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Hashable, Sequence
 
 import numpy as np
@@ -143,6 +143,7 @@ def match_changes(matrix: ClkMatrix, changed: np.ndarray, previous: CandidateGra
     if problems:
         raise ValueError("; ".join(problems))
     rows, threshold = matrix.rows, min(settings.threshold, settings.within_threshold)
+    settings = replace(settings, blocking=settings.blocking.for_clks(rows))
     changed = np.asarray(changed, dtype=np.int64)
     found = _changed_pairs(rows, changed, threshold) if len(changed) else (np.empty(0), np.empty(0, np.int64),
                                                                           np.empty(0, np.int64))

@@ -112,7 +112,7 @@ def encode_people(people: Sequence[dict[str, str]]) -> bytes:
     if not people:
         return b""
     return encode_rows([schema_row(person) for person in people], load_linkage_schema(SCHEMA_ID),
-                       TEST_SECRET, workers=1)
+                       TEST_SECRET)
 
 
 @pytest.fixture(scope="session")

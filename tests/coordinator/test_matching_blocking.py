@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from hublink.coordinator.matching.blocking import (
-    BlockingSettings, choose_strategy, iterate_blocks, sample_bit_positions)
+    DENSE_BITS, DENSE_TABLES, BlockingSettings, choose_strategy, iterate_blocks, pairs_share_a_block,
+    sample_bit_positions)
 from hublink.coordinator.matching.compare import find_candidate_pairs
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 
@@ -109,3 +110,30 @@ def test_invalid_settings_report_every_problem(matrix):
     with pytest.raises(InvalidMatchInput) as raised:
         list(iterate_blocks(matrix, settings))
     assert len(raised.value.details) == 4
+
+
+def _near_pairs(fill: float, agreement: float, count: int = 400) -> np.ndarray:
+    """Returns ``2 * count`` packed CLKs: pairs whose bits agree at ``agreement`` of positions."""
+    generator = np.random.default_rng(7)
+    first = generator.random((count, 1024)) < fill
+    flipped = generator.random((count, 1024)) < 1 - agreement
+    return np.packbits(np.concatenate([first, first ^ flipped]), axis=1)
+
+
+def test_dense_clks_are_blocked_with_shorter_keys_so_near_pairs_still_meet():
+    # a balanced CLK (half its bits set) at Dice 0.8 agrees on 80% of bits; a 31%-filled one
+    # at the same Dice on about 88%: 20 sampled bits then miss most dense pairs
+    rows = _near_pairs(fill=0.5, agreement=0.8)
+    lower, higher = np.arange(400), np.arange(400, 800)
+    fixed, fitted = BlockingSettings(), BlockingSettings().for_clks(rows)
+    assert (fitted.tables, fitted.bits_per_table) == (DENSE_TABLES, DENSE_BITS)
+    fixed_share = pairs_share_a_block(rows, lower, higher, fixed).mean()
+    fitted_share = pairs_share_a_block(rows, lower, higher, fitted).mean()
+    assert fixed_share < 0.8 and fitted_share > 0.99
+
+
+def test_sparse_clks_and_operator_settings_keep_their_blocking():
+    sparse = _near_pairs(fill=0.31, agreement=0.88)
+    assert BlockingSettings().for_clks(sparse) == BlockingSettings()
+    chosen = BlockingSettings(tables=50, bits_per_table=16)
+    assert chosen.for_clks(_near_pairs(fill=0.5, agreement=0.8)) == chosen
