@@ -6,7 +6,8 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
 1. *Floor*: Dice of random record pairs (nearly all non-matches) gives the background; pairs
    below ``median + FLOOR_SPREADS * spread`` of it are never candidates (see :func:`candidate_floor`).
 2. *Best-match pairs*: a pair whose records are each other's most similar record in the other's
-   dataset (or, within a partner, in their own). The solver links only such pairs in effect,
+   dataset (or, within a partner, in their own), among each record's ``BEST_PAIRS_PER_RECORD``
+   most similar such pairs. The solver links only such pairs in effect,
    and their similarities form two populations: matches near 1 and look-alikes (siblings, twins,
    namesakes) above the floor.
 3. *Mixture*: two beta distributions fitted by EM to those similarities. When the lower one is
@@ -36,7 +37,7 @@ from hublink.coordinator.matching.compare import CandidatePairs
 
 __all__ = ["StageEstimate", "RandomPairs", "random_pairs", "candidate_floor", "best_match_pairs",
            "choose_thresholds", "estimate_stage", "FLOOR_SPREADS", "FLOOR_MARGIN", "MATCHES_ONLY_SPREADS",
-           "VALLEY_DEPTH"]
+           "VALLEY_DEPTH", "BEST_PAIRS_PER_RECORD"]
 
 FLOOR_SPREADS = 3.0
 """How many spreads above the median random-pair Dice the candidate floor lies."""
@@ -60,6 +61,14 @@ a long lower tail (matches with several corruptions, compressed toward the floor
 encoding) has none: its histogram only rises (measured depth 1.0 on FEBRL4 across and FEBRL3
 under linkage-v2), while look-alikes and matches measured 0.0-0.3, and 0.64 when look-alikes
 overlap the matches' tail (tests)."""
+BEST_PAIRS_PER_RECORD = 3
+"""A record's mutual best pairs kept for the fit: its most similar few (one per other dataset
+otherwise). A youth is held by a few partners, while at 80 partners a record has a look-alike
+above the floor in most of them, which buried the matches: on the synthetic city (252,275
+records, 80 datasets, linkage-v2) the across stage then held 3.5M pairs, read as look-alikes
+only, and took 0.99 (F1 0.33); with the best 3 it held 226k and found the valley at 0.78
+(F1 0.934; 2: 0.938, 1: the valley vanished and the threshold fell to 0.64, F1 0.80 at 56k
+records). Measured in docs/linkage-schema.md."""
 MIN_PAIRS = 30
 """Fewer best-match pairs than this in a stage are too few to fit: the other stage decides."""
 COMPONENTS = 2
@@ -153,7 +162,27 @@ def best_match_pairs(candidates: CandidatePairs, stage: np.ndarray) -> np.ndarra
     owners = np.repeat(np.arange(len(indices)), 2)
     _, first = np.unique(ends, return_index=True)  # sorted by similarity: first = best
     best_ends = np.bincount(owners[first], minlength=len(indices))
-    return indices[best_ends == 2]
+    mutual = indices[best_ends == 2]
+    return mutual[_ranks_of_ends(candidates, mutual).max(axis=1) < BEST_PAIRS_PER_RECORD]
+
+
+def _ranks_of_ends(candidates: CandidatePairs, indices: np.ndarray) -> np.ndarray:
+    """Given candidate pairs sorted by decreasing similarity and indices into them, returns for
+    each indexed pair and each of its two records the number of indexed pairs of that record
+    more similar than it (shape ``(len(indices), 2)``)."""
+    _, (dataset_lower, dataset_higher), (record_lower, record_higher) = candidates
+
+    def record(dataset: np.ndarray, row: np.ndarray) -> np.ndarray:
+        return (np.asarray(dataset)[indices].astype(np.int64) << 32) | np.asarray(row)[indices].astype(np.int64)
+
+    ends = np.stack([record(dataset_lower, record_lower), record(dataset_higher, record_higher)], axis=1).ravel()
+    order = np.argsort(ends, kind="stable")  # stable: within a record, by decreasing similarity
+    sorted_ends = ends[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_ends)) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
+    ranks = np.empty(len(ends), dtype=np.int64)
+    ranks[order] = np.arange(len(ends)) - run_start
+    return ranks.reshape(-1, 2)
 
 
 def _beta_moments(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
 from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
 from hublink.coordinator.matching.thresholds import (FLOOR_MARGIN, MATCHES_ONLY_SPREADS,
-                                                     best_match_pairs, candidate_floor,
+                                                     BEST_PAIRS_PER_RECORD, best_match_pairs, candidate_floor,
                                                      choose_thresholds, estimate_stage,
                                                      random_pairs)
 from tests.coordinator.test_jobs import seed
@@ -91,6 +91,17 @@ def test_best_match_pairs_are_mutual_bests_per_other_dataset():
                   (np.array([0, 0, 0], np.uint32), np.array([0, 1, 0], np.uint32)))
     across = np.ones(3, dtype=bool)
     assert best_match_pairs(candidates, across).tolist() == [0, 2]
+
+
+def test_a_record_keeps_only_its_most_similar_mutual_best_pairs():
+    # record (0,0) is the mutual best of one record in each of datasets 1..5: at 80 partners
+    # such look-alikes outnumber a youth's few matches, so only its best few count
+    count = 5
+    candidates = (np.linspace(0.95, 0.75, count),
+                  (np.zeros(count, np.uint32), np.arange(1, count + 1, dtype=np.uint32)),
+                  (np.zeros(count, np.uint32), np.zeros(count, np.uint32)))
+    kept = best_match_pairs(candidates, np.ones(count, dtype=bool))
+    assert kept.tolist() == list(range(BEST_PAIRS_PER_RECORD))
 
 
 def test_given_thresholds_are_kept_and_few_pairs_fall_back():
