@@ -92,8 +92,8 @@ def run(youth: int, rounds: int, threshold: float, seed: int = 11) -> dict[str, 
         engine_rates.append(engine.comparisons / engine_seconds)
         print(f"round {round_number}: direct {direct_seconds:.2f}s {direct_rates[-1] / 1e6:.1f}M/s; engine "
               f"{engine_seconds:.2f}s {engine_rates[-1] / 1e6:.1f}M/s; ratio {engine_rates[-1] / direct_rates[-1]:.2f}; "
-              f"per CPU second: direct {half * (n - half) / direct_cpu / 1e6:.1f}M, engine "
-              f"{engine.comparisons / engine_cpu / 1e6:.1f}M; {shared:,} A-B pairs identical; load average {_load()}",
+              f"per CPU second: direct {half * (n - half) / max(direct_cpu, 1e-3) / 1e6:.1f}M, engine "
+              f"{engine.comparisons / max(engine_cpu, 1e-3) / 1e6:.1f}M; {shared:,} A-B pairs identical; load average {_load()}",
               flush=True)
     ratio = statistics.median(engine_rates) / statistics.median(direct_rates)
     print(f"median: direct {statistics.median(direct_rates) / 1e6:.1f}M/s, engine "

@@ -6,8 +6,8 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
 1. *Floor*: Dice of random record pairs (nearly all non-matches) gives the background; pairs
    below ``median + FLOOR_SPREADS * spread`` of it are never candidates (see :func:`candidate_floor`).
 2. *Best-match pairs*: a pair whose records are each other's most similar record in the other's
-   dataset (or, within a partner, in their own), among each record's ``BEST_PAIRS_PER_RECORD``
-   most similar such pairs. The solver links only such pairs in effect,
+   dataset (or, within a partner, in their own); among each record's ``BEST_PAIRS_PER_RECORD``
+   most similar such pairs when records average more than that (many partners). The solver links only such pairs in effect,
    and their similarities form two populations: matches near 1 and look-alikes (siblings, twins,
    namesakes) above the floor.
 3. *Mixture*: two beta distributions fitted by EM to those similarities. When the lower one is
@@ -62,8 +62,8 @@ encoding) has none: its histogram only rises (measured depth 1.0 on FEBRL4 acros
 under linkage-v2), while look-alikes and matches measured 0.0-0.3, and 0.64 when look-alikes
 overlap the matches' tail (tests)."""
 BEST_PAIRS_PER_RECORD = 3
-"""A record's mutual best pairs kept for the fit: its most similar few (one per other dataset
-otherwise). A youth is held by a few partners, while at 80 partners a record has a look-alike
+"""When a stage's records average more mutual best pairs than this, each keeps only its most
+similar few for the fit (otherwise one per other dataset is kept). A youth is held by a few partners, while at 80 partners a record has a look-alike
 above the floor in most of them, which buried the matches: on the synthetic city (252,275
 records, 80 datasets, linkage-v2) the across stage then held 3.5M pairs, read as look-alikes
 only, and took 0.99 (F1 0.33); with the best 3 it held 226k and found the valley at 0.78
@@ -163,7 +163,11 @@ def best_match_pairs(candidates: CandidatePairs, stage: np.ndarray) -> np.ndarra
     _, first = np.unique(ends, return_index=True)  # sorted by similarity: first = best
     best_ends = np.bincount(owners[first], minlength=len(indices))
     mutual = indices[best_ends == 2]
-    return mutual[_ranks_of_ends(candidates, mutual).max(axis=1) < BEST_PAIRS_PER_RECORD]
+    ranks = _ranks_of_ends(candidates, mutual)
+    records = int((ranks == 0).sum())  # each record's first pair has rank 0
+    if len(mutual) == 0 or 2 * len(mutual) <= BEST_PAIRS_PER_RECORD * records:
+        return mutual  # a few pairs per record: the matches are not outnumbered
+    return mutual[ranks.max(axis=1) < BEST_PAIRS_PER_RECORD]
 
 
 def _ranks_of_ends(candidates: CandidatePairs, indices: np.ndarray) -> np.ndarray:

@@ -93,15 +93,21 @@ def test_best_match_pairs_are_mutual_bests_per_other_dataset():
     assert best_match_pairs(candidates, across).tolist() == [0, 2]
 
 
-def test_a_record_keeps_only_its_most_similar_mutual_best_pairs():
-    # record (0,0) is the mutual best of one record in each of datasets 1..5: at 80 partners
-    # such look-alikes outnumber a youth's few matches, so only its best few count
-    count = 5
-    candidates = (np.linspace(0.95, 0.75, count),
-                  (np.zeros(count, np.uint32), np.arange(1, count + 1, dtype=np.uint32)),
-                  (np.zeros(count, np.uint32), np.zeros(count, np.uint32)))
-    kept = best_match_pairs(candidates, np.ones(count, dtype=bool))
-    assert kept.tolist() == list(range(BEST_PAIRS_PER_RECORD))
+def test_with_many_partners_a_record_keeps_only_its_most_similar_mutual_best_pairs():
+    # six datasets of one record each: every pair is a mutual best, every record has five; at
+    # 80 partners such look-alikes outnumber a youth's few matches, so only the best few count
+    pairs = [(low, high) for low in range(6) for high in range(low + 1, 6)]
+    similarities = np.linspace(0.95, 0.70, len(pairs))
+    candidates = (similarities,
+                  (np.array([low for low, _ in pairs], np.uint32), np.array([high for _, high in pairs], np.uint32)),
+                  (np.zeros(len(pairs), np.uint32), np.zeros(len(pairs), np.uint32)))
+    rank = {}
+    for index, (low, high) in enumerate(pairs):  # sorted by decreasing similarity
+        rank[index] = (sum(1 for other in range(index) if low in pairs[other]),
+                       sum(1 for other in range(index) if high in pairs[other]))
+    expected = [index for index, (a, b) in rank.items() if max(a, b) < BEST_PAIRS_PER_RECORD]
+    assert 0 < len(expected) < len(pairs)
+    assert best_match_pairs(candidates, np.ones(len(pairs), dtype=bool)).tolist() == expected
 
 
 def test_given_thresholds_are_kept_and_few_pairs_fall_back():
