@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 
 from benchmarks.process_usage import cpu_seconds  # noqa: E402
 from benchmarks.realistic_clks import RealisticClks, load_realistic_clks, split_partners  # noqa: E402
-from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD  # noqa: E402
+from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD, LinkageFigures  # noqa: E402
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from hublink.coordinator.matching import MatchResult, MatchSettings, match_partners  # noqa: E402
 from hublink.coordinator.matching.records import pack_datasets  # noqa: E402
@@ -37,7 +37,7 @@ TARGET_SECONDS = 15
 
 
 @dataclass(frozen=True)
-class CityQuality:
+class CityQuality(LinkageFigures):
     """Linkage quality of one match against the generator's truth."""
 
     quality: PairwiseQuality
@@ -46,21 +46,6 @@ class CityQuality:
     by_group: dict[str, PairwiseQuality]
     by_corruption: dict[str, tuple[int, int]]
     """corruption type -> (true pairs with it in either record, of them linked)."""
-
-    @property
-    def count_error(self) -> float:
-        """Linked entities relative to the true number of youth, minus one."""
-        return self.linked_entities / self.true_entities - 1
-
-    @property
-    def recall_spread_points(self) -> float:
-        """Largest minus smallest group recall, in points, over groups with enough true pairs."""
-        recalls = [q.recall for q in self.by_group.values() if q.true_pairs >= MIN_PAIRS_FOR_SPREAD]
-        return 100 * (max(recalls) - min(recalls))
-
-    def corruption_recall(self, kind: str) -> float:
-        pairs, linked = self.by_corruption[kind]
-        return linked / pairs if pairs else 1.0
 
     def lines(self) -> list[str]:
         q = self.quality

@@ -51,18 +51,14 @@ CORRUPTION_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass
-class SyntheticResult:
-    records: int
-    true_entities: int
+class LinkageFigures:
+    """Figures both quality benchmarks derive from ``linked_entities``, ``true_entities``,
+    ``by_group`` and ``by_corruption``."""
+
     linked_entities: int
-    quality: PairwiseQuality
+    true_entities: int
     by_group: dict[str, PairwiseQuality]
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-    source_rows: int = 0
-    exported_rows: int = 0
-    by_corruption: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """corruption type -> (true pairs with it in either record, of them linked)."""
+    by_corruption: dict[str, tuple[int, int]]
 
     @property
     def count_error(self) -> float:
@@ -74,6 +70,25 @@ class SyntheticResult:
         """Largest minus smallest recall, in percentage points, over groups with enough pairs."""
         recalls = [q.recall for q in self.by_group.values() if q.true_pairs >= MIN_PAIRS_FOR_SPREAD]
         return 100 * (max(recalls) - min(recalls))
+
+    def corruption_recall(self, kind: str) -> float:
+        """Share of true pairs with this corruption in either record that were linked."""
+        pairs, linked = self.by_corruption[kind]
+        return linked / pairs if pairs else 1.0
+
+
+@dataclass
+class SyntheticResult(LinkageFigures):
+    records: int
+    true_entities: int
+    linked_entities: int
+    quality: PairwiseQuality
+    by_group: dict[str, PairwiseQuality]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    source_rows: int = 0
+    exported_rows: int = 0
+    by_corruption: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """corruption type -> (true pairs with it in either record, of them linked)."""
 
     def lines(self) -> list[str]:
         q = self.quality
