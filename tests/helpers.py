@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,3 +92,15 @@ def sync(client, auth, chunks, start=None, record_count=None):
     return client.post(f"/api/v1/syncs/{start.sync_id}/commit",
                        json={"format": "hublink.sync/1", "chunk_count": len(chunks),
                              "record_count": total}, headers=auth)
+
+
+def clear_of_a_minute_boundary(margin: float = 15.0) -> None:
+    """Sleeps, if need be, until the clock's current minute has ``margin`` seconds left.
+
+    The rate limits count in sliding windows aligned to clock minutes, weighting the last
+    window down as time passes: hits that straddle a boundary count for less than one each,
+    so a test that hits a limit exactly must not straddle one.
+    """
+    left = 60.0 - time.time() % 60.0
+    if left < margin:
+        time.sleep(left + 0.5)

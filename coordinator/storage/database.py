@@ -15,8 +15,9 @@ __all__ = ["Database"]
 
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # the wait first: switching to WAL takes a lock too, which a migrating process may hold
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

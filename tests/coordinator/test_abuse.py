@@ -14,7 +14,7 @@ from hublink.coordinator.registry import add_partner, init_project
 from hublink.coordinator.storage.models import AuditEvent, Sync, utc_now
 from hublink.coordinator.syncs import chunk_body_limit
 from hublink.coordinator.tokens import issue_token
-from tests.helpers import make_chunk, make_start
+from tests.helpers import clear_of_a_minute_boundary, make_chunk, make_start
 
 REDIS_URL = os.environ.get("HUBLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -88,6 +88,7 @@ def test_failed_authentication_is_limited_per_address_and_audited_in_aggregate(
     home = home_of(application)
     init_project(home.database)
     _, token = add_partner(home.database, "honest")
+    clear_of_a_minute_boundary()
     client = application.test_client()
     statuses = [client.get("/api/v1/status", headers={
         "Authorization": f"Bearer hlp_{uuid.uuid4().hex}"}).status_code for _ in range(40)]
@@ -117,6 +118,7 @@ def test_rate_limits_are_shared_by_every_worker_through_redis(tmp_path, database
     home = home_of(workers[0])
     init_project(home.database)
     _, token = add_partner(home.database, "busy")
+    clear_of_a_minute_boundary()
     headers = {"Authorization": f"Bearer {token}"}
     statuses = [workers[index % 2].test_client().get("/api/v1/status", headers=headers)
                 .status_code for index in range(5)]

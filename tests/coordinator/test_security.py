@@ -4,6 +4,7 @@ import pytest
 
 from hublink.coordinator.app import create_app, home_of
 from hublink.coordinator.registry import add_partner, init_project
+from tests.helpers import clear_of_a_minute_boundary
 
 EXPECTED_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
                     "Referrer-Policy": "no-referrer"}
@@ -62,6 +63,7 @@ def test_rate_limit_per_token_answers_429_with_retry_after(tmp_path, database_ur
     init_project(home_of(application).database)
     _, token = add_partner(home_of(application).database, "busy")
     _, other = add_partner(home_of(application).database, "calm")
+    clear_of_a_minute_boundary()
     client = application.test_client()
     statuses = [client.get("/api/v1/status", headers={"Authorization": f"Bearer {token}"})
                 for _ in range(4)]
