@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import secrets
 import sys
 import tempfile
 import time
@@ -113,14 +114,15 @@ class SyntheticResult(LinkageFigures):
 
 
 def run_synthetic(root: Path, youth: int = 8000, seed: int = 11,
-                  partners=DEFAULT_PARTNERS) -> SyntheticResult:
+                  partners=DEFAULT_PARTNERS, secret: bytes | None = None) -> SyntheticResult:
     """Runs every synthetic partner through sync, match and links under ``root``; with
-    partners whose files hold enrollments, the analyst export too."""
+    partners whose files hold enrollments, the analyst export too. The linkage secret is
+    ``secret`` when given (the figures then repeat exactly), else a new one."""
     dataset = generate_dataset(root / "sources", youth=youth, seed=seed, partners=partners)
     stages: dict[str, float] = defaultdict(float)
     predicted: dict[tuple[str, str], str] = {}
     exported_rows = 0
-    with LocalHub(root / "hub", link_scope="hub") as hub:
+    with LocalHub(root / "hub", link_scope="hub", secret=secret) as hub:
         setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes,
                                   extra={"enrollments": p.enrollments} if p.enrollments else None)
                   for p in dataset.partners]
@@ -167,12 +169,16 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11,
         source_rows=sum(p.row_count for p in dataset.partners if p.enrollments))
 
 
-def run_date_comparison(root: Path, youth: int = 8000,
-                        seed: int = 11) -> tuple[SyntheticResult, SyntheticResult]:
+def run_date_comparison(root: Path, youth: int = 8000, seed: int = 11,
+                        secret: bytes | None = None) -> tuple[SyntheticResult, SyntheticResult]:
     """Runs the real-world partner files with clean dates, then with mixed date forms (the
-    same people, errors and enrollments); returns both results."""
-    clean = run_synthetic(root / "clean", youth, seed, real_world_partners(mixed_dates=False))
-    mixed = run_synthetic(root / "mixed", youth, seed, real_world_partners(mixed_dates=True))
+    same people, errors, enrollments and linkage secret, so that only the dates differ);
+    returns both results."""
+    secret = secret or secrets.token_bytes(32)
+    clean = run_synthetic(root / "clean", youth, seed, real_world_partners(mixed_dates=False),
+                          secret)
+    mixed = run_synthetic(root / "mixed", youth, seed, real_world_partners(mixed_dates=True),
+                          secret)
     return clean, mixed
 
 

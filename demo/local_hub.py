@@ -18,6 +18,7 @@ from typing import Any
 import requests
 
 from hublink.agent.settings import render_config
+from hublink.agent.private_files import write_private
 from hublink.synthetic.declarations import synthetic_declarations
 
 __all__ = ["LocalHub", "AgentSetup", "free_port"]
@@ -42,12 +43,15 @@ class AgentSetup:
 @dataclass
 class LocalHub:
     """A coordinator home under ``root`` served on a free loopback port. Its attributes.toml
-    declares ``declarations`` (by default every attribute the synthetic partners send)."""
+    declares ``declarations`` (by default every attribute the synthetic partners send). The
+    custodian's linkage secret is ``secret`` when given (so that two hubs encode alike, or a
+    benchmark repeats), else a new one from ``hublink-agent keygen``."""
 
     root: Path
     link_scope: str = "partner"
     declarations: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    secret: bytes | None = None
     port: int = 0
     process: subprocess.Popen | None = None
 
@@ -83,8 +87,11 @@ class LocalHub:
         self.coordinator("init", "--link-scope", self.link_scope)
         (self.home / "attributes.toml").write_text(self.declarations or synthetic_declarations())
         self.secret_file.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(_BIN / "hublink-agent"), "keygen", "--out", str(self.secret_file)],
-                       check=True, capture_output=True, env=self._env())
+        if self.secret is None:
+            subprocess.run([str(_BIN / "hublink-agent"), "keygen", "--out", str(self.secret_file)],
+                           check=True, capture_output=True, env=self._env())
+        else:
+            write_private(self.secret_file, self.secret.hex() + "\n")
         self.port = free_port()
         return self.serve()
 
