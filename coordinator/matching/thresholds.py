@@ -15,9 +15,11 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
    and the pairs' histogram has a valley between them (``VALLEY_DEPTH``), the threshold lies in
    that valley. Without a valley, and with the upper one in the upper half, the stage holds
    matches only (one population with a long lower tail): the threshold is
-   ``MATCHES_ONLY_SPREADS`` random-pair spreads above the floor. Otherwise it holds look-alikes
-   only: the threshold lies above all but half a pair of them, and never below the other
-   stage's. Margins are in random-pair spreads because an encoding that compresses
+   ``MATCHES_ONLY_SPREADS`` random-pair spreads above the floor. With both components in the
+   lower half, a valley whose histogram rises again above it, to pairs centred in the upper
+   half, still separates a few matches (a small partner's duplicates) from many look-alikes.
+   Otherwise the stage holds look-alikes only: the threshold lies above all but half a pair of
+   them, and never below the other stage's. Margins are in random-pair spreads because an encoding that compresses
    similarities (balanced and folded CLKs) narrows the spread with them.
 4. A stage with too few best-match pairs takes the other stage's threshold; the within-partner
    stage then takes ``FLOOR_MARGIN`` of the way from it to 1 (nothing keeps a look-alike out of a
@@ -220,10 +222,9 @@ class _Mixture:
                          for weight, (a, b) in zip(self.weights, self.parameters)])
 
     def match_posterior(self, values: np.ndarray) -> np.ndarray:
-        """Returns each value's probability of belonging to a component centred in the upper half."""
+        """Returns each value's probability of belonging to the upper component (the matches)."""
         densities = self.component_densities(values)
-        upper = np.array(self.means) >= 0.5
-        return densities[upper].sum(axis=0) / np.maximum(densities.sum(axis=0), 1e-300)
+        return densities[-1] / np.maximum(densities.sum(axis=0), 1e-300)
 
 
 def _fit_mixture(scaled: np.ndarray, components: int = COMPONENTS) -> _Mixture:
@@ -249,7 +250,8 @@ def _fit_mixture(scaled: np.ndarray, components: int = COMPONENTS) -> _Mixture:
                     tuple(mixture.parameters[i] for i in order))
 
 
-def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> tuple[float, float]:
+def _valley_threshold(scaled: np.ndarray, mixture: _Mixture,
+                      both_sides: bool = False) -> tuple[float, float]:
     """Returns the valley of the pairs' histogram between the two components' means: the
     ``_VALLEY_QUANTILE`` of the points (``_VALLEY_BINS`` bins, a moving average over
     ``_VALLEY_SMOOTHING``) within ``_VALLEY_TOLERANCE`` of the fewest pairs there, because a flat
@@ -261,7 +263,9 @@ def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> tuple[float, flo
     optimum of the synthetic city is 0.70-0.72).
 
     Returns (threshold, depth): depth is the valley's smoothed count over the highest smoothed
-    count below it (1.0: no valley, the histogram only rises toward the matches)."""
+    count below it (1.0: no valley, the histogram only rises toward the matches); with
+    ``both_sides``, over the lower of the highest counts below and above it, so that a histogram
+    that only falls along the look-alikes' tail has no valley either."""
     counts, edges = np.histogram(scaled, bins=_VALLEY_BINS, range=(0, 1))
     kernel = np.ones(_VALLEY_SMOOTHING) / _VALLEY_SMOOTHING
     smoothed = np.convolve(counts, kernel, mode="same")
@@ -273,9 +277,19 @@ def _valley_threshold(scaled: np.ndarray, mixture: _Mixture) -> tuple[float, flo
     fewest = smoothed[between].min()
     valley = between[smoothed[between] <= fewest * (1 + _VALLEY_TOLERANCE)]
     deepest = between[np.argmin(smoothed[between])]
-    highest_below = smoothed[:deepest + 1].max()
-    depth = float(fewest / highest_below) if highest_below > 0 else 1.0
+    highest = smoothed[:deepest + 1].max()
+    if both_sides:
+        highest = min(highest, smoothed[deepest:].max())
+    depth = float(fewest / highest) if highest > 0 else 1.0
     return float(np.quantile(centres[valley], _VALLEY_QUANTILE)), depth
+
+
+def _centred_in_upper_half(scaled: np.ndarray) -> bool:
+    """Whether pairs above a valley are matches: centred in the upper half above the floor. The
+    upper component's own mean is not the test, because a few matches (a small partner's
+    duplicates) beside many look-alikes pull it into the lower half (measured: 0.49 with 15
+    duplicates at 0.8-1.0 beside 160 look-alikes, which read as look-alikes only, at 0.99)."""
+    return len(scaled) > 0 and float(np.median(scaled)) >= 0.5
 
 
 def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
@@ -295,15 +309,9 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
     lower_mean, upper_mean = mixture.means[0], mixture.means[-1]
     valley, depth = _valley_threshold(scaled, mixture) if lower_mean < 0.5 <= upper_mean else (0.0, 1.0)
     if depth <= VALLEY_DEPTH:
-        threshold = floor + valley * width
-        match_share = mixture.match_posterior(scaled)
-        above = similarities >= threshold
-        return StageEstimate(
-            stage, round(threshold, 4), "mixture",
-            f"two populations in {pairs:,} best-match pairs, look-alikes in the lower and matches "
-            f"in the upper half above the floor: threshold in the valley between them",
-            pairs, float(match_share[above].sum()),
-            float((1 - match_share[above]).sum()), float(match_share[~above].sum()))
+        return _between_populations(stage, similarities, scaled, mixture, floor + valley * width,
+                                    "look-alikes in the lower and matches in the upper half above "
+                                    "the floor")
     if upper_mean >= 0.5:
         spreads = MATCHES_ONLY_SPREADS.get(stage, max(MATCHES_ONLY_SPREADS.values()))
         margin = (f"{spreads:g} random-pair spreads above the floor" if spread
@@ -314,6 +322,12 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
             f"one population in {pairs:,} best-match pairs, reaching the upper half above the "
             f"floor with no valley below it: matches; threshold {margin}",
             pairs)
+    if lower_mean < 0.5:
+        valley, depth = _valley_threshold(scaled, mixture, both_sides=True)
+        if depth <= VALLEY_DEPTH and _centred_in_upper_half(scaled[scaled >= valley]):
+            return _between_populations(stage, similarities, scaled, mixture, floor + valley * width,
+                                        "many look-alikes in the lower half above the floor, a few "
+                                        "matches centred in the upper half")
     threshold = float(np.quantile(similarities, 1 - 0.5 / pairs))
     threshold = min(0.99, max(threshold, lowest if lowest is not None else floor))
     return StageEstimate(
@@ -321,6 +335,18 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
         f"one population in {pairs:,} best-match pairs, in the lower half above the floor: "
         "look-alikes; threshold above all but half a pair of them, and not below the other "
         "stage's", pairs)
+
+
+def _between_populations(stage: str, similarities: np.ndarray, scaled: np.ndarray,
+                         mixture: _Mixture, threshold: float, populations: str) -> StageEstimate:
+    """The estimate of a stage whose threshold lies in the valley between two populations."""
+    match_share = mixture.match_posterior(scaled)
+    above = similarities >= threshold
+    return StageEstimate(
+        stage, round(threshold, 4), "mixture",
+        f"two populations in {len(similarities):,} best-match pairs, {populations}: threshold in "
+        "the valley between them", len(similarities), float(match_share[above].sum()),
+        float((1 - match_share[above]).sum()), float(match_share[~above].sum()))
 
 
 def _given(stage: str, threshold: float, pairs: int) -> StageEstimate:

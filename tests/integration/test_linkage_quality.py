@@ -54,12 +54,15 @@ def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_ex
 # deterministic), matched by match_partners at its defaults. Floors: the figures measured on
 # this branch (benchmarks/RESULTS-matching.md, "Linkage quality by corruption type") less a
 # margin of 0.02, so a change that makes any of them worse fails here.
-# Measured 2026-12-02: F1 0.9578, count +2.31%; per type below (+0.02).
-CITY_FLOORS = {"f1": 0.93, "count_error": 0.035}
+# Measured 2026-12-02 on linkage-v2 (the default): F1 0.9646, count +1.54%; per type below
+# (+0.02). Against linkage-v1 (F1 0.9578) v2 gains on swapped names, day/month swaps,
+# nicknames, typos, moves and missing fields, and loses on surname change (0.73 -> 0.64, 34 of
+# 53 pairs) and compound surnames (0.96 -> 0.95); benchmarks/RESULTS-matching.md.
+CITY_FLOORS = {"f1": 0.94, "count_error": 0.035}
 CORRUPTION_FLOORS: dict[str, float] = {
-    "swapped name order": 0.69, "nickname": 0.89, "compound surname form": 0.94,
-    "day/month swap": 0.78, "typo": 0.83, "moved": 0.86, "surname change": 0.71,
-    "missing field": 0.90, "transliteration": 0.98, "given name form": 0.90,
+    "swapped name order": 0.76, "nickname": 0.90, "compound surname form": 0.92,
+    "day/month swap": 0.86, "typo": 0.84, "moved": 0.87, "surname change": 0.62,
+    "missing field": 0.92, "transliteration": 0.98, "given name form": 0.90,
 }
 
 
