@@ -16,12 +16,12 @@ from flask import Blueprint, Response, request
 
 from hublink.coordinator.api.auth import authenticate_request, bearer_token
 from hublink.coordinator.api.context import current_home
-from hublink.coordinator.errors import Forbidden, NotFound
+from hublink.coordinator.errors import NotFound
 from hublink.coordinator.outputs.publish import published_tables
 from hublink.coordinator.outputs.render import table_csv
 from hublink.coordinator.projects import get_project, list_projects
 from hublink.coordinator.storage.models import SharingProject
-from hublink.coordinator.tokens import Principal, authenticate
+from hublink.coordinator.tokens import Principal
 from sqlalchemy import select
 
 __all__ = ["blueprint"]
@@ -47,18 +47,26 @@ def _may_read(caller: Principal | None, info: Any, project_id: int) -> bool:
 
 
 def _readable(name: str) -> Any:
+    """Returns the project whose tables the caller may read. Anyone else, with or without a
+    token, gets the same NotFound whether the project is absent, private, a draft or another
+    project's (a status or a 401 would say that the name exists); a hub-wide viewer learns a
+    readable project's status."""
     home = current_home()
     caller = _caller()
-    info = get_project(home, name)
+    hidden = NotFound(f"no project named {name!r} whose tables this caller may read")
+    try:
+        info = get_project(home, name)
+    except NotFound:
+        raise hidden from None
     with home.database.session() as session:
         project_id = session.scalars(select(SharingProject.id)
                                      .where(SharingProject.name == name)).one()
-    if info.status != "approved":
-        raise NotFound(f"project {name!r} publishes nothing (it is {info.status})")
     if not _may_read(caller, info, project_id):
-        if caller is None:
-            authenticate(home.database, None, ("viewer", "analyst"), where=request.path)
-        raise Forbidden("this token may not read that project's tables")
+        raise hidden
+    if info.status != "approved":
+        if not (caller is not None and caller.role == "viewer"):
+            raise hidden
+        raise NotFound(f"project {name!r} publishes nothing (it is {info.status})")
     return info
 
 
