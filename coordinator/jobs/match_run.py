@@ -30,8 +30,8 @@ from hublink.coordinator.jobs.carried_thresholds import carried_thresholds
 from hublink.coordinator.jobs.queue import (DEFAULT_LEASE_SECONDS, ClaimedRun, RunCancelled,
                                             RunLost, Superseded, claim_run, enqueue_run,
                                             take_for_writing)
-from hublink.coordinator.jobs.relink import (CurrentRecords, load_current, relink_changes,
-                                             worth_relinking, write_relinked)
+from hublink.coordinator.jobs.relink import (CurrentRecords, changed_partners, load_current,
+                                             relink_changes, worth_relinking, write_relinked)
 from hublink.coordinator.matching import MatchSettings, assign_link_ids, match_partners
 from hublink.coordinator.matching.incremental import CandidateGraph
 from hublink.coordinator.matching.progress import Progress, ProgressCallback
@@ -131,7 +131,12 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             figures = (result.record_count, result.entity_count, result.comparisons)
             review = result.review
             groups = [[keys[int(matrix.offsets[d]) + r] for d, r in group] for group in result.groups]
-            parts = parts_of_partners(current.datasets, current.pseudonyms, operator_settings)
+            # A partner whose records are all as in the state keeps its partner link IDs: its
+            # parts depend only on its records and the operator's settings (``outputs.link_ids``).
+            kept = ({dataset.partner_id for dataset in current.datasets}
+                    - changed_partners(state, current)) if state is not None else set()
+            parts = parts_of_partners(current.datasets, current.pseudonyms, operator_settings,
+                                      only={d.partner_id for d in current.datasets} - kept)
         lease.set_stage("writing")
         # Exclusive: two runs finishing together must not interleave their reads of the
         # previous link IDs and their replacements of the table.
@@ -152,7 +157,13 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                     previous_partner[(partner_id, pseudonym)] = partner_link_id or \
                         partner_scoped_link_id(scope_key, partner_id, link_id)
                 assigned = assign_link_ids(groups, previous)
+                if kept and _last_written_run(session) != state.run_id:
+                    # the links were replaced since the state's run: make the kept parts too
+                    parts += parts_of_partners(current.datasets, current.pseudonyms,
+                                               operator_settings, only=kept)
+                    kept = set()
                 partner_assigned = assign_partner_link_ids(parts, previous_partner)
+                partner_assigned.update({key: previous_partner[key] for key in keys if key[0] in kept})
                 session.execute(delete(Link))
                 rows = [{"partner_id": partner_id, "pseudonym": pseudonym, "link_id": link_id,
                          "partner_link_id": partner_assigned[(partner_id, pseudonym)],

@@ -26,7 +26,8 @@ from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
 from hublink.coordinator.linkage_secret import last_committed_sync
 
-__all__ = ["CurrentRecords", "Relinked", "load_current", "relink_changes", "worth_relinking", "write_relinked"]
+__all__ = ["CurrentRecords", "Relinked", "changed_partners", "load_current", "relink_changes",
+           "worth_relinking", "write_relinked"]
 
 _BATCH = 500
 
@@ -123,7 +124,7 @@ class Relinked:
     entity_count: int
 
 
-def _changed_partners(state: MatchState, current: CurrentRecords) -> set[int]:
+def changed_partners(state: MatchState, current: CurrentRecords) -> set[int]:
     """Returns the partners whose records (pseudonyms and CLKs) are not all as in the state."""
     changed, start = set(), 0
     for dataset in current.datasets:
@@ -152,10 +153,10 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     previous = {keys[row]: state_link_ids[known[row]].decode() for row in result.affected.tolist()
                 if known[row] >= 0}
     assigned = assign_link_ids(groups, previous)
-    changed_partners = _changed_partners(state, current)
+    partners_changed = changed_partners(state, current)
     partner_assigned = assign_partner_link_ids(
         parts_of_partners(current.datasets, current.pseudonyms, partner_settings or settings,
-                          only=changed_partners),
+                          only=partners_changed),
         {keys[row]: state.partner_link_ids[known[row]].decode() for row in np.flatnonzero(known >= 0).tolist()})
     link_ids, partner_link_ids = [""] * len(keys), [""] * len(keys)
     unaffected = np.ones(len(keys), dtype=bool)
@@ -166,7 +167,7 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
         link_ids[row] = assigned[keys[row]]
     touched = ~unaffected
     for row, key in enumerate(keys):
-        if key[0] in changed_partners:
+        if key[0] in partners_changed:
             partner_link_ids[row] = partner_assigned[key]
             touched[row] = True
         else:  # all its records carried over

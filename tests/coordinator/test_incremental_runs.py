@@ -97,6 +97,29 @@ def test_an_incremental_run_gives_the_links_of_a_full_run(hub, clks):
     assert _partition(incremental) == _partition(_links(hub))
 
 
+def test_a_full_run_makes_parts_only_for_partners_whose_records_changed(hub, clks, monkeypatch):
+    from hublink.coordinator.outputs import link_ids
+    run_match(hub)
+    made: list[int] = []
+    partner_parts = link_ids.partner_parts
+
+    def spied(dataset, pseudonyms, settings):
+        made.append(dataset.partner_id)
+        return partner_parts(dataset, pseudonyms, settings)
+
+    monkeypatch.setattr(link_ids, "partner_parts", spied)
+    # partner 2 replaces all its records by three times as many: too many changes for an
+    # incremental run
+    _commit(hub, 2, {f"n{index:05d}": clks[index % len(clks)] for index in range(500, 2_000)},
+            deletes=tuple(f"r{index:05d}" for index in range(1, 1_500, 3)))
+    changed = run_match(hub)
+    assert changed.mode == "full" and made == [2]
+    kept = _partner_links(hub)
+    made.clear()
+    assert run_match(hub, full=True).mode == "full" and sorted(made) == [1, 2, 3]
+    assert _partner_links(hub) == kept  # what making every part again gives
+
+
 def test_a_run_with_nothing_changed_keeps_every_link(hub):
     run_match(hub)
     before = _links(hub)
