@@ -78,8 +78,8 @@ COMPONENTS = 2
 threshold from 0.69 to 0.78 and cost recall; FEBRL did not change)."""
 _VALLEY_BINS = 50
 _VALLEY_SMOOTHING = 5
-_VALLEY_TOLERANCE = 0.1
-_VALLEY_QUANTILE = 0.25
+_VALLEY_TOLERANCE = 0.5
+_VALLEY_QUANTILE = 0.1
 _RANDOM_PAIRS = 20_000
 _BINS = 1_000
 _ITERATIONS = 200
@@ -255,7 +255,8 @@ def _valley_threshold(scaled: np.ndarray, mixture: _Mixture,
     """Returns the valley of the pairs' histogram between the two components' means: the
     ``_VALLEY_QUANTILE`` of the points (``_VALLEY_BINS`` bins, a moving average over
     ``_VALLEY_SMOOTHING``) within ``_VALLEY_TOLERANCE`` of the fewest pairs there, because a flat
-    valley's single lowest bin is noise (measured, docs/linkage-schema.md).
+    valley's single lowest bin is noise: near where the flat part starts, where the look-alikes'
+    tail has ended and the matches' long lower tail goes on (measured, docs/linkage-schema.md).
 
     The beta fit locates the two populations; the valley, not the fit's posterior, places the
     threshold, because matches' long lower tail (one or several corruptions) is wider than a

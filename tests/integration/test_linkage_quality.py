@@ -35,12 +35,12 @@ def test_synthetic_youth_quality_by_group_and_corruption(tmp_path):
     result = run_synthetic(tmp_path, youth=8000, seed=11, secret=BENCHMARK_SECRET)
     groups = [g for g, q in result.by_group.items() if q.true_pairs >= MIN_PAIRS_FOR_SPREAD]
     assert len(groups) >= 5, result.lines()
-    # 8.24 points measured 2026-12-02 under linkage-v2 (Multiracial recall 0.896, White 0.978;
-    # 6.5 and 7.3 under two random secrets): the 2 points is not met.
-    assert result.recall_spread_points <= 9.0, result.lines()
+    # 6.60 points measured 2026-12-02 under linkage-v2 (Multiracial recall 0.920, White 0.986;
+    # 4.7 and 5.9 under two random secrets): the 2 points is not met. F1 0.9737, count
+    # +0.11% (+0.14% and +0.30%).
+    assert result.recall_spread_points <= 7.5, result.lines()
     assert result.quality.f1 >= 0.96, result.lines()
-    assert abs(result.linked_entities - result.true_entities) <= 0.02 * result.true_entities
-    assert abs(result.count_error) <= 0.02, result.lines()
+    assert abs(result.count_error) <= 0.01, result.lines()
     assert set(result.by_corruption) == set(CORRUPTION_TYPES)
     assert all(pairs > 0 for pairs, _ in result.by_corruption.values()), result.lines()
 
@@ -59,15 +59,15 @@ def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_ex
 # deterministic), matched by match_partners at its defaults. Floors: the figures measured on
 # this branch (benchmarks/RESULTS-matching.md, "Linkage quality by corruption type") less a
 # margin of 0.02, so a change that makes any of them worse fails here.
-# Measured 2026-12-02 on linkage-v2 (the default): F1 0.9646, count +1.54%; per type below
-# (+0.02). Against linkage-v1 (F1 0.9578) v2 gains on swapped names, day/month swaps,
-# nicknames, typos, moves and missing fields, and loses on surname change (0.73 -> 0.64, 34 of
-# 53 pairs) and compound surnames (0.96 -> 0.95); benchmarks/RESULTS-matching.md.
-CITY_FLOORS = {"f1": 0.94, "count_error": 0.035}
+# Measured 2026-12-02 on linkage-v2 (the default) with the valley's start as the threshold:
+# F1 0.9710, count +0.61%, group spread 0.44 points; per type below (+0.02). Before (the
+# valley's lower quartile): F1 0.9646, count +1.54%, surname change 0.64, swapped names 0.79;
+# benchmarks/RESULTS-matching.md.
+CITY_FLOORS = {"f1": 0.95, "count_error": 0.025}
 CORRUPTION_FLOORS: dict[str, float] = {
-    "swapped name order": 0.76, "nickname": 0.90, "compound surname form": 0.92,
-    "day/month swap": 0.86, "typo": 0.84, "moved": 0.87, "surname change": 0.62,
-    "missing field": 0.92, "transliteration": 0.98, "given name form": 0.90,
+    "swapped name order": 0.82, "nickname": 0.92, "compound surname form": 0.94,
+    "day/month swap": 0.86, "typo": 0.92, "moved": 0.90, "surname change": 0.79,
+    "missing field": 0.94, "transliteration": 0.98, "given name form": 0.95,
 }
 
 
