@@ -86,7 +86,8 @@ class Pattern:
 class AttackSettings:
     """How hard the attacker looks. ``coverage``: share of a pattern's records in which a
     position must be set to join it; ``tolerance``: share of a pattern's positions a record
-    may miss and still count as holding it."""
+    may miss and still count as holding it; ``dependences``: the co-occurrence thresholds (|phi|)
+    that group the first-name patterns, each tried."""
 
     coverage: float = 1.0
     tolerance: float = 0.0
@@ -95,7 +96,7 @@ class AttackSettings:
     grow_at_least: int = 5
     grow_at_most: int = 40
     rounds: int = 10
-    dependence: float = 0.15
+    dependences: tuple[float, ...] = (0.1, 0.15, 0.2, 0.25, 0.3)
 
 
 def _holders(matrix: np.ndarray, positions: list[int], tolerance: float) -> np.ndarray:
@@ -185,9 +186,10 @@ def _typed(patterns: list[Pattern], size: int, tokens: int) -> list[Pattern]:
 
 
 def _decode(holds: np.ndarray, mapping: np.ndarray, candidate_bigrams: np.ndarray,
-            log_weights: np.ndarray) -> np.ndarray:
+            log_weights: np.ndarray) -> tuple[np.ndarray, float]:
     """Given which patterns each record holds and pattern -> bigram, returns each record's
-    likeliest candidate name (an index)."""
+    likeliest candidate name (an index) and the share of records whose read bigrams are exactly
+    their decoded name's (among the mapped bigrams)."""
     known = np.zeros(candidate_bigrams.shape[1], dtype=bool)
     known[mapping[mapping >= 0]] = True
     present = np.zeros((holds.shape[0], candidate_bigrams.shape[1]), dtype=np.float32)
@@ -200,7 +202,9 @@ def _decode(holds: np.ndarray, mapping: np.ndarray, candidate_bigrams: np.ndarra
     agree = signatures @ candidate_bigrams.T
     score = (5 * agree - 2 * known_in_name[None, :] - signatures.sum(axis=1)[:, None]
              - 0.5 * unknown_in_name[None, :] + 0.3 * log_weights[None, :])
-    return score.argmax(axis=1)[inverse.ravel()]
+    best = score.argmax(axis=1)
+    exact = np.all(signatures[:, known] == candidate_bigrams[best][:, known], axis=1)
+    return best[inverse.ravel()], float(exact[inverse.ravel()].mean())
 
 
 def _assign(cost: np.ndarray) -> np.ndarray:
@@ -318,17 +322,19 @@ def _candidates(frequencies: dict[str, float]) -> tuple[list[str], list[str], np
 
 
 def _recover_first(patterns: list[Pattern], frequencies: dict[str, float], record_count: int,
-                   settings: AttackSettings) -> tuple[list[str], dict[frozenset[int], str]]:
-    """Given the first-name bigram patterns (distinct), returns a first name per record and the
-    bigram each mapped pattern stands for."""
+                   settings: AttackSettings) -> tuple[list[str], dict[frozenset[int], str], float]:
+    """Given the first-name bigram patterns (distinct), returns a first name per record, the
+    bigram each mapped pattern stands for and the evidence for that mapping: the share of records
+    whose bigrams it reads are exactly those of the name it decodes, times the bigrams mapped (a
+    wrong mapping reads bigram sets that no public name has)."""
     names, bigrams, incidence, weights = _candidates(frequencies)
     if not patterns:
-        return [names[0]] * record_count, {}
+        return [names[0]] * record_count, {}, 0.0
     holds = np.stack([p.records for p in patterns], axis=1).astype(np.float32)
     mapping = _match_by_cooccurrence(holds, incidence, weights, settings)
-    decoded = _decode(holds, mapping, incidence, np.log(weights))
+    decoded, explained = _decode(holds, mapping, incidence, np.log(weights))
     meaning = {p.positions: bigrams[m] for p, m in zip(patterns, mapping) if m >= 0}
-    return [names[index] for index in decoded], meaning
+    return [names[index] for index in decoded], meaning, explained * len(meaning)
 
 
 def _recover_last(patterns: list[Pattern], meaning: dict[frozenset[int], str], tokens: int,
@@ -369,9 +375,12 @@ def reidentify(matrix: np.ndarray, document: dict, public: PublicNames,
     patterns = mine_patterns(matrix, settings)
     tokens = _bits_per_token(document, "name_tokens")
     given = _bits_per_token(document, "given_name") + tokens
-    first_name_patterns = _dependent_core(
-        _distinct(_not_narrowed(_typed(patterns, given, tokens), patterns)), settings.dependence)
-    first_names, meaning = _recover_first(first_name_patterns, public.first, len(matrix),
-                                          settings)
+    candidates = _distinct(_not_narrowed(_typed(patterns, given, tokens), patterns))
+    # The matching starts from a frequency ranking and can settle on a wrong mapping: try each
+    # dependence threshold and keep the mapping with the most evidence.
+    first_names, meaning, _ = max(
+        (_recover_first(_dependent_core(candidates, dependence), public.first, len(matrix),
+                        settings) for dependence in settings.dependences),
+        key=lambda recovered: recovered[2])
     last_names = _recover_last(patterns, meaning, tokens, first_names, public.last)
     return first_names, last_names
