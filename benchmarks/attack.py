@@ -9,6 +9,7 @@ gets the CLKs, the schema file and the public lists. Reported: the share of reco
 first name, last name, and both, the attacker's guess gets right.
 
     .venv/bin/python benchmarks/attack.py [--records 4325] [--secrets 3] [--schema linkage-v2]
+        [--secret HEX ...] [--seed 3]
 """
 
 from __future__ import annotations
@@ -137,12 +138,17 @@ def main() -> None:
     parser.add_argument("--secrets", type=int, default=3, help="runs, each under a new secret")
     parser.add_argument("--schema", action="append", help="schema id or fold-only (repeatable; default: current)")
     parser.add_argument("--attack", choices=sorted(ATTACKS), action="append")
+    parser.add_argument("--secret", action="append", type=bytes.fromhex,
+                        help="a fixed secret in hex, instead of random ones (repeatable)")
+    parser.add_argument("--seed", type=int, help="the targets' seed (default: the run's number)")
     arguments = parser.parse_args()
+    runs = arguments.secret or [None] * arguments.secrets
     for schema_id in arguments.schema or [CURRENT_SCHEMA_ID]:
         for attack in arguments.attack or sorted(ATTACKS):
-            for run in range(arguments.secrets):
-                print(run_attack(arguments.records, seed=run + 1, schema_id=schema_id,
-                                 attack=attack).line(), flush=True)
+            for run, secret in enumerate(runs):
+                seed = run + 1 if arguments.seed is None else arguments.seed
+                print(run_attack(arguments.records, seed=seed, schema_id=schema_id,
+                                 attack=attack, secret=secret).line(), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ A bigram of a name field sets the same positions in every CLK that holds it, so:
    against XOR folding, where a set position is flipped by whatever shares its folded bit.
 2. *Typing*: the schema says how many positions a bigram sets in each field; a first-name
    bigram sets those of ``given_name`` and ``name_tokens`` together, a last-name bigram those of
-   ``family_name`` and ``name_tokens``.
+   ``family_name`` and ``name_tokens``. Patterns of that size that are not bigrams are dropped:
+   a whole value (a ZIP code) caught inside a larger pattern of the same records, and street
+   suffixes, which do not co-occur with the first-name patterns.
 3. *Assignment and decoding*, alternated: patterns are first matched to bigrams by frequency
    rank, each record's patterns are decoded to the likeliest public name, and the bigrams of the
    decoded names re-assign the patterns (a maximum-overlap assignment), until stable.
@@ -30,6 +32,7 @@ from importlib import resources
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import cdist
 
 __all__ = ["PublicNames", "Pattern", "AttackSettings", "load_public_names", "mine_patterns",
@@ -83,7 +86,8 @@ class Pattern:
 class AttackSettings:
     """How hard the attacker looks. ``coverage``: share of a pattern's records in which a
     position must be set to join it; ``tolerance``: share of a pattern's positions a record
-    may miss and still count as holding it."""
+    may miss and still count as holding it; ``dependences``: the co-occurrence thresholds (|phi|)
+    that group the first-name patterns, each tried."""
 
     coverage: float = 1.0
     tolerance: float = 0.0
@@ -92,6 +96,7 @@ class AttackSettings:
     grow_at_least: int = 5
     grow_at_most: int = 40
     rounds: int = 10
+    dependences: tuple[float, ...] = (0.1, 0.15, 0.2, 0.25, 0.3)
 
 
 def _holders(matrix: np.ndarray, positions: list[int], tolerance: float) -> np.ndarray:
@@ -181,9 +186,10 @@ def _typed(patterns: list[Pattern], size: int, tokens: int) -> list[Pattern]:
 
 
 def _decode(holds: np.ndarray, mapping: np.ndarray, candidate_bigrams: np.ndarray,
-            log_weights: np.ndarray) -> np.ndarray:
+            log_weights: np.ndarray) -> tuple[np.ndarray, float]:
     """Given which patterns each record holds and pattern -> bigram, returns each record's
-    likeliest candidate name (an index)."""
+    likeliest candidate name (an index) and the share of records whose read bigrams are exactly
+    their decoded name's (among the mapped bigrams)."""
     known = np.zeros(candidate_bigrams.shape[1], dtype=bool)
     known[mapping[mapping >= 0]] = True
     present = np.zeros((holds.shape[0], candidate_bigrams.shape[1]), dtype=np.float32)
@@ -196,7 +202,9 @@ def _decode(holds: np.ndarray, mapping: np.ndarray, candidate_bigrams: np.ndarra
     agree = signatures @ candidate_bigrams.T
     score = (5 * agree - 2 * known_in_name[None, :] - signatures.sum(axis=1)[:, None]
              - 0.5 * unknown_in_name[None, :] + 0.3 * log_weights[None, :])
-    return score.argmax(axis=1)[inverse.ravel()]
+    best = score.argmax(axis=1)
+    exact = np.all(signatures[:, known] == candidate_bigrams[best][:, known], axis=1)
+    return best[inverse.ravel()], float(exact[inverse.ravel()].mean())
 
 
 def _assign(cost: np.ndarray) -> np.ndarray:
@@ -208,13 +216,68 @@ def _assign(cost: np.ndarray) -> np.ndarray:
 
 def _distinct(patterns: list[Pattern]) -> list[Pattern]:
     """Drops patterns whose records are (nearly) those of a pattern kept before them."""
+    ordered = sorted(patterns, key=lambda p: -int(p.records.sum()))
+    if not ordered:
+        return []
+    kept_records = np.zeros((len(ordered), len(ordered[0].records)), dtype=np.float32)
+    kept_sizes = np.zeros(len(ordered), dtype=np.float32)
     kept: list[Pattern] = []
-    for pattern in sorted(patterns, key=lambda p: -int(p.records.sum())):
-        size = pattern.records.sum()
-        if all((pattern.records & other.records).sum() < 0.95 * max(size, other.records.sum())
-               for other in kept):
+    for pattern in ordered:
+        records = pattern.records.astype(np.float32)
+        size = records.sum()
+        count = len(kept)
+        shared = kept_records[:count] @ records
+        if np.all(shared < 0.95 * np.maximum(size, kept_sizes[:count])):
+            kept_records[count], kept_sizes[count] = records, size
             kept.append(pattern)
     return kept
+
+
+def _not_narrowed(patterns: list[Pattern], every_pattern: list[Pattern]) -> list[Pattern]:
+    """Drops the patterns that lie inside a pattern at least 4 positions larger held by (nearly)
+    the same records: a value of a whole-value feature (a ZIP code, a birth year) caught on the
+    way to its full set of positions, not a bigram."""
+    if not patterns:
+        return []
+    width = 1 + max(max(p.positions) for p in every_pattern)
+
+    def incidence(group: list[Pattern]) -> np.ndarray:
+        matrix = np.zeros((len(group), width), dtype=np.float32)
+        for row, pattern in enumerate(group):
+            matrix[row, list(pattern.positions)] = 1
+        return matrix
+
+    shared_positions = incidence(patterns) @ incidence(every_pattern).T
+    lengths = np.array([len(p.positions) for p in every_pattern])
+    supports = np.array([int(p.records.sum()) for p in every_pattern])
+    kept = []
+    for row, pattern in enumerate(patterns):
+        size = int(pattern.records.sum())
+        larger = np.flatnonzero((lengths >= len(pattern.positions) + 4)
+                                & (shared_positions[row] >= len(pattern.positions) - 1)
+                                & (supports <= 1.1 * size))
+        if not any((every_pattern[other].records & pattern.records).sum() >= 0.9 * size
+                   for other in larger):
+            kept.append(pattern)
+    return kept
+
+
+def _dependent_core(patterns: list[Pattern], dependence: float) -> list[Pattern]:
+    """Keeps the largest group of patterns linked by co-occurrence (|phi| of their records above
+    ``dependence``). A first name's bigrams depend on one another; a street suffix's bigrams (12
+    positions at 4 a bigram, so sized like a first-name bigram's 14) depend on other street
+    patterns but not on the first names, and a frequency ranking that counts them goes astray."""
+    if len(patterns) < 2:
+        return patterns
+    holds = np.stack([p.records for p in patterns], axis=1).astype(np.float64)
+    count, share = len(holds), holds.sum(axis=0)
+    spread = share * (count - share)
+    phi = (count * (holds.T @ holds) - np.outer(share, share)) / np.sqrt(
+        np.outer(spread, spread) + 1e-12)
+    np.fill_diagonal(phi, 0)
+    _, component = connected_components(np.abs(phi) > dependence, directed=False)
+    largest = np.bincount(component).argmax()
+    return [p for p, group in zip(patterns, component) if group == largest]
 
 
 def _match_by_cooccurrence(holds: np.ndarray, candidate_bigrams: np.ndarray,
@@ -259,18 +322,19 @@ def _candidates(frequencies: dict[str, float]) -> tuple[list[str], list[str], np
 
 
 def _recover_first(patterns: list[Pattern], frequencies: dict[str, float], record_count: int,
-                   settings: AttackSettings) -> tuple[list[str], dict[frozenset[int], str]]:
-    """Given the first-name bigram patterns, returns a first name per record and the bigram
-    each mapped pattern stands for."""
+                   settings: AttackSettings) -> tuple[list[str], dict[frozenset[int], str], float]:
+    """Given the first-name bigram patterns (distinct), returns a first name per record, the
+    bigram each mapped pattern stands for and the evidence for that mapping: the share of records
+    whose bigrams it reads are exactly those of the name it decodes, times the bigrams mapped (a
+    wrong mapping reads bigram sets that no public name has)."""
     names, bigrams, incidence, weights = _candidates(frequencies)
-    patterns = _distinct(patterns)
     if not patterns:
-        return [names[0]] * record_count, {}
+        return [names[0]] * record_count, {}, 0.0
     holds = np.stack([p.records for p in patterns], axis=1).astype(np.float32)
     mapping = _match_by_cooccurrence(holds, incidence, weights, settings)
-    decoded = _decode(holds, mapping, incidence, np.log(weights))
+    decoded, explained = _decode(holds, mapping, incidence, np.log(weights))
     meaning = {p.positions: bigrams[m] for p, m in zip(patterns, mapping) if m >= 0}
-    return [names[index] for index in decoded], meaning
+    return [names[index] for index in decoded], meaning, explained * len(meaning)
 
 
 def _recover_last(patterns: list[Pattern], meaning: dict[frozenset[int], str], tokens: int,
@@ -311,7 +375,12 @@ def reidentify(matrix: np.ndarray, document: dict, public: PublicNames,
     patterns = mine_patterns(matrix, settings)
     tokens = _bits_per_token(document, "name_tokens")
     given = _bits_per_token(document, "given_name") + tokens
-    first_names, meaning = _recover_first(_typed(patterns, given, tokens), public.first,
-                                          len(matrix), settings)
+    candidates = _distinct(_not_narrowed(_typed(patterns, given, tokens), patterns))
+    # The matching starts from a frequency ranking and can settle on a wrong mapping: try each
+    # dependence threshold and keep the mapping with the most evidence.
+    first_names, meaning, _ = max(
+        (_recover_first(_dependent_core(candidates, dependence), public.first, len(matrix),
+                        settings) for dependence in settings.dependences),
+        key=lambda recovered: recovered[2])
     last_names = _recover_last(patterns, meaning, tokens, first_names, public.last)
     return first_names, last_names
