@@ -37,6 +37,7 @@ COVERED_ELSEWHERE = {
     "febrl.py": "its febrl3/febrl4 runs are tests/integration/test_linkage_quality.py",
     "attack.py": "its small version is tests/agent/test_attack.py",
     "pattern_attack.py": "the attack that attack.py runs",
+    "pattern_mining.py": "the attack's first step, pattern_attack.py's",
     "pages.py": "its small version is tests/browser/test_pages_benchmark.py (needs Chromium)",
 }
 
