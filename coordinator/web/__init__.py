@@ -1,7 +1,7 @@
 """The web pages people read: the public dashboards, reports and the operator console.
 
 Every script, style sheet and chart library is served by the coordinator itself (Plotly's
-JavaScript from the ``plotly`` package); each page's Content-Security-Policy allows nothing
+JavaScript from the vendored npm bundle ``plotly.js-cartesian-dist-min``, see ``assets``); each page's Content-Security-Policy allows nothing
 from another origin, so no page makes a request that leaves the hub.
 """
 

@@ -1,9 +1,17 @@
-"""Static files of the pages, and Plotly's JavaScript straight from the installed package.
+"""Static files of the pages, and Plotly's JavaScript from the vendored npm bundle.
+
+Plotly is ``plotly.js-cartesian-dist-min`` from the npm registry (MIT; its licence beside it in
+``vendor/``), the official partial bundle of the trace types the pages draw (bar, heatmap):
+1.5 MB against the full bundle's 4.8 MB, which the browser spent most of a cold load
+evaluating (benchmarks/RESULTS.md, "Dashboard speed"). It ships inside the package, so a
+coordinator needs no internet and no Node. To update: ``npm pack
+plotly.js-cartesian-dist-min@VERSION``, copy ``plotly-cartesian.min.js`` into ``vendor/``, set
+``PLOTLY_VERSION`` and ``PLOTLY_SHA256``.
 
 Asset URLs carry a version made of the static files' own digest and Plotly's version, so a
 URL's content never changes: with that version a response is cached for a year as immutable
 (a warm page load asks nothing); without it, browsers revalidate with the ETag. Scripts and
-styles are sent gzip-compressed to browsers that accept it (Plotly: 4.8 MB -> 1.4 MB),
+styles are sent gzip-compressed to browsers that accept it (Plotly: 1.5 MB -> 0.5 MB),
 compressed once per process.
 """
 
@@ -12,16 +20,20 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-from importlib import metadata, resources
+from importlib import resources
 
 from flask import Blueprint, Response, request
 
-__all__ = ["blueprint", "ASSET_MAX_AGE", "plotly_source", "asset_version", "compressed",
-           "compressed_once"]
+__all__ = ["blueprint", "ASSET_MAX_AGE", "PLOTLY_VERSION", "PLOTLY_SHA256", "plotly_source",
+           "asset_version", "compressed", "compressed_once"]
 
 blueprint = Blueprint("web_assets", __name__, static_folder="static", template_folder="templates",
                       static_url_path="/static/web")
 ASSET_MAX_AGE = 365 * 86_400
+PLOTLY_VERSION = "4.1.1"
+"""The version of ``plotly.js-cartesian-dist-min`` in ``vendor/``."""
+PLOTLY_SHA256 = "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a"
+"""Its file's digest, as ``npm pack`` delivered it: checked before it is served."""
 _COMPRESSED_TYPES = ("text/javascript", "text/css", "image/svg+xml", "application/javascript")
 
 
@@ -38,13 +50,18 @@ def asset_version() -> str:
     digest = hashlib.sha256()
     for entry in _static_files():
         digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
-    return f"{digest.hexdigest()[:12]}-{metadata.version('plotly')}"
+    return f"{digest.hexdigest()[:12]}-{PLOTLY_VERSION}"
 
 
 @functools.cache
 def plotly_source() -> bytes:
-    """Returns plotly.min.js as shipped in the ``plotly`` package."""
-    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+    """Returns the vendored Plotly bundle; raises RuntimeError if it is not the file recorded
+    in ``PLOTLY_SHA256`` (a damaged or swapped install)."""
+    source = (resources.files("hublink.coordinator.web") / "vendor"
+              / "plotly-cartesian.min.js").read_bytes()
+    if hashlib.sha256(source).hexdigest() != PLOTLY_SHA256:
+        raise RuntimeError("the vendored plotly-cartesian.min.js is not the recorded file")
+    return source
 
 
 def compressed_once(body: bytes) -> bytes:
@@ -66,7 +83,7 @@ def _accepts_gzip() -> bool:
 def plotly_script() -> Response:
     """Plotly's JavaScript, compressed when the browser accepts gzip."""
     response = Response(plotly_source(), mimetype="text/javascript")
-    response.set_etag(f"plotly-{metadata.version('plotly')}")
+    response.set_etag(f"plotly-{PLOTLY_VERSION}")
     return response
 
 

@@ -4,6 +4,7 @@ from the coordinator itself."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import html
 import json
 import re
@@ -12,7 +13,7 @@ from importlib import resources
 import pytest
 
 from hublink.coordinator.web import PAGE_SECURITY_POLICY
-from hublink.coordinator.web.assets import ASSET_MAX_AGE, asset_version
+from hublink.coordinator.web.assets import ASSET_MAX_AGE, PLOTLY_SHA256, PLOTLY_VERSION, asset_version
 from hublink.coordinator.web.public import page_cache_of
 from tests.web.published import see_publications
 
@@ -62,7 +63,9 @@ def test_every_script_style_and_image_comes_from_the_coordinator(pages):
 
 
 def test_plotly_is_served_from_the_package_compressed_and_cached(pages):
-    shipped = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+    shipped = (resources.files("hublink.coordinator.web") / "vendor" / "plotly-cartesian.min.js").read_bytes()
+    assert hashlib.sha256(shipped).hexdigest() == PLOTLY_SHA256
+    assert shipped.startswith(f"/**\n* plotly.js (cartesian - minified) v{PLOTLY_VERSION}\n".encode())
     versioned = f"/static/vendor/plotly.min.js?v={asset_version()}"
     plain = pages.get(versioned)
     assert plain.data == shipped
