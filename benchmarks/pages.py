@@ -202,8 +202,9 @@ def report(result: dict[str, float]) -> str:
         lines.append(f"  {cache + ' cache':<34} {result[cache + '_seconds']:12.2f} "
                      f"{result[cache + '_charts_seconds']:17.2f} {result[cache + '_drawn_seconds']:12.2f} "
                      f"{result[cache + '_bytes'] / 1024:8.0f} KiB")
-    lines.append(f"  target: first screen under {TARGET_SECONDS:.0f} s cold: "
-                 + ("met" if result["cold_seconds"] < TARGET_SECONDS else "MISSED"))
+    for what, key in (("first screen", "cold_seconds"), ("charts on screen", "cold_charts_seconds")):
+        lines.append(f"  target: {what} under {TARGET_SECONDS:.0f} s cold: "
+                     + ("met" if result[key] < TARGET_SECONDS else "MISSED"))
     return "\n".join(lines)
 
 
