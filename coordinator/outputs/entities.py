@@ -112,26 +112,53 @@ def program_label(partner: str, program: str | None) -> str:
     return f"{partner}: {program}" if program else partner
 
 
+_HOW = (None, "population_source", "most_frequent", "multiple")
+_UNKNOWN_CODE, _MULTIPLE_CODE = -1, -2
+
+
+def _resolve_codes(entities: np.ndarray, codes: np.ndarray, from_source: np.ndarray,
+                   count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The conflict rule over arrays. Given the present (non-missing) values of ``count``
+    entities (entity, value code >= 0, whether the record is the population source's), returns
+    per entity the resolved code (-1 unknown: no value, -2 multiple) and how (index into
+    ``_HOW``: 0 without a conflict). The source's values alone decide when it has any; then
+    the most frequent value wins, and a tie at the top is ``multiple``."""
+    width = int(codes.max()) + 1 if len(codes) else 1
+    distinct = np.bincount(_distinct(entities * width + codes) // width, minlength=count)
+    has_source = np.zeros(count, dtype=bool)
+    has_source[entities[from_source]] = True
+    keep = from_source | ~has_source[entities]
+    keys = np.sort(entities[keep] * width + codes[keep])
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) \
+        else np.zeros(0, dtype=np.int64)
+    pair_keys, numbers = keys[starts], np.diff(np.append(starts, len(keys)))
+    pair_entities, pair_codes = pair_keys // width, pair_keys % width
+    best = np.zeros(count, dtype=np.int64)
+    np.maximum.at(best, pair_entities, numbers)
+    top = numbers == best[pair_entities]
+    tops = np.bincount(pair_entities[top], minlength=count)
+    resolved = np.full(count, _UNKNOWN_CODE, dtype=np.int64)
+    resolved[pair_entities[top]] = pair_codes[top]
+    resolved[tops > 1] = _MULTIPLE_CODE
+    how = np.zeros(count, dtype=np.int64)
+    conflict = distinct > 1
+    how[conflict] = np.where(tops[conflict] > 1, 3, np.where(has_source[conflict], 1, 2))
+    return resolved, how
+
+
 def resolve_attribute(values: Iterable[tuple[str, str | None]],
                       population_source: str | None) -> tuple[str, str | None]:
     """Given (partner, value) pairs of one entity's records, returns (value, how): how is None
     without a conflict, else ``population_source``, ``most_frequent`` or ``multiple``."""
     present = [(partner, value) for partner, value in values if value not in (None, "")]
-    distinct = {value for _, value in present}
-    if not distinct:
-        return UNKNOWN, None
-    if len(distinct) == 1:
-        return next(iter(distinct)), None
-    from_source = [value for partner, value in present if partner == population_source]
-    how = "most_frequent"
-    if from_source:
-        present, how = [(population_source, value) for value in from_source], "population_source"
-        if len(set(from_source)) == 1:
-            return from_source[0], how
-    counts = Counter(value for _, value in present).most_common()
-    if len(counts) > 1 and counts[0][1] == counts[1][1]:
-        return MULTIPLE, "multiple"
-    return counts[0][0], how
+    code_of = {value: code for code, value in enumerate(dict.fromkeys(v for _, v in present))}
+    resolved, how = _resolve_codes(
+        np.zeros(len(present), dtype=np.int64),
+        np.array([code_of[value] for _, value in present], dtype=np.int64),
+        np.array([partner == population_source for partner, _ in present], dtype=bool), 1)
+    code = int(resolved[0])
+    value = {_UNKNOWN_CODE: UNKNOWN, _MULTIPLE_CODE: MULTIPLE}.get(code) or list(code_of)[code]
+    return value, _HOW[int(how[0])]
 
 
 def _participations(record: ProjectRecord, program_attribute: str | None,
@@ -148,52 +175,50 @@ def _participations(record: ProjectRecord, program_attribute: str | None,
     return [(program_label(record.partner, None), UNKNOWN)]
 
 
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Returns the distinct keys, sorted."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
 def _pairs(entities: Sequence[int] | np.ndarray, codes: Sequence[int] | np.ndarray,
            values: Sequence[str]) -> Pairs:
     """Returns the distinct pairs among (entity, code) pairs that may repeat."""
     width = max(len(values), 1)
-    keys = np.sort(np.asarray(entities, dtype=np.int64) * width + np.asarray(codes, dtype=np.int64))
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    keys = _distinct(np.asarray(entities, dtype=np.int64) * width
+                     + np.asarray(codes, dtype=np.int64))
     return Pairs(keys // width, keys % width, tuple(values))
 
 
 class _Resolver:
-    """Resolves one attribute per entity: array operations where an entity's present values
-    agree (most youth), ``resolve_attribute`` for the entities whose records disagree."""
+    """Resolves attributes per entity from the records' values, with ``_resolve_codes``."""
 
     def __init__(self, records: Sequence[ProjectRecord], record_entity: np.ndarray,
                  count: int, population_source: str | None) -> None:
         self.records, self.record_entity, self.count = records, record_entity, count
-        self.population_source = population_source
-        self.order = np.argsort(record_entity, kind="stable")
-        self.starts = np.searchsorted(record_entity[self.order], np.arange(count + 1))
+        self.from_source = np.array([record.partner == population_source for record in records],
+                                    dtype=bool)
+        self.names = set().union(*(record.attributes for record in records))
 
     def resolve(self, source: str) -> tuple[Coded, Counter]:
         """Returns the attribute's resolved values and how many conflicts resolved each way."""
+        if source not in self.names:  # no record has it: every entity is unknown
+            return Coded(np.zeros(self.count, dtype=np.int64), (UNKNOWN,)), Counter()
         column = [record.attributes.get(source) for record in self.records]
         code_of = {value: code for code, value in enumerate(dict.fromkeys(column))}
         codes = np.fromiter(map(code_of.__getitem__, column), dtype=np.int64, count=len(column))
-        values: list = list(code_of)  # None and "" (missing) among them are never resolved to
-        unknown = code_of.setdefault(UNKNOWN, len(code_of))
-        if unknown == len(values):
-            values.append(UNKNOWN)
         present = ~np.isin(codes, [code_of[value] for value in (None, "") if value in code_of])
-        pairs = _pairs(self.record_entity[present], codes[present], values)
-        distinct = np.bincount(pairs.entities, minlength=self.count)
-        resolved = np.full(self.count, unknown, dtype=np.int64)
-        single = distinct[pairs.entities] == 1
-        resolved[pairs.entities[single]] = pairs.codes[single]
-        how_counts: Counter = Counter()
-        for entity in np.flatnonzero(distinct > 1).tolist():
-            members = [self.records[index] for index in
-                       self.order[self.starts[entity]:self.starts[entity + 1]].tolist()]
-            value, how = resolve_attribute([(m.partner, m.attributes.get(source)) for m in members],
-                                           self.population_source)
-            how_counts[how] += 1
-            if value not in code_of:
-                code_of[value] = len(code_of)
-                values.append(value)
-            resolved[entity] = code_of[value]
+        resolved, how = _resolve_codes(self.record_entity[present], codes[present],
+                                       self.from_source[present], self.count)
+        values = list(code_of)  # the missing values (None, "") among them are never resolved to
+        for special, name in ((_UNKNOWN_CODE, UNKNOWN), (_MULTIPLE_CODE, MULTIPLE)):
+            if name not in code_of:
+                code_of[name] = len(values)
+                values.append(name)
+            resolved[resolved == special] = code_of[name]
+        how_counts = Counter({_HOW[index]: number for index, number in
+                              enumerate(np.bincount(how, minlength=len(_HOW)).tolist())
+                              if index and number})
         return Coded(resolved, tuple(values)), how_counts
 
 
