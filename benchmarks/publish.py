@@ -8,11 +8,17 @@ primary and complementary suppression, the LP audit, storing and writing the fil
 Results: ``benchmarks/RESULTS.md``.
 
     nice .venv/bin/python benchmarks/publish.py [--records 250000] [--partners 80]
+        [--folder /tmp/publish-home] [--tables-out tables.json]
+
+With ``--folder`` the seeded home is kept and reused (each run publishes a new project, so
+no earlier publication is differenced with it); ``--tables-out`` writes the published tables
+for a byte-for-byte comparison of two versions of the code.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -20,11 +26,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.registry import init_project
-from hublink.coordinator.storage.models import Link, MatchRun, Partner, RecordAttributes, utc_now
+from hublink.coordinator.storage.models import (Link, MatchRun, Partner, RecordAttributes,
+                                                SharingProject, utc_now)
 from hublink.coordinator.storage.sealed_records import seal_attributes
 from hublink.coordinator.tokens import issue_token
 
@@ -131,28 +138,45 @@ dimensions = ["zip"]
     return path
 
 
-def run_publish(folder: Path, records: int, partners: int) -> dict[str, float]:
-    """Seeds a home under ``folder``, publishes once; returns the figures."""
+def _seeded_partners(home: CoordinatorHome) -> list[str]:
+    """Returns the partners of a home seeded earlier (roster first), or [] for a fresh one."""
+    with home.database.session() as session:
+        return list(session.scalars(select(Partner.name).order_by(Partner.id)))
+
+
+def run_publish(folder: Path, records: int, partners: int,
+                tables_out: Path | None = None) -> dict[str, float]:
+    """Seeds a home under ``folder`` (or reuses the one seeded there before: then ``records``
+    and ``partners`` are what it holds), publishes a new project once; returns the figures.
+    With ``tables_out``, writes the published tables there as JSON (without the publication
+    time and project name, so that two runs over one home compare byte for byte)."""
     from hublink.coordinator.outputs.publish import publish_project
     from hublink.coordinator.projects import approve_project, create_project
 
     home = CoordinatorHome(folder / "home")
     init_project(home.database)
     started = time.perf_counter()
-    names = seed_hub(home, records, partners)
+    names = _seeded_partners(home)
+    if names:
+        with home.database.session() as session:
+            records = session.query(Link).count()
+    else:
+        names = seed_hub(home, records, partners)
     seeded = time.perf_counter() - started
-    create_project(home, project_toml(folder, names))
+    with home.database.session() as session:
+        project = f"bench-{session.query(SharingProject).count() + 1}"
+    create_project(home, project_toml(folder, names, project))
     _, approver = issue_token(home.database, "approver", label="Oversight Board")
-    approve_project(home, "bench", approver)
+    approve_project(home, project, approver)
     started, cpu_started = time.perf_counter(), time.process_time()
-    prepared = publish_project(home, "bench")
+    prepared = publish_project(home, project)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     # The same work in its two halves: reading and opening the sealed records, then entities,
     # tables, suppression and the LP audit.
     from hublink.coordinator.outputs.publish import prepare_publication
     from hublink.coordinator.outputs.records import load_project_records
     from hublink.coordinator.projects import project_definition
-    definition = project_definition(home, "bench")
+    definition = project_definition(home, project)
     cpu_started = time.process_time()
     loaded = load_project_records(home, definition)
     load_cpu = time.process_time() - cpu_started
@@ -160,8 +184,12 @@ def run_publish(folder: Path, records: int, partners: int) -> dict[str, float]:
     prepare_publication(definition, loaded)
     disclosure_cpu = time.process_time() - cpu_started
     home.database.dispose()
+    if tables_out is not None:
+        comparable = [{key: value for key, value in table.items()
+                       if key not in ("project", "published_at")} for table in prepared.tables]
+        tables_out.write_text(json.dumps(comparable, indent=1, sort_keys=True))
     cells = sum(len(table["rows"]) + 1 for table in prepared.tables)
-    return {"records": records, "partners": partners, "seed_seconds": seeded,
+    return {"records": records, "partners": len(names), "seed_seconds": seeded,
             "publish_seconds": seconds, "publish_cpu_seconds": cpu_seconds,
             "load_cpu_seconds": load_cpu, "aggregate_and_protect_cpu_seconds": disclosure_cpu,
             "tables": len(prepared.tables), "cells": cells,
@@ -174,9 +202,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=250_000)
     parser.add_argument("--partners", type=int, default=80)
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="keep the seeded home in this folder and reuse it on later runs "
+                             "(default: a temporary folder, seeded anew)")
+    parser.add_argument("--tables-out", type=Path, default=None,
+                        help="write the published tables here as JSON, to compare two runs")
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        figures = run_publish(Path(folder), arguments.records, arguments.partners)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = arguments.folder or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        figures = run_publish(folder, arguments.records, arguments.partners,
+                              arguments.tables_out)
     for key, value in figures.items():
         print(f"{key:>34}: {value:,.2f}" if isinstance(value, float) else f"{key:>34}: {value:,}")
     sys.exit(0 if figures["publish_seconds"] < 10 else 1)

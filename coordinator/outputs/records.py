@@ -43,26 +43,30 @@ def load_linked_records(home: CoordinatorHome, attributes: Iterable[str], *,
     run have no link ID yet and are left out). The one place outputs open stored records."""
     wanted = set(attributes)
     # The sealed members as text: the database extracts them, Python decodes no JSON wrapper.
-    columns = [Link.link_id, Partner.name, Link.partner_id, Link.pseudonym,
-               RecordAttributes.attributes["sealed"].as_string(),
-               RecordAttributes.enrollments["sealed"].as_string() if enrollments
-               else literal(None)]
-    query = (select(*columns)
+    # Partner names are looked up here rather than joined: the join cost more than the lookup.
+    query = (select(Link.link_id, Link.partner_id, Link.pseudonym,
+                    RecordAttributes.attributes["sealed"].as_string(),
+                    RecordAttributes.enrollments["sealed"].as_string() if enrollments
+                    else literal(None))
              .join(RecordAttributes, (RecordAttributes.partner_id == Link.partner_id)
-                   & (RecordAttributes.pseudonym == Link.pseudonym))
-             .join(Partner, Partner.id == Link.partner_id))
-    if partners is not None:
-        query = query.where(Partner.name.in_(list(partners)))
+                   & (RecordAttributes.pseudonym == Link.pseudonym)))
+    with home.database.session() as session:
+        names = {partner_id: name for partner_id, name in
+                 session.execute(select(Partner.id, Partner.name))}
+        if partners is not None:
+            chosen = set(partners)
+            query = query.where(Link.partner_id.in_(
+                [partner_id for partner_id, name in names.items() if name in chosen]))
+        rows = session.execute(query).all()
     records = []
     open_attributes = sealed_records.open_sealed_attributes
     sealer = home.sealer
-    with home.database.session() as session:
-        for link_id, partner, partner_id, pseudonym, stored, sealed in session.execute(query):
-            values = open_attributes(sealer, partner_id, pseudonym, stored)
-            records.append(ProjectRecord(
-                partner, pseudonym, link_id,
-                {name: value for name, value in values.items() if name in wanted},
-                record_enrollments(home, partner_id, pseudonym, sealed) if sealed else ()))
+    for link_id, partner_id, pseudonym, stored, sealed in rows:
+        values = open_attributes(sealer, partner_id, pseudonym, stored)
+        records.append(ProjectRecord(
+            names[partner_id], pseudonym, link_id,
+            {name: value for name, value in values.items() if name in wanted},
+            record_enrollments(home, partner_id, pseudonym, sealed) if sealed else ()))
     return records
 
 

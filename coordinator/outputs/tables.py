@@ -18,12 +18,12 @@ Definitions (known-answer tests in tests/coordinator/test_outputs_tables.py):
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain, combinations
+from itertools import combinations
 
-from hublink.coordinator.outputs.entities import Entity, UNKNOWN
+import numpy as np
+
+from hublink.coordinator.outputs.entities import Entities
 from hublink.coordinator.projects.definition import ProjectDefinition, TableSpec
 
 __all__ = ["Quantity", "DraftTable", "Aggregates", "compute_aggregates", "Partition",
@@ -80,10 +80,12 @@ class Aggregates:
 
 
 class _Builder:
-    def __init__(self, definition: ProjectDefinition, entities: Sequence[Entity]) -> None:
+    def __init__(self, definition: ProjectDefinition, entities: Entities) -> None:
         self.definition = definition
-        self.youth = [entity for entity in entities if entity.participations]
-        self.population = [entity for entity in entities if entity.in_population]
+        self.entities = entities
+        self.programs_per_entity = entities.programs_per_entity()
+        self.youth = self.programs_per_entity > 0
+        self.population = entities.in_population
         self.quantities: dict[str, Quantity] = {}
         self.partitions: dict[tuple[str, tuple[str, ...]], Partition] = {}
 
@@ -93,24 +95,25 @@ class _Builder:
 
     def totals(self) -> str:
         if "youth|total" not in self.quantities:
-            self.quantity("participations|total", sum(map(len, (e.participations
-                                                                 for e in self.youth))))
-        return self.quantity("youth|total", len(self.youth))
+            self.quantity("participations|total", len(self.entities.participations.entities))
+        return self.quantity("youth|total", int(self.youth.sum()))
 
-    def partition(self, universe: str, members: Sequence[Entity],
+    def partition(self, universe: str, members: np.ndarray,
                   dimensions: tuple[str, ...]) -> Partition:
+        """Counts the ``members`` (a mask over entities) per combination of the dimensions."""
         key = (universe, dimensions)
         if key not in self.partitions:
-            if len(dimensions) == 1:
-                (only,) = dimensions
-                counts = Counter((entity.attributes.get(only, UNKNOWN),) for entity in members)
-            else:
-                counts = Counter(tuple(entity.attributes.get(d, UNKNOWN) for d in dimensions)
-                                 for entity in members)
+            columns = [self.entities.attribute(d) for d in dimensions]
+            combined = np.ravel_multi_index([column.codes[members] for column in columns],
+                                            [len(column.values) for column in columns])
+            found, numbers = np.unique(combined, return_counts=True)
+            codes = np.unravel_index(found, [len(column.values) for column in columns])
+            counts = {tuple(column.values[code] for column, code in zip(columns, row)): number
+                      for row, number in zip(zip(*(c.tolist() for c in codes)), numbers.tolist())}
             prefix = f"{universe}|{'+'.join(dimensions)}"
             rows = {row: self.quantity(f"{prefix}|{'|'.join(row)}", count)
                     for row, count in sorted(counts.items())}
-            total = self.quantity(f"{universe}|total", len(members))
+            total = self.quantity(f"{universe}|total", int(members.sum()))
             self.partitions[key] = Partition(universe, dimensions, rows, total)
         return self.partitions[key]
 
@@ -124,7 +127,8 @@ class _Builder:
         if kind in ("by_partner", "by_program", "by_period"):
             return self._membership(spec, total)
         if kind == "program_count":
-            counts = Counter(min(len(e.participations), 3) for e in self.youth)
+            buckets = np.minimum(self.programs_per_entity[self.youth], 3)
+            counts = np.bincount(buckets, minlength=4).tolist()
             cells = {((bucket,), "youth"): self.quantity(f"programs|{bucket}", counts[index])
                      for index, bucket in enumerate(PROGRAM_COUNT_BUCKETS, start=1)}
             cells[(None, "youth")] = total
@@ -132,40 +136,40 @@ class _Builder:
         if kind == "overlap":
             return self._overlap(spec, total)
         if kind == "missing_by_group":
-            missing = [e for e in self.population if not e.participations]
-            part = self.partition("missing", missing, spec.dimensions)
+            part = self.partition("missing", self.population & ~self.youth, spec.dimensions)
             cells = {(row, "missing"): name for row, name in part.rows.items()}
             cells[(None, "missing")] = part.total
             return DraftTable(spec, ("missing",), list(part.rows), cells)
         return self._by_group(spec)
 
     def _membership(self, spec: TableSpec, total: str) -> DraftTable:
-        if spec.kind == "by_partner":
-            counts = Counter(chain.from_iterable(e.participating_partners for e in self.youth))
-        elif spec.kind == "by_program":
-            counts = Counter(chain.from_iterable(e.participations for e in self.youth))
-        else:
-            counts = Counter(chain.from_iterable(set().union(*e.participations.values())
-                                                 for e in self.youth))
+        pairs = {"by_partner": self.entities.served, "by_program": self.entities.participations,
+                 "by_period": self.entities.periods}[spec.kind]
+        counts = pairs.counts()
         prefix = {"by_partner": "partner", "by_program": "program", "by_period": "period"}[spec.kind]
         keys = list(self.definition.partners) if spec.kind == "by_partner" else sorted(counts)
-        cells = {((key,), "youth"): self.quantity(f"{prefix}|{key}", counts[key]) for key in keys}
+        cells = {((key,), "youth"): self.quantity(f"{prefix}|{key}", counts.get(key, 0))
+                 for key in keys}
         cells[(None, "youth")] = total
         return DraftTable(spec, ("youth",), [(key,) for key in keys], cells)
 
     def _overlap(self, spec: TableSpec, total: str) -> DraftTable:
-        pairs = Counter(chain.from_iterable(
-            combinations(sorted(e.participating_partners), 2) for e in self.youth
-            if len(e.participating_partners) > 1))
-        for partner, count in Counter(chain.from_iterable(
-                e.participating_partners for e in self.youth)).items():
-            pairs[(partner, partner)] = count
+        from scipy.sparse import csr_matrix  # scipy loads when publishing, not with the API
+        served = self.entities.served
+        # Youth x partner incidence; its Gram matrix counts youth per pair (diagonal: per partner).
+        incidence = csr_matrix((np.ones(len(served.codes), dtype=np.int64),
+                                (served.entities, served.codes)),
+                               shape=(self.entities.count, len(served.values)))
+        both = (incidence.T @ incidence).toarray()
+        index = {partner: position for position, partner in enumerate(served.values)}
         partners = sorted(self.definition.partners)
         rows, cells = [], {}
         for first, second in [(p, p) for p in partners] + list(combinations(partners, 2)):
             name = f"partner|{first}" if first == second else f"overlap|{first}|{second}"
             rows.append((first, second))
-            cells[((first, second), "youth")] = self.quantity(name, pairs[(first, second)])
+            count = (both[index[first], index[second]]
+                     if first in index and second in index else 0)
+            cells[((first, second), "youth")] = self.quantity(name, count)
         cells[(None, "youth")] = total
         return DraftTable(spec, ("youth",), rows, cells)
 
@@ -196,11 +200,11 @@ class _Builder:
         return DraftTable(spec, measures, rows, cells, denominators)
 
 
-def compute_aggregates(definition: ProjectDefinition, entities: Sequence[Entity]) -> Aggregates:
+def compute_aggregates(definition: ProjectDefinition, entities: Entities) -> Aggregates:
     """Given a project and its entities, returns every declared table's cells (unsuppressed)."""
     builder = _Builder(definition, entities)
     tables = [builder.table(spec) for spec in definition.tables]
-    labels = set(chain.from_iterable(entity.participations for entity in builder.youth))
-    programs = {label: label.split(": ", 1)[0] for label in sorted(labels)}
+    programs = {label: label.split(": ", 1)[0]
+                for label in sorted(entities.participations.values)}
     return Aggregates(builder.quantities, tables, list(builder.partitions.values()),
                       tuple(definition.partners), programs)
