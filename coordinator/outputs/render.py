@@ -40,7 +40,12 @@ def _rate(numerator: Quantity, denominator: Quantity | int, k: int) -> dict[str,
 def _notes(draft: DraftTable, k: int, conflicts: Mapping[str, Mapping[str, int]]) -> list[str]:
     notes = [f"Counts from 1 to {k - 1} are hidden (shown as 'fewer than {k}'); some larger "
              "counts are hidden too, so that the small ones cannot be worked out from the rest."]
-    for dimension in draft.spec.dimensions:
+    membership = {"by_partner": "partner", "by_program": "program", "by_period": "period"}
+    if draft.spec.kind in membership:
+        # counted per membership, never resolved: a record's attribute of that name is not it
+        notes.append(f"A young person counted under more than one {membership[draft.spec.kind]} "
+                     "is counted under each, so the rows add up to more than the total.")
+    for dimension in () if TABLE_KINDS[draft.spec.kind] else draft.spec.dimensions:
         count = conflicts.get(dimension, {}).get("conflicts", 0)
         if count:
             notes.append(f"{count} young people had records that disagree on {dimension}: each "
