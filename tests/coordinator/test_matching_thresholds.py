@@ -12,10 +12,10 @@ from hublink.coordinator.cli import main
 from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
 from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
+from hublink.coordinator.matching.best_pairs import BEST_PAIRS_PER_RECORD, best_match_pairs
+from hublink.coordinator.matching.random_pairs import candidate_floor, random_pairs
 from hublink.coordinator.matching.thresholds import (FLOOR_MARGIN, MATCHES_ONLY_SPREADS,
-                                                     BEST_PAIRS_PER_RECORD, best_match_pairs, candidate_floor,
-                                                     choose_thresholds, estimate_stage,
-                                                     random_pairs)
+                                                     choose_thresholds, estimate_stage)
 from tests.coordinator.test_jobs import seed
 
 FLOOR = 0.5
