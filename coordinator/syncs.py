@@ -13,12 +13,12 @@ may carry; an open sync left idle past its expiry is collected with its spooled 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hublink.coordinator.abandoned_syncs import collect_abandoned_syncs, discard_superseded_syncs
 from hublink.coordinator.attribute_declarations import load_declarations
 from hublink.coordinator.errors import Conflict, NotFound
 from hublink.coordinator.home import CoordinatorHome
@@ -40,8 +40,7 @@ from hublink.shared.pii_firewall import QuasiIdentifierTally
 from hublink.shared.sync_protocol import SyncChunk as WireChunk
 from hublink.shared.sync_protocol import MAX_CHUNK_NUMBER, MAX_CHUNK_RECORDS, SyncCommit, SyncStart
 
-__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync",
-           "chunk_body_limit", "collect_abandoned_syncs"]
+__all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync", "chunk_body_limit"]
 
 _INSERT_BATCH = 5_000
 
@@ -241,45 +240,6 @@ def _apply_chunk(session: Session, sealer: Sealer, partner_id: int, chunk: WireC
     return added, changed, deleted
 
 
-def _discard_abandoned(home: CoordinatorHome, partner_id: int) -> None:
-    """Removes the partner's other open syncs: a commit supersedes them (an agent whose sync
-    was interrupted while its source changed starts a new one and never returns to the old)."""
-    with home.database.session() as session:
-        abandoned = session.scalars(select(Sync.id).where(Sync.partner_id == partner_id,
-                                                          Sync.status == "open")).all()
-        if abandoned:
-            session.execute(delete(SyncChunk).where(SyncChunk.sync_id.in_(abandoned)))
-            session.execute(delete(Sync).where(Sync.id.in_(abandoned)))
-    for sync_id in abandoned:
-        home.spool.discard(sync_id)
-
-
-def collect_abandoned_syncs(home: CoordinatorHome, limits: ServiceLimits = ServiceLimits()
-                            ) -> int:
-    """Removes every open sync idle for longer than ``SYNC_EXPIRY_HOURS`` (no chunk since),
-    with its spooled chunks, and spool folders of syncs that no longer exist; returns how many
-    syncs it removed."""
-    cutoff = utc_now() - timedelta(hours=limits.SYNC_EXPIRY_HOURS)
-    with home.database.session() as session:
-        expired = session.scalars(select(Sync.id).where(
-            Sync.status == "open",
-            or_(Sync.last_activity_at < cutoff,
-                Sync.last_activity_at.is_(None) & (Sync.created_at < cutoff)))).all()
-        if expired:
-            session.execute(delete(SyncChunk).where(SyncChunk.sync_id.in_(expired)))
-            session.execute(delete(Sync).where(Sync.id.in_(expired)))
-        still_open = set(session.scalars(select(Sync.id).where(Sync.status == "open")))
-    for sync_id in expired:
-        home.spool.discard(sync_id)
-    for sync_id in home.spool.sync_ids():
-        # Only old orphans: a folder this young may belong to a sync opened since the query.
-        if sync_id not in still_open and home.spool.idle_seconds(sync_id) > 3600:
-            home.spool.discard(sync_id)
-    if expired:
-        record_event(home.database, "hublink", "syncs_expired", syncs=len(expired))
-    return len(expired)
-
-
 def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                 commit: SyncCommit, actor: str | None = None) -> dict[str, Any]:
     """Applies every chunk of the sync in one transaction and returns the receipt; a repeated
@@ -346,7 +306,7 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
         sync.status, sync.committed_at, sync.record_count = "committed", utc_now(), record_count
         sync.added, sync.changed, sync.deleted = totals
     home.spool.discard(sync_id)
-    _discard_abandoned(home, partner.id)
+    discard_superseded_syncs(home, partner.id)
     record_event(home.database, actor or f"partner:{partner.name}", "sync_commit", sync_id=sync_id,
                  mode=sync.mode, records=record_count, added=totals[0], changed=totals[1],
                  deleted=totals[2])

@@ -3,9 +3,8 @@
 from hublink.synthetic.corruption import ErrorRates, Recording, corrupt
 from hublink.synthetic.dataset import PartnerFile, SyntheticDataset, TruthRecord, read_truth
 from hublink.synthetic.names import GROUPS
-from hublink.synthetic.partners import (
-    DEFAULT_PARTNERS, PartnerSpec, generate_dataset, real_world_partners, write_partner_files,
-)
+from hublink.synthetic.partner_specs import DEFAULT_PARTNERS, PartnerSpec, real_world_partners
+from hublink.synthetic.partners import generate_dataset, write_partner_files
 from hublink.synthetic.population import Person, generate_population
 
 __all__ = [

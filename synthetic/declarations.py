@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from hublink.synthetic.names import AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE
-from hublink.synthetic.partners import DEFAULT_PARTNERS, real_world_partners
+from hublink.synthetic.partner_specs import DEFAULT_PARTNERS, real_world_partners
 from hublink.synthetic.places import ZIP_AREAS
 
 __all__ = ["synthetic_declarations"]

@@ -10,10 +10,11 @@ from hublink.coordinator.matching.blocking import BlockingSettings, choose_strat
 from hublink.coordinator.matching.compare import compare_blocks
 from hublink.coordinator.matching.incremental import candidate_graph
 from hublink.coordinator.matching.progress import Progress, ProgressCallback
+from hublink.coordinator.matching.random_pairs import random_pairs
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.review import build_review
 from hublink.coordinator.matching.solve import DEFAULT_MERGE_THRESHOLD, Groups, solve_groups
-from hublink.coordinator.matching.thresholds import choose_thresholds, random_pairs
+from hublink.coordinator.matching.thresholds import choose_thresholds
 from hublink.coordinator.matching.workers import default_processes
 
 __all__ = ["MatchSettings", "MatchResult", "match_partners"]

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from hublink.coordinator.matching.best_pairs import best_match_pairs
 from hublink.coordinator.matching.compare import CandidatePairs
-from hublink.coordinator.matching.thresholds import StageEstimate, best_match_pairs
+from hublink.coordinator.matching.thresholds import StageEstimate
 
 __all__ = ["BIN_WIDTH", "NEAR", "build_review", "review_lines"]
 

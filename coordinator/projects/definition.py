@@ -7,8 +7,6 @@ against the TOML file's folder. Pure apart from reading the files the TOML names
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hublink.coordinator.projects.project_files import (check_boundaries, read_crosswalk,
+                                                       read_denominators, resolve_file)
 from hublink.shared.attributes import ATTRIBUTE_NAME_PATTERN
 from hublink.shared.errors import ConfigError
 
@@ -125,69 +125,6 @@ def _names(document: dict, key: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _file(folder: Path, value: object, key: str, problems: list[str]) -> Path | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        problems.append(f"`{key}` must be a file path")
-        return None
-    resolved = (folder / value).resolve()
-    if not resolved.is_file():
-        problems.append(f"`{key}`: no file {resolved}")
-        return None
-    return resolved
-
-
-def _read_crosswalk(path: Path, problems: list[str]) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
-    if not rows or len(rows[0]) != 2:
-        problems.append(f"`place.crosswalk` {path.name}: needs a header and two columns "
-                        "(place value, area)")
-        return {}
-    mapping: dict[str, str] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != 2 or not row[0].strip() or not row[1].strip():
-            problems.append(f"`place.crosswalk` {path.name} line {number}: needs two values")
-        elif mapping.setdefault(row[0].strip(), row[1].strip()) != row[1].strip():
-            problems.append(f"`place.crosswalk` {path.name} line {number}: {row[0]!r} is mapped "
-                            "to two areas")
-    return mapping
-
-
-def _read_denominators(path: Path, problems: list[str]) -> tuple[tuple[str, ...],
-                                                                 dict[tuple[str, ...], int]]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = tuple(reader.fieldnames or ())
-        if "population" not in columns or len(columns) < 2:
-            problems.append(f"`denominators` {path.name}: needs dimension columns and a "
-                            "`population` column")
-            return (), {}
-        dimensions = tuple(column for column in columns if column != "population")
-        table: dict[tuple[str, ...], int] = {}
-        for number, row in enumerate(reader, start=2):
-            text = (row.get("population") or "").strip()
-            if not text.isdigit():
-                problems.append(f"`denominators` {path.name} line {number}: population must be "
-                                "a whole number")
-                continue
-            table[tuple((row.get(column) or "").strip() for column in dimensions)] = int(text)
-    return dimensions, table
-
-
-def _check_boundaries(path: Path, key: str, problems: list[str]) -> None:
-    try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-        missing = sum(1 for feature in features if key not in (feature.get("properties") or {}))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        problems.append(f"`place.boundaries` {path.name}: not a GeoJSON FeatureCollection")
-        return
-    if missing:
-        problems.append(f"`place.boundaries` {path.name}: {missing} features lack the property "
-                        f"{key!r} (`place.boundary_key`)")
-
-
 def _place(document: dict, folder: Path, attributes: tuple[str, ...],
            problems: list[str]) -> PlaceSpec | None:
     section = document.get("place")
@@ -199,15 +136,15 @@ def _place(document: dict, folder: Path, attributes: tuple[str, ...],
     attribute = section["attribute"]
     if attribute not in attributes:
         problems.append(f"`place.attribute` {attribute!r} is not among `attributes`")
-    crosswalk_path = _file(folder, section.get("crosswalk"), "place.crosswalk", problems)
-    boundaries_path = _file(folder, section.get("boundaries"), "place.boundaries", problems)
+    crosswalk_path = resolve_file(folder, section.get("crosswalk"), "place.crosswalk", problems)
+    boundaries_path = resolve_file(folder, section.get("boundaries"), "place.boundaries", problems)
     key = section.get("boundary_key", "id")
     if not isinstance(key, str) or not key:
         problems.append("`place.boundary_key` must be a property name")
         key = "id"
     if boundaries_path is not None:
-        _check_boundaries(boundaries_path, key, problems)
-    crosswalk = _read_crosswalk(crosswalk_path, problems) if crosswalk_path else None
+        check_boundaries(boundaries_path, key, problems)
+    crosswalk = read_crosswalk(crosswalk_path, problems) if crosswalk_path else None
     return PlaceSpec(attribute, crosswalk, crosswalk_path, boundaries_path, key)
 
 
@@ -316,10 +253,10 @@ def parse_definition(document: dict[str, Any], folder: Path,
     place = _place(document, folder, attributes, problems)
     dimensions_allowed = set(attributes) | ({AREA_DIMENSION} if place and place.crosswalk_path
                                             else set())
-    denominators_path = _file(folder, document.get("denominators"), "denominators", problems)
+    denominators_path = resolve_file(folder, document.get("denominators"), "denominators", problems)
     denominators = {}
     if denominators_path is not None:
-        columns, table = _read_denominators(denominators_path, problems)
+        columns, table = read_denominators(denominators_path, problems)
         for column in columns:
             if column not in dimensions_allowed:
                 problems.append(f"`denominators` column {column!r} is not a project attribute")

@@ -26,6 +26,8 @@ def test_the_attack_recovers_most_first_names_from_unhardened_encodings():
     assert result.both > 0.15, result.line()
 
 
+@pytest.mark.slow  # 6-15 s an attack, all of it in the attack itself (benchmarks/pattern_attack.py);
+# test_encode checks the hardening it defeats (balanced, keyed permutation, folded) in test-fast
 @pytest.mark.parametrize("attack", ["exact", "tolerant"])
 def test_the_default_encoding_resists_the_pattern_mining_attack(attack):
     assert CURRENT_SCHEMA_ID == HARDENED_SCHEMA_ID

@@ -127,6 +127,8 @@ def test_match_partners_on_worker_processes_gives_the_same_entities(datasets, mo
     assert parallel.comparisons == threaded.comparisons
 
 
+@pytest.mark.slow  # a scheduler and two worker processes (10 s); test_matching_compare runs the
+# same tasks on an in-process Dask client, and the worker-process tests above stay in test-fast
 def test_match_partners_on_a_real_local_cluster_gives_the_local_entities(datasets):
     distributed = pytest.importorskip("dask.distributed")
     settings = MatchSettings(blocking=BlockingSettings(strategy="lsh"))

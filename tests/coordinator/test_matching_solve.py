@@ -28,8 +28,13 @@ def test_solver_accepts_numpy_arrays_of_any_integer_type():
 
 @pytest.fixture(scope="module")
 def three_partner_example(synthetic):
-    """Partners A, B, C: 30 shared people, A enrols one youth twice, plus people seen once."""
-    random_person, perturb = synthetic.random_person, synthetic.perturb
+    """Partners A, B, C: 30 shared people, A enrols one youth twice, plus people seen once; each
+    recording with few errors, since the point is the solver's grouping."""
+    random_person = synthetic.random_person
+
+    def perturb(person, rng):
+        return synthetic.perturb(person, rng, synthetic.few_errors)
+
     rng = random.Random(99)
     shared = [random_person(rng) for _ in range(30)]
     partner_a = [perturb(person, rng) for person in shared] + [perturb(shared[0], rng)] + [random_person(rng) for _ in range(20)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,10 +13,11 @@ from hublink.coordinator.cli import main
 from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
 from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
+from hublink.coordinator.matching.best_pairs import BEST_PAIRS_PER_RECORD, best_match_pairs
+from hublink.coordinator.matching.random_pairs import candidate_floor, random_pairs
 from hublink.coordinator.matching.thresholds import (FLOOR_MARGIN, MATCHES_ONLY_SPREADS,
-                                                     BEST_PAIRS_PER_RECORD, best_match_pairs, candidate_floor,
-                                                     choose_thresholds, estimate_stage,
-                                                     random_pairs)
+                                                     choose_thresholds, estimate_stage)
+from hublink.synthetic.corruption import Recording
 from tests.coordinator.test_jobs import seed
 
 FLOOR = 0.5
@@ -166,8 +168,10 @@ def households(synthetic):
     shared youth at the first partner: same family, street and ZIP, another name and birthday."""
     rng = random.Random(12)
     shared = [synthetic.random_person(rng) for _ in range(250)]
-    siblings = [dict(person, given_name=rng.choice(("ZARA", "OMAR", "LENA", "MILO", "IVY")),
-                     birth_day=str(rng.randint(1, 28)), birth_year=str(int(person["birth_year"]) + 2))
+    siblings = [replace(person, given_name=rng.choice(("Zara", "Omar", "Lena", "Milo", "Ivy")),
+                        middle_name=rng.choice(("James", "Marie", "Lee", "Ann", "Rose")),
+                        birth_date=person.birth_date.replace(year=person.birth_date.year + 2,
+                                                             day=rng.randint(1, 28)))
                 for person in shared]
     first = shared + siblings + [synthetic.random_person(rng) for _ in range(150)]
     second = [synthetic.perturb(person, rng) for person in shared] + [
@@ -244,14 +248,16 @@ def test_a_record_with_given_and_family_names_swapped_links_as_well_as_unswapped
     against a first partner holding the youth and a sibling of each."""
     rng = random.Random(21)
     youth = [synthetic.random_person(rng) for _ in range(300)]
-    siblings = [dict(person, given_name=rng.choice(("ZARA", "OMAR", "LENA", "MILO", "IVY")),
-                     birth_day=str(rng.randint(1, 28))) for person in youth[:150]]
+    siblings = [replace(person, given_name=rng.choice(("Zara", "Omar", "Lena", "Milo", "Ivy")),
+                        middle_name=rng.choice(("James", "Marie", "Lee", "Ann", "Rose")),
+                        birth_date=person.birth_date.replace(day=rng.randint(1, 28)))
+                for person in youth[:150]]
     first = PartnerClks(1, synthetic.encode_people(youth + siblings), 128)
     recorded = [synthetic.perturb(person, rng) for person in youth]
-    swapped = [dict(person, given_name=person["family_name"], family_name=person["given_name"])
-               for person in recorded]
+    swapped = [replace(recording, given_name=recording.family_name, family_name=recording.given_name)
+               for recording in recorded]
 
-    def linked(second: list[dict[str, str]]) -> set[int]:
+    def linked(second: list[Recording]) -> set[int]:
         result = match_partners([first, PartnerClks(2, synthetic.encode_people(second), 128)],
                                 MatchSettings())
         by_record = {record: group for group in result.groups for record in group}
