@@ -94,12 +94,13 @@ def sync(client, auth, chunks, start=None, record_count=None):
                              "record_count": total}, headers=auth)
 
 
-def clear_of_a_minute_boundary(margin: float = 15.0) -> None:
+def clear_of_a_minute_boundary(margin: float = 5.0) -> None:
     """Sleeps, if need be, until the clock's current minute has ``margin`` seconds left.
 
     The rate limits count in sliding windows aligned to clock minutes, weighting the last
     window down as time passes: hits that straddle a boundary count for less than one each,
-    so a test that hits a limit exactly must not straddle one.
+    so a test that hits a limit exactly must not straddle one. ``margin``: the seconds its
+    requests may take.
     """
     left = 60.0 - time.time() % 60.0
     if left < margin:
