@@ -23,7 +23,7 @@ from hublink.agent.links import fetch_links
 from hublink.agent.lock import SyncAlreadyRunning, sync_lock
 from hublink.agent.logs import configure_logging, progress
 from hublink.agent.report import check_source, preview_report
-from hublink.agent.settings import render_example_config
+from hublink.agent.settings_render import render_example_config
 from hublink.agent.status import describe_status
 from hublink.agent.sync_plan import load_prepared
 from hublink.agent.transport import CoordinatorRefused, CoordinatorUnreachable

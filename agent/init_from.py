@@ -27,7 +27,7 @@ from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
 from hublink.agent.readers.csv import iter_csv, sniff_dialect
 from hublink.agent.readers.encoding import detect_encoding
 from hublink.agent.readers.xlsx import iter_xlsx
-from hublink.agent.settings import render_example_config
+from hublink.agent.settings_render import render_example_config
 from hublink.shared.errors import SourceError
 
 __all__ = ["SAMPLE_ROWS", "Guess", "guess_config"]

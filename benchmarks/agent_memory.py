@@ -27,7 +27,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hublink.agent.config import AgentConfig, load_config  # noqa: E402
-from hublink.agent.settings import render_config  # noqa: E402
+from hublink.agent.settings_render import render_config  # noqa: E402
 
 TARGET_MEGABYTES = 1024
 TODAY = date(2025, 7, 1)

@@ -62,7 +62,7 @@ def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticC
     from hublink.agent.encode import encode_rows
     from hublink.agent.prepare import prepare_source
     from hublink.agent.readers import read_source
-    from hublink.agent.settings import render_config
+    from hublink.agent.settings_render import render_config
     from hublink.synthetic import generate_dataset
 
     schema = _schema(schema_id)

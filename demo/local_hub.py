@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from hublink.agent.settings import render_config
+from hublink.agent.settings_render import render_config
 from hublink.agent.private_files import write_private
 from hublink.synthetic.declarations import synthetic_declarations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hublink.agent.cli import main as agent_main
-from hublink.agent.settings import render_settings_markdown
+from hublink.agent.settings_render import render_settings_markdown
 from hublink.coordinator.cli import main as coordinator_main
 
 DOCS = Path(__file__).resolve().parent

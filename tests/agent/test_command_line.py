@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hublink.agent.cli import EXIT_BAD_CONFIG, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, main
 from hublink.agent.keys import create_secret_file
-from hublink.agent.settings import render_config
+from hublink.agent.settings_render import render_config
 
 DATA = Path(__file__).parents[1] / "data"
 

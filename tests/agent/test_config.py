@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from hublink.agent.config import load_config
-from hublink.agent.settings import SETTINGS, render_config, render_example_config
+from hublink.agent.settings import SETTINGS
+from hublink.agent.settings_render import render_config, render_example_config
 from hublink.shared.errors import ConfigError
 from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS
 

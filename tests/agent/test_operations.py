@@ -21,7 +21,7 @@ from hublink.agent.keys import create_secret_file
 from hublink.agent.lock import LOCK_FILE_NAME, SyncAlreadyRunning, sync_lock
 from hublink.agent.logs import configure_logging, progress
 from hublink.agent.schedule import parse_duration, run_every
-from hublink.agent.settings import render_config
+from hublink.agent.settings_render import render_config
 from hublink.agent.transport import CoordinatorUnreachable
 from hublink.shared.errors import ConfigError
 

@@ -15,7 +15,7 @@ import pytest
 from hublink.agent.config import AgentConfig, load_config
 from hublink.agent.readers import iter_source, read_source
 from hublink.agent.readers.encoding import detect_encoding
-from hublink.agent.settings import render_config
+from hublink.agent.settings_render import render_config
 from hublink.shared.errors import ConfigError, SourceError
 
 sqlalchemy = pytest.importorskip("sqlalchemy")
