@@ -64,9 +64,8 @@ def _readable(name: str) -> Any:
     if not _may_read(caller, info, project_id):
         raise hidden
     if info.status != "approved":
-        if not (caller is not None and caller.role == "viewer"):
-            raise hidden
-        raise NotFound(f"project {name!r} publishes nothing (it is {info.status})")
+        viewer = caller is not None and caller.role == "viewer"
+        raise NotFound(f"project {name!r} publishes nothing (it is {info.status})") if viewer else hidden
     return info
 
 

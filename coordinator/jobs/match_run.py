@@ -133,10 +133,10 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             groups = [[keys[int(matrix.offsets[d]) + r] for d, r in group] for group in result.groups]
             # A partner whose records are all as in the state keeps its partner link IDs: its
             # parts depend only on its records and the operator's settings (``outputs.link_ids``).
-            kept = ({dataset.partner_id for dataset in current.datasets}
-                    - changed_partners(state, current)) if state is not None else set()
+            everyone = {dataset.partner_id for dataset in current.datasets}
+            kept = everyone - changed_partners(state, current) if state is not None else set()
             parts = parts_of_partners(current.datasets, current.pseudonyms, operator_settings,
-                                      only={d.partner_id for d in current.datasets} - kept)
+                                      only=everyone - kept)
         lease.set_stage("writing")
         # Exclusive: two runs finishing together must not interleave their reads of the
         # previous link IDs and their replacements of the table.

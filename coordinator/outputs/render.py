@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hublink.coordinator.outputs.entities import MULTIPLE
-from hublink.coordinator.outputs.tables import DraftTable, Quantity
+from hublink.coordinator.outputs.tables import MEMBERSHIP_KINDS, DraftTable, Quantity
 from hublink.coordinator.projects.definition import TABLE_KINDS
 from hublink.shared.spreadsheet import safe_row
 
@@ -40,10 +40,9 @@ def _rate(numerator: Quantity, denominator: Quantity | int, k: int) -> dict[str,
 def _notes(draft: DraftTable, k: int, conflicts: Mapping[str, Mapping[str, int]]) -> list[str]:
     notes = [f"Counts from 1 to {k - 1} are hidden (shown as 'fewer than {k}'); some larger "
              "counts are hidden too, so that the small ones cannot be worked out from the rest."]
-    membership = {"by_partner": "partner", "by_program": "program", "by_period": "period"}
-    if draft.spec.kind in membership:
+    if draft.spec.kind in MEMBERSHIP_KINDS:
         # counted per membership, never resolved: a record's attribute of that name is not it
-        notes.append(f"A young person counted under more than one {membership[draft.spec.kind]} "
+        notes.append(f"A young person counted under more than one {TABLE_KINDS[draft.spec.kind][0]} "
                      "is counted under each, so the rows add up to more than the total.")
     for dimension in () if TABLE_KINDS[draft.spec.kind] else draft.spec.dimensions:
         count = conflicts.get(dimension, {}).get("conflicts", 0)

@@ -24,10 +24,14 @@ from itertools import combinations
 import numpy as np
 
 from hublink.coordinator.outputs.entities import Entities
-from hublink.coordinator.projects.definition import ProjectDefinition, TableSpec
+from hublink.coordinator.projects.definition import TABLE_KINDS, ProjectDefinition, TableSpec
 
-__all__ = ["Quantity", "DraftTable", "Aggregates", "compute_aggregates", "Partition",
+__all__ = ["MEMBERSHIP_KINDS", "Quantity", "DraftTable", "Aggregates", "compute_aggregates", "Partition",
            "PROGRAM_COUNT_BUCKETS"]
+
+MEMBERSHIP_KINDS = ("by_partner", "by_program", "by_period")
+"""Tables counting each youth under every partner, program or period it is a member of (their
+dimension is ``TABLE_KINDS[kind][0]``), never under one resolved value."""
 
 PROGRAM_COUNT_BUCKETS = ("1", "2", "3+")
 Row = tuple[str, ...]
@@ -124,7 +128,7 @@ class _Builder:
             return DraftTable(spec, ("youth", "participations"), [],
                               {(None, "youth"): total,
                                (None, "participations"): "participations|total"})
-        if kind in ("by_partner", "by_program", "by_period"):
+        if kind in MEMBERSHIP_KINDS:
             return self._membership(spec, total)
         if kind == "program_count":
             buckets = np.minimum(self.programs_per_entity[self.youth], 3)
@@ -146,7 +150,7 @@ class _Builder:
         pairs = {"by_partner": self.entities.served, "by_program": self.entities.participations,
                  "by_period": self.entities.periods}[spec.kind]
         counts = pairs.counts()
-        prefix = {"by_partner": "partner", "by_program": "program", "by_period": "period"}[spec.kind]
+        prefix = TABLE_KINDS[spec.kind][0]
         keys = list(self.definition.partners) if spec.kind == "by_partner" else sorted(counts)
         cells = {((key,), "youth"): self.quantity(f"{prefix}|{key}", counts.get(key, 0))
                  for key in keys}
