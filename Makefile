@@ -25,8 +25,12 @@ demo: $(STAMP)
 test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
+# test-fast: the unit tests (no slow, no browser; SQLite only) on two pytest-xdist workers, each
+# with its own temporary folders, and without the schemathesis plugin (only a slow test uses it).
+# FIGURES
 test-fast: $(STAMP)
-	HUBLINK_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -m "not slow and not browser" -q
+	HUBLINK_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -m "not slow and not browser" -q \
+		-n 2 -p no:schemathesis
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/febrl.py
