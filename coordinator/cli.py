@@ -190,7 +190,7 @@ def report(context: click.Context, project: str, out: Path) -> None:
     """Write the printable report of public PROJECT as HTML and PDF (PDF by headless Chromium)."""
     from hublink.coordinator.app import create_app
     from hublink.coordinator.web.report import write_report
-    app = create_app({"HOME": str(context.obj["home"])})
+    app = create_app({"HOME": str(existing_home(context))})
     html_path, pdf_path = write_report(app, project, out)
     click.echo(f"wrote {html_path}")
     click.echo(f"wrote {pdf_path}")
