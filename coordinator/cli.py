@@ -20,6 +20,7 @@ import click
 from hublink.coordinator import cli_match, cli_partners, cli_projects
 from hublink.coordinator.cli_home import existing_home, open_home
 from hublink.coordinator.home import CoordinatorHome, resolve_home
+from hublink.coordinator.outputs.export import EXPORT_FORMATS
 from hublink.coordinator.registry import LINK_SCOPES
 from hublink.shared.errors import HublinkError
 
@@ -145,7 +146,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
 @click.option("--project", "project_name", required=True,
               help="The approved data-sharing project whose partners and attributes it holds.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv",
+@click.option("--format", "file_format", type=click.Choice(EXPORT_FORMATS), default=EXPORT_FORMATS[0],
               show_default=True)
 @click.pass_context
 @_edge
