@@ -6,9 +6,8 @@ import random
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
-from hublink.synthetic.names import (
-    ASIAN, HISPANIC, NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS, VIETNAMESE_MIDDLE_NAMES,
-)
+from hublink.synthetic.name_variants import NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS
+from hublink.synthetic.names import ASIAN, HISPANIC, VIETNAMESE_MIDDLE_NAMES
 from hublink.synthetic.places import random_address
 from hublink.synthetic.population import Person, family_surname
 from hublink.synthetic.slips import (change_year_digit, has_punctuation, punctuation_variant,
