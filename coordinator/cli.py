@@ -20,6 +20,7 @@ import click
 from hublink.coordinator import cli_match, cli_partners, cli_projects
 from hublink.coordinator.cli_home import existing_home, open_home
 from hublink.coordinator.home import CoordinatorHome, resolve_home
+from hublink.coordinator.outputs.export import EXPORT_FORMATS
 from hublink.coordinator.registry import LINK_SCOPES
 from hublink.shared.errors import HublinkError
 
@@ -145,7 +146,7 @@ def serve(context: click.Context, host: str, port: int) -> None:
 @click.option("--project", "project_name", required=True,
               help="The approved data-sharing project whose partners and attributes it holds.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default="csv",
+@click.option("--format", "file_format", type=click.Choice(EXPORT_FORMATS), default=EXPORT_FORMATS[0],
               show_default=True)
 @click.pass_context
 @_edge
@@ -190,7 +191,7 @@ def report(context: click.Context, project: str, out: Path) -> None:
     """Write the printable report of public PROJECT as HTML and PDF (PDF by headless Chromium)."""
     from hublink.coordinator.app import create_app
     from hublink.coordinator.web.report import write_report
-    app = create_app({"HOME": str(context.obj["home"])})
+    app = create_app({"HOME": str(existing_home(context))})
     html_path, pdf_path = write_report(app, project, out)
     click.echo(f"wrote {html_path}")
     click.echo(f"wrote {pdf_path}")

@@ -27,22 +27,18 @@ from hublink.coordinator.linkage_secret import (adopt_first_fingerprint, check_s
 from hublink.coordinator.service_limits import QuotaExceeded, ServiceLimits, SyncTooLarge
 from hublink.coordinator.registry import get_project
 from hublink.coordinator.storage import record_event
-from hublink.coordinator.storage.sealed_records import (seal_attributes, seal_clk,
-                                                        seal_enrollments)
-from hublink.coordinator.storage.sealing import Sealer
 from hublink.coordinator.storage.models import (Encoding, Partner, Project, RecordAttributes, Sync,
                                                 SyncChunk, utc_now)
+from hublink.coordinator.sync_chunks import (apply_spooled_chunks, enrollment_names, start_of,
+                                             value_columns)
 from hublink.shared.attribute_types import undeclared_problems, value_problems
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH
 from hublink.shared.errors import InvalidPackage
 from hublink.shared.linkage_schema import SchemaRefused, load_linkage_schema
-from hublink.shared.pii_firewall import QuasiIdentifierTally
 from hublink.shared.sync_protocol import SyncChunk as WireChunk
 from hublink.shared.sync_protocol import MAX_CHUNK_NUMBER, MAX_CHUNK_RECORDS, SyncCommit, SyncStart
 
 __all__ = ["open_sync", "receive_chunk", "sync_state", "commit_sync", "chunk_body_limit"]
-
-_INSERT_BATCH = 5_000
 
 
 def _check_schema(start: SyncStart) -> None:
@@ -95,7 +91,7 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
         existing = session.get(Sync, start.sync_id)
         if existing is not None:
             same = (existing.partner_id, existing.mode, existing.base_sync_id, existing.fingerprint,
-                    tuple(existing.attribute_names), _enrollment_names(existing)) == (
+                    tuple(existing.attribute_names), enrollment_names(existing)) == (
                 partner.id, start.mode, start.base_sync_id, start.fingerprint,
                 start.attribute_names, start.enrollment_names)
             if not same:
@@ -106,7 +102,7 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
                 if base is None or base.id != start.base_sync_id:
                     raise Conflict("the delta's base is not this partner's last committed sync: "
                                    "send a full sync", details=["stale_base"])
-                if (tuple(base.attribute_names), _enrollment_names(base)) != (
+                if (tuple(base.attribute_names), enrollment_names(base)) != (
                         start.attribute_names, start.enrollment_names):
                     raise Conflict("the attributes changed since the last sync: send a full sync",
                                    details=["attributes_changed"])
@@ -125,28 +121,6 @@ def open_sync(home: CoordinatorHome, partner: Partner, start: SyncStart,
                              enrollment_names=list(start.enrollment_names),
                              agent_version=start.agent_version))
     return sync_state(home, partner, start.sync_id)
-
-
-def _value_columns(chunk: WireChunk) -> dict[str, list[str | None]]:
-    """Returns the chunk's attribute columns and one column per enrollment attribute (over
-    every enrollment): the allow-list and the firewall judge both alike."""
-    columns: dict[str, list[str | None]] = dict(chunk.attributes)
-    for enrollments in chunk.enrollments:
-        for enrollment in enrollments:
-            for name, value in enrollment.items():
-                columns.setdefault(name, []).append(value)
-    return columns
-
-
-def _enrollment_names(sync: Sync) -> tuple[str, ...]:
-    return tuple(sync.enrollment_names or ())
-
-
-def _start_of(sync: Sync) -> SyncStart:
-    return SyncStart(sync_id=sync.id, mode=sync.mode, base_sync_id=sync.base_sync_id,
-                     schema_id=sync.schema_id, fingerprint=sync.fingerprint,
-                     clk_bytes=sync.clk_bytes, attribute_names=tuple(sync.attribute_names),
-                     enrollment_names=_enrollment_names(sync))
 
 
 def chunk_body_limit(home: CoordinatorHome, partner: Partner, sync_id: str) -> int:
@@ -170,7 +144,7 @@ def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number:
         sync = _owned_sync(session, partner, sync_id)
         if sync.status != "open":
             raise Conflict(f"sync {sync_id} is already {sync.status}")
-        start = _start_of(sync)
+        start = start_of(sync)
         others = session.execute(select(func.coalesce(func.sum(SyncChunk.bytes), 0),
                                         func.coalesce(func.sum(SyncChunk.upserts
                                                                + SyncChunk.deletes), 0))
@@ -179,7 +153,7 @@ def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number:
     if not 0 <= number <= MAX_CHUNK_NUMBER:
         raise InvalidPackage(f"chunk numbers run from 0 to {MAX_CHUNK_NUMBER}")
     chunk = WireChunk.from_wire(body, start)
-    problems = value_problems(load_declarations(home.path), _value_columns(chunk))
+    problems = value_problems(load_declarations(home.path), value_columns(chunk))
     if problems:
         raise InvalidPackage("the chunk holds values the hub's attribute types refuse",
                              details=problems)
@@ -200,44 +174,6 @@ def receive_chunk(home: CoordinatorHome, partner: Partner, sync_id: str, number:
         sync.last_activity_at, sync.bytes_received = utc_now(), others[0] + size
     return {"sync_id": sync_id, "chunk": number, "upserts": len(chunk.pseudonyms),
             "deletes": len(chunk.deletes)}
-
-
-def _apply_chunk(session: Session, sealer: Sealer, partner_id: int, chunk: WireChunk,
-                 names: list[str], clk_bytes: int, delta: bool) -> tuple[int, int, int]:
-    """Applies one chunk; returns (added, changed, deleted)."""
-    added = changed = deleted = 0
-    if delta and (chunk.pseudonyms or chunk.deletes):
-        touched = chunk.pseudonyms + chunk.deletes
-        existing = set()
-        for start in range(0, len(touched), _INSERT_BATCH):
-            existing.update(session.scalars(select(Encoding.pseudonym).where(
-                Encoding.partner_id == partner_id,
-                Encoding.pseudonym.in_(touched[start:start + _INSERT_BATCH]))))
-        changed = sum(1 for p in chunk.pseudonyms if p in existing)
-        added = len(chunk.pseudonyms) - changed
-        deleted = sum(1 for p in chunk.deletes if p in existing)
-        for model in (Encoding, RecordAttributes):
-            for start in range(0, len(touched), _INSERT_BATCH):
-                session.execute(delete(model).where(
-                    model.partner_id == partner_id,
-                    model.pseudonym.in_(touched[start:start + _INSERT_BATCH])))
-    else:
-        added = len(chunk.pseudonyms)
-    for start in range(0, len(chunk.pseudonyms), _INSERT_BATCH):
-        stop = min(start + _INSERT_BATCH, len(chunk.pseudonyms))
-        positions = range(start, stop)
-        session.execute(Encoding.__table__.insert(), [
-            {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
-             "clk": seal_clk(sealer, partner_id, chunk.pseudonyms[i],
-                             chunk.clks[i * clk_bytes:(i + 1) * clk_bytes])} for i in positions])
-        session.execute(RecordAttributes.__table__.insert(), [
-            {"partner_id": partner_id, "pseudonym": chunk.pseudonyms[i],
-             "attributes": seal_attributes(sealer, partner_id, chunk.pseudonyms[i],
-                                           {name: chunk.attributes[name][i] for name in names}),
-             "enrollments": seal_enrollments(sealer, partner_id, chunk.pseudonyms[i],
-                                             chunk.enrollments_of(i))}
-            for i in positions])
-    return added, changed, deleted
 
 
 def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
@@ -270,26 +206,7 @@ def commit_sync(home: CoordinatorHome, partner: Partner, sync_id: str,
                                     .where(Encoding.partner_id == partner.id))
             for model in (Encoding, RecordAttributes):
                 session.execute(delete(model).where(model.partner_id == partner.id))
-        totals, seen = [0, 0, 0], set()
-        declarations, tally = load_declarations(home.path), QuasiIdentifierTally()
-        problems = undeclared_problems(list(sync.attribute_names) + list(_enrollment_names(sync)),
-                                       declarations)
-        for number in range(commit.chunk_count):
-            chunk = WireChunk.from_wire(json.loads(home.spool.read(sync_id, number)), _start_of(sync))
-            columns = _value_columns(chunk)
-            tally.add(columns)
-            problems += [line for line in value_problems(declarations, columns)
-                         if line not in problems]
-            touched = set(chunk.pseudonyms) | set(chunk.deletes)
-            if not seen.isdisjoint(touched):
-                raise InvalidPackage("a pseudonym appears in more than one chunk of this sync: "
-                                     "each record goes in exactly one chunk; send a new sync",
-                                     details=[f"repeated in chunk {number}"])
-            seen |= touched
-            counts = _apply_chunk(session, home.sealer, partner.id, chunk, list(sync.attribute_names),
-                                  sync.clk_bytes, sync.mode == "delta")
-            totals = [total + count for total, count in zip(totals, counts)]
-        problems += tally.problems()
+        totals, problems = apply_spooled_chunks(session, home, sync, commit.chunk_count)
         if problems:
             raise InvalidPackage("the sync's attributes would be refused: nothing was stored; "
                                  "change the agent's [attributes] and send a new sync",

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
-from hublink.synthetic.names import (
-    ASIAN, HISPANIC, NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS, VIETNAMESE_MIDDLE_NAMES,
-)
+from hublink.synthetic.name_variants import NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS
+from hublink.synthetic.names import ASIAN, HISPANIC, VIETNAMESE_MIDDLE_NAMES
 from hublink.synthetic.places import random_address
 from hublink.synthetic.population import Person, family_surname
+from hublink.synthetic.slips import (change_year_digit, has_punctuation, punctuation_variant,
+                                     strip_accents, typo)
 
 __all__ = ["ErrorRates", "Recording", "corrupt", "typo", "strip_accents", "ERROR_KINDS"]
 
@@ -85,78 +84,12 @@ class Recording:
     errors: tuple[str, ...]
 
 
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_NEIGHBOURS: dict[str, str] = {}
-for _row_index, _row in enumerate(_KEYBOARD_ROWS):
-    for _column, _key in enumerate(_row):
-        _near = [_row[i] for i in (_column - 1, _column + 1) if 0 <= i < len(_row)]
-        for _other_row in (_row_index - 1, _row_index + 1):
-            if 0 <= _other_row < len(_KEYBOARD_ROWS):
-                _above_below = _KEYBOARD_ROWS[_other_row]
-                _near += [c for i, c in enumerate(_above_below) if abs(i - _column) <= 1]
-        _NEIGHBOURS[_key] = "".join(_near)
-
 _STREET_WORDS = {"St": "Street", "Ave": "Avenue", "Rd": "Road", "Blvd": "Boulevard",
                  "Pkwy": "Parkway", "Ln": "Lane", "Dr": "Drive", "N": "North", "S": "South",
                  "E": "East", "W": "West"}
 _CITY_VARIANTS = ("Baltimore City", "Balto", "Balt", "Baltimore MD", "Baltimor")
 _SUFFIX_FORMS = {"Jr": ("Jr.", "JR", "Jr"), "II": ("II", "2nd"), "III": ("III", "3rd"),
                  "IV": ("IV",)}
-_INNER_CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-
-
-def strip_accents(text: str) -> str:
-    """Given text, returns it without combining accents (García -> Garcia)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def typo(rng: random.Random, name: str) -> str:
-    """Given a name, returns it with one substitution, deletion, insertion or transposition."""
-    letters = [i for i, c in enumerate(name) if c.isalpha()]
-    if len(letters) < 2:
-        return name
-    kind = rng.choice(("substitute", "delete", "insert", "transpose"))
-    pairs = [i for i in letters[:-1] if name[i + 1].isalpha()
-             and name[i].lower() != name[i + 1].lower()]
-    if kind == "transpose" and pairs:
-        low = rng.choice(pairs)
-        first, second = name[low], name[low + 1]
-        # The case stays with the position: Marcus -> aMrcus would be a rarer slip than Amrcus.
-        first, second = (second.upper() if first.isupper() else second.lower(),
-                         first.upper() if second.isupper() else first.lower())
-        return name[:low] + first + second + name[low + 2:]
-    position = rng.choice(letters)
-    char = name[position]
-    replacement = rng.choice(_NEIGHBOURS.get(char.lower(), "e"))
-    if kind == "delete":
-        return name[:position] + name[position + 1:]
-    if kind == "insert":
-        return name[:position + 1] + replacement + name[position + 1:]
-    replacement = replacement.upper() if char.isupper() else replacement
-    return name[:position] + replacement + name[position + 1:]
-
-
-def _punctuation_variant(rng: random.Random, name: str) -> str:
-    plain = name.replace("'", "").replace("-", "")
-    choices = [plain, plain.capitalize() if plain[:1].isupper() else plain,
-               _INNER_CAPITAL.sub(" ", name.replace("'", " ").replace("-", " ")).replace("  ", " ")]
-    options = [c for c in choices if c != name]
-    return rng.choice(options) if options else name
-
-
-def _has_punctuation(name: str) -> bool:
-    return "'" in name or "-" in name or bool(_INNER_CAPITAL.search(name))
-
-
-def _change_year_digit(rng: random.Random, birth: date) -> date:
-    year = birth.year
-    if rng.random() < 0.8:
-        year = year - year % 10 + (year % 10 + rng.choice((-1, 1))) % 10
-    else:
-        year = year + rng.choice((-10, 10))
-    day = 28 if (birth.month, birth.day) == (2, 29) else birth.day
-    return birth.replace(year=year, day=day)
 
 
 class _Dice:
@@ -224,10 +157,10 @@ def _recorded_names(person: Person, dice: _Dice) -> tuple[str, str, str, str]:
         family = changed
     elif len(person.family_name_parts) == 2:
         family, middle = _compound_form(person, dice, family, middle)
-    punctuated = [n for n in (given, family) if _has_punctuation(n)]
+    punctuated = [n for n in (given, family) if has_punctuation(n)]
     if punctuated and dice.happens("punctuation"):
         target = rng.choice(punctuated)
-        changed = _punctuation_variant(rng, target)
+        changed = punctuation_variant(rng, target)
         given, family = (changed, family) if target == given else (given, changed)
     if dice.happens("typo"):
         if rng.random() < 0.6:
@@ -269,7 +202,7 @@ def _recorded_birth_date(person: Person, dice: _Dice) -> date | None:
     if birth.day <= 12 and birth.day != birth.month and dice.happens("day_month_swap"):
         birth = date(birth.year, birth.day, birth.month)
     if dice.happens("year_digit"):
-        birth = _change_year_digit(dice.rng, birth)
+        birth = change_year_digit(dice.rng, birth)
     return birth
 
 

@@ -1,14 +1,14 @@
 """Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) driven by Selenium, and a
 real coordinator serving the pages on loopback.
 
-Every test here is marked ``browser``. ``page_check`` loads a page, saves a screenshot under
-``test-artefacts/screenshots/``, and fails on any console error, any request to another origin
-and any serious or critical axe-core violation.
+Every test here is marked ``browser``. ``page_check`` is a ``page_check.PageCheck`` on the
+live coordinator: it loads a page, saves a screenshot under ``test-artefacts/screenshots/``,
+and fails on any console error, any request to another origin and any serious or critical
+axe-core violation.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +18,10 @@ from werkzeug.serving import make_server
 
 from hublink.coordinator.app import create_app, home_of
 from hublink.coordinator.registry import init_project
-from tests.browser.axe import ensure_axe
+from tests.browser.page_check import PageCheck
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--window-size=1280,1000")
@@ -83,59 +82,6 @@ def live_coordinator(tmp_path, monkeypatch):
     yield coordinator
     server.shutdown()
     home_of(app).database.dispose()
-
-
-def _requests(driver) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
-
-
-@dataclass
-class PageCheck:
-    driver: object
-    origin: str
-
-    def open(self, path: str, name: str, wait_for: str | None = None,
-             timeout: float = 60) -> None:
-        """Loads ``path``, waits for the CSS selector ``wait_for``, then checks the page."""
-        self.driver.get("about:blank")  # stops an earlier page's polling before logs are cleared
-        self.driver.get_log("browser")
-        self.driver.get_log("performance")
-        self.driver.get(self.origin + path)
-        if wait_for:
-            self.wait_for(wait_for, timeout)
-        self.check(name)
-
-    def wait_for(self, selector: str, timeout: float = 30):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
-
-        return WebDriverWait(self.driver, timeout).until(
-            expected_conditions.presence_of_element_located((By.CSS_SELECTOR, selector)))
-
-    def check(self, name: str) -> None:
-        """Saves a screenshot; fails on console errors, foreign requests, axe violations."""
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        self.driver.save_screenshot(str(ARTEFACTS / f"{name}.png"))
-        errors = [entry["message"] for entry in self.driver.get_log("browser")
-                  if entry["level"] == "SEVERE"]
-        assert not errors, f"console errors on {name}: {errors}"
-        foreign = [url for url in _requests(self.driver)
-                   if not url.startswith((self.origin + "/", "data:", "blob:"))]
-        assert not foreign, f"requests leaving the origin on {name}: {foreign}"
-        self.driver.execute_script(ensure_axe().read_text(encoding="utf-8"))
-        result = self.driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {resultTypes: ['violations']}).then(done, e => done({error: String(e)}));")
-        assert "error" not in result, result
-        serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        assert not serious, f"accessibility violations on {name}: {serious}"
 
 
 @pytest.fixture

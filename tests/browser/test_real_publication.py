@@ -20,7 +20,7 @@ from demo.local_hub import LocalHub
 from demo.outputs import BOUNDARIES
 from demo.pipeline import DEMO_PROJECT, publish_demo
 from hublink.synthetic import generate_dataset
-from tests.browser.conftest import PageCheck
+from tests.browser.page_check import PageCheck
 
 YOUTH = 2_000
 DASHBOARD = f"/projects/{DEMO_PROJECT}/"

@@ -4,12 +4,7 @@ import re
 
 import hypothesis
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance,
-                                               response_schema_conformance,
-                                               status_code_conformance)
 
 from hublink.coordinator.app import create_app, home_of
 from hublink.coordinator.registry import add_partner, init_project
@@ -30,12 +25,6 @@ def test_description_lists_exactly_the_app_routes(app):
     assert routes == described  # the web pages are listed in docs/web-pages.md instead
 
 
-# Schema-valid but semantically wrong requests (a CLK of random bits, an unknown schema id) are
-# rightly refused with 400, so "positive data acceptance" is not among the checks.
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
-          content_type_conformance]
-
-
 @pytest.fixture
 def fuzzed_app(tmp_path, database_url):
     application = create_app({"HOME": str(tmp_path / "home"), "TESTING": True,
@@ -48,6 +37,17 @@ def fuzzed_app(tmp_path, database_url):
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzzed_app):
+    # Imported here: schemathesis costs a second at start, and `make test-fast` (which leaves
+    # this slow test out) runs without its plugin.
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (content_type_conformance,
+                                                   response_schema_conformance,
+                                                   status_code_conformance)
+    # Schema-valid but semantically wrong requests (a CLK of random bits, an unknown schema
+    # id) are rightly refused with 400, so "positive data acceptance" is not among the checks.
+    checks = [not_a_server_error, response_schema_conformance, status_code_conformance,
+              content_type_conformance]
     application, token = fuzzed_app
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     headers = {"Authorization": f"Bearer {token}"}
@@ -59,7 +59,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzzed_app):
                   suppress_health_check=list(HealthCheck))
         @hypothesis.given(case=operation.as_strategy())
         def check(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            case.call_and_validate(headers=headers, checks=checks)
 
         try:
             check()

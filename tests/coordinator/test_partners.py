@@ -28,7 +28,7 @@ def audit_actions(home) -> list[str]:
     ["token", "list"], ["runs"], ["match"], ["worker", "--once"], ["audit", "verify"],
     ["export", "--project", "p", "--out", "linked.csv"], ["rotate-data-key"], ["serve", "--port", "1"],
     ["project", "list"], ["project", "show", "p"], ["publish", "p"], ["published", "p"],
-    ["housekeeping"], ["quality-report"],
+    ["housekeeping"], ["quality-report"], ["report", "p"],
 ])
 @pytest.mark.parametrize("folder", ["missing", "empty"])
 def test_a_folder_that_is_not_a_home_is_refused_and_nothing_is_created(tmp_path, monkeypatch,

@@ -17,9 +17,8 @@ from hublink.synthetic import (
     read_truth, write_partner_files,
 )
 from hublink.synthetic.corruption import ERROR_KINDS, corrupt, strip_accents
-from hublink.synthetic.names import (
-    ASIAN, HISPANIC, NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS, VIETNAMESE_MIDDLE_NAMES,
-)
+from hublink.synthetic.name_variants import NICKNAMES, SPELLING_VARIANTS, TRANSLITERATIONS
+from hublink.synthetic.names import ASIAN, HISPANIC, VIETNAMESE_MIDDLE_NAMES
 from hublink.synthetic.places import ZIP_AREAS
 from hublink.synthetic.population import age_on
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -33,8 +34,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
-    """Returns the newest revision the code knows."""
+    """Returns the newest revision the code knows (read once a process: the revision files
+    are part of the installed code)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -46,7 +49,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrates the database to ``revision``; safe to repeat. A database made before
-    migrations existed (tables but no version) is first marked as the initial revision."""
+    migrations existed (tables but no version) is first marked as the initial revision.
+    A database already at the head is left as it is without loading the revision scripts."""
+    if revision == "head" and current_revision(engine) == head_revision():
+        return
     with _migrating(engine) as connection:
         config = alembic_config(connection)
         context = MigrationContext.configure(connection)
