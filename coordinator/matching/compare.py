@@ -209,7 +209,10 @@ def _sorted_candidates(matrix: ClkMatrix, found: list[tuple[np.ndarray, ...]]) -
         similarities, lower, higher = deduplicate_pairs(similarities, lower, higher)
     else:
         similarities, lower, higher = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
-    order = np.lexsort((higher, lower, -similarities))
+    # deduplicate_pairs returns the pairs by ascending (lower, higher): a stable sort by decreasing
+    # similarity then gives the documented order. Similarities are positive, so their bits sort
+    # as they do (an integer sort, faster than a float or a three-key sort).
+    order = np.argsort(-np.ascontiguousarray(similarities, dtype=np.float64).view(np.int64), kind="stable")
     dataset_lower, record_lower = matrix.positions(lower[order])
     dataset_higher, record_higher = matrix.positions(higher[order])
     return (np.ascontiguousarray(similarities[order], dtype=np.float64),
