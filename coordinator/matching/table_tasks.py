@@ -57,10 +57,10 @@ def _first_shared_here(keys, lower, higher, table):
     keep = np.ones(len(lower), dtype=np.bool_)
     for pair in range(len(lower)):
         first, second = lower[pair], higher[pair]
-        for earlier in range(table):
-            if keys[first, earlier] == keys[second, earlier]:
-                keep[pair] = False
-                break
+        shared = 0
+        for earlier in range(table):  # no early exit: the loop compiles to vector compares
+            shared |= keys[first, earlier] == keys[second, earlier]
+        keep[pair] = shared == 0
     return keep
 
 
