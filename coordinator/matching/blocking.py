@@ -165,6 +165,8 @@ def _keys(byte_columns: np.ndarray, positions: np.ndarray) -> np.ndarray:
 def _runs(members: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Given ascending row indices and their keys, returns (members, bounds) of the runs of two or
     more rows sharing a key, each run ascending (the layout of :class:`TableBlocks`)."""
+    if len(keys) and int(keys.max()) < 1 << 16:  # numpy's stable sort of 16-bit keys is a radix sort
+        keys = keys.astype(np.uint16)
     order = np.argsort(keys, kind="stable")  # stable: rows of one key stay ascending
     sorted_keys, sorted_members = keys[order], members[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
