@@ -28,7 +28,8 @@ _OUTPUT_PAIRS = 1 << 18
 
 _GROUP = 4
 """Rows compared at once against each other row: its words are read once for all four, and the
-four rows' words stay in registers (measured 1.4-2x the pairs per CPU second of one row at a time)."""
+four rows' words stay in registers (measured 1.4-2x the pairs per CPU second of one row at a time).
+``_group_counts`` keeps one counter per row: change both together."""
 
 _SMALL_RUN = 16
 """Rows left in a run at or below which each row is compared alone: LSH's many small blocks."""
