@@ -70,13 +70,13 @@ def grown(city: RealisticClks, size: int, seed: int = 3) -> RealisticClks:
 
 def run_one(size: int, youth: int, partners: int, seed: int) -> dict:
     """In a process of its own: matches about ``size`` records and returns the figures."""
-    from benchmarks.process_usage import cpu_seconds, proportional_bytes
+    from benchmarks.process_usage import cpu_seconds, proportional_bytes, start_workers
     from demo.evaluation import pairwise_quality
     from hublink.coordinator.matching import match_partners
 
     data = grown(split_partners(load_realistic_clks(youth, seed), partners), size)
     datasets = data.partner_clks()
-    match_partners(datasets[:2])  # starts the worker processes
+    start_workers(datasets)
     peak, done = [0], threading.Event()
 
     def sample() -> None:

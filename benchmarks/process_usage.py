@@ -7,9 +7,14 @@ share of the cores the run was given.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import psutil
 
-__all__ = ["cpu_seconds", "proportional_bytes"]
+from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners
+from hublink.coordinator.matching.workers import PROCESSES_FROM
+
+__all__ = ["cpu_seconds", "proportional_bytes", "start_workers"]
 
 
 def _tree() -> list[psutil.Process]:
@@ -39,3 +44,14 @@ def proportional_bytes() -> int:
         except psutil.Error:
             continue
     return total
+
+
+def start_workers(datasets: Sequence[PartnerClks], settings: MatchSettings = MatchSettings()) -> None:
+    """Matches the first datasets that together hold ``workers.PROCESSES_FROM`` records, so the
+    worker processes run (with the compiled kernels loaded) before a timed match, as they do in a
+    coordinator worker after its first large match. (Fewer records would not start them.)"""
+    records, count = 0, 0
+    while count < len(datasets) and records < PROCESSES_FROM:
+        records += datasets[count].record_count
+        count += 1
+    match_partners(datasets[:count], settings)

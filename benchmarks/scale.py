@@ -26,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.process_usage import cpu_seconds  # noqa: E402
+from benchmarks.process_usage import cpu_seconds, start_workers  # noqa: E402
 from benchmarks.realistic_clks import RealisticClks, load_realistic_clks, split_partners  # noqa: E402
 from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD, LinkageFigures  # noqa: E402
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
@@ -118,7 +118,7 @@ def main() -> None:
           f"{' (not the default)' if arguments.blocking else ''}; schema {arguments.schema or 'default'}")
 
     started = time.perf_counter()
-    match_partners(datasets[:2], settings)  # starts the worker processes, as a running worker has them
+    start_workers(datasets, settings)
     print(f"worker processes started (a process pays this once): {time.perf_counter() - started:.1f}s; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     started, cpu_started = time.perf_counter(), cpu_seconds()

@@ -11,11 +11,12 @@ Functions here return indices into the candidate pairs, never a pair's score.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from hublink.coordinator.matching.compare import CandidatePairs
 
-__all__ = ["best_match_pairs", "BEST_PAIRS_PER_RECORD"]
+__all__ = ["best_match_pairs", "BEST_PAIRS_PER_RECORD", "StageBestPairs", "stage_best_pairs"]
 
 BEST_PAIRS_PER_RECORD = 3
 """When a stage's records average more mutual best pairs than this, each keeps only its most
@@ -27,30 +28,60 @@ only, and took 0.99 (F1 0.33); with the best 3 it held 226k and found the valley
 records). Measured in docs/linkage-schema.md."""
 
 
+StageBestPairs = dict[str, np.ndarray]
+"""Stage ("across" or "within") -> indices of its best-match pairs (:func:`stage_best_pairs`)."""
+
+
+def stage_best_pairs(candidates: CandidatePairs) -> StageBestPairs:
+    """Given candidate pairs sorted by decreasing similarity, returns each stage's best-match pairs:
+    across partners (records of two datasets) and within one partner."""
+    same_dataset = np.asarray(candidates[1][0]) == np.asarray(candidates[1][1])
+    return {"across": best_match_pairs(candidates, ~same_dataset),
+            "within": best_match_pairs(candidates, same_dataset)}
+
+
 def best_match_pairs(candidates: CandidatePairs, stage: np.ndarray) -> np.ndarray:
     """Given candidate pairs sorted by decreasing similarity and a mask of one stage's pairs,
-    returns the indices of the stage's pairs that are each record's best toward the other's dataset."""
+    returns the indices of the stage's pairs that are each record's best toward the other's dataset.
+
+    A record's best pair toward a dataset is its first stage pair with a record of that dataset
+    (the candidates' order breaks ties); one compiled pass in that order finds them."""
     indices = np.flatnonzero(stage)
     if len(indices) == 0:
         return indices
     _, (dataset_lower, dataset_higher), (record_lower, record_higher) = candidates
-
-    def end(dataset: np.ndarray, record: np.ndarray, toward: np.ndarray) -> np.ndarray:
-        return ((np.asarray(dataset)[indices].astype(np.int64) << 40)
-                | (np.asarray(record)[indices].astype(np.int64) << 8)
-                | np.asarray(toward)[indices].astype(np.int64))
-
-    ends = np.stack([end(dataset_lower, record_lower, dataset_higher),
-                     end(dataset_higher, record_higher, dataset_lower)], axis=1).ravel()
-    owners = np.repeat(np.arange(len(indices)), 2)
-    _, first = np.unique(ends, return_index=True)  # sorted by similarity: first = best
-    best_ends = np.bincount(owners[first], minlength=len(indices))
-    mutual = indices[best_ends == 2]
+    ends = [(np.asarray(dataset)[indices].astype(np.int64), np.asarray(record)[indices].astype(np.int64))
+            for dataset, record in ((dataset_lower, record_lower), (dataset_higher, record_higher))]
+    datasets = int(max(dataset.max() for dataset, _ in ends)) + 1
+    first_row = np.zeros(datasets + 1, dtype=np.int64)  # dense rows of the records seen
+    for dataset, record in ends:
+        np.maximum.at(first_row, dataset + 1, record + 1)
+    first_row = np.cumsum(first_row)
+    (lower_dataset, lower_record), (higher_dataset, higher_record) = ends
+    mutual = indices[_mutual_firsts(first_row[lower_dataset] + lower_record, higher_dataset,
+                                    first_row[higher_dataset] + higher_record, lower_dataset,
+                                    int(first_row[-1]), datasets)]
     ranks = _ranks_of_ends(candidates, mutual)
     records = int((ranks == 0).sum())  # each record's first pair has rank 0
     if len(mutual) == 0 or 2 * len(mutual) <= BEST_PAIRS_PER_RECORD * records:
         return mutual  # a few pairs per record: the matches are not outnumbered
     return mutual[ranks.max(axis=1) < BEST_PAIRS_PER_RECORD]
+
+
+@numba.njit(nogil=True, cache=True)
+def _mutual_firsts(lower, toward_higher, higher, toward_lower, rows, datasets):
+    """Returns a mask of the pairs that are the first of both their ends, an end being a record
+    (dense row) and the other record's dataset, in the pairs' order (one bit per end seen)."""
+    seen = np.zeros((rows * datasets + 7) // 8, dtype=np.uint8)
+    mutual = np.zeros(len(lower), dtype=np.bool_)
+    for pair in range(len(lower)):
+        first_end = lower[pair] * datasets + toward_higher[pair]
+        second_end = higher[pair] * datasets + toward_lower[pair]
+        first_bit, second_bit = np.uint8(1 << (first_end & 7)), np.uint8(1 << (second_end & 7))
+        mutual[pair] = not (seen[first_end >> 3] & first_bit) and not (seen[second_end >> 3] & second_bit)
+        seen[first_end >> 3] |= first_bit
+        seen[second_end >> 3] |= second_bit
+    return mutual
 
 
 def _ranks_of_ends(candidates: CandidatePairs, indices: np.ndarray) -> np.ndarray:

@@ -121,6 +121,11 @@ class TableBlocks:
         return [self.members[start:end] for start, end in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist())]
 
 
+TABLE_KEYS_BUDGET = 512 * 1024 * 1024
+"""Bytes the matrix of every row's key in every table (:func:`table_keys`) may take: 76 MB for
+the 252k-record city at 150 tables of 14 bits, 300 MB at 1M records."""
+
+
 def choose_strategy(record_count: int, settings: BlockingSettings) -> Literal["all_pairs", "lsh"]:
     """Given the total number of records and settings, returns the strategy to use."""
     if settings.strategy != "auto":
@@ -160,6 +165,8 @@ def _keys(byte_columns: np.ndarray, positions: np.ndarray) -> np.ndarray:
 def _runs(members: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Given ascending row indices and their keys, returns (members, bounds) of the runs of two or
     more rows sharing a key, each run ascending (the layout of :class:`TableBlocks`)."""
+    if len(keys) and int(keys.max()) < 1 << 16:  # numpy's stable sort of 16-bit keys is a radix sort
+        keys = keys.astype(np.uint16)
     order = np.argsort(keys, kind="stable")  # stable: rows of one key stay ascending
     sorted_keys, sorted_members = keys[order], members[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
@@ -201,6 +208,29 @@ def table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: Bloc
     all_bounds = np.zeros(len(all_sizes) + 1, dtype=np.int64)
     all_bounds[1:] = np.cumsum(all_sizes)
     return TableBlocks(np.concatenate(kept), all_bounds, split_blocks, oversized)
+
+
+def table_keys(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings,
+               budget_bytes: int = TABLE_KEYS_BUDGET) -> np.ndarray | None:
+    """Given the CLKs as byte columns, every table's bit positions (:func:`sample_bit_positions`)
+    and settings, returns each row's key in every table (rows x tables, in the smallest unsigned
+    type holding ``bits_per_table`` bits): two rows share a block of table ``t`` exactly when their
+    keys in column ``t`` are equal. Returns None when that does not hold (some table has a block
+    over ``max_block_size``, which is split by more bits) or the matrix would exceed ``budget_bytes``."""
+    bits = settings.bits_per_table
+    dtype = np.uint16 if bits <= 16 else np.uint32 if bits <= 32 else np.uint64
+    rows = byte_columns.shape[1]
+    if rows * len(positions) * np.dtype(dtype).itemsize > budget_bytes:
+        return None
+    keys = np.empty((rows, len(positions)), dtype=dtype)
+    for table, table_positions in enumerate(positions):
+        column = _keys(byte_columns, table_positions[:bits])
+        largest = (np.bincount(column.astype(np.intp)).max() if bits <= 16
+                   else np.unique(column, return_counts=True)[1].max(initial=0))
+        if largest > settings.max_block_size:
+            return None
+        keys[:, table] = column
+    return keys
 
 
 def iterate_blocks(matrix: ClkMatrix, settings: BlockingSettings) -> Iterator[TableBlocks]:

@@ -198,18 +198,27 @@ def compare_blocks(
     else:
         collected = compare_tables_in_pool(matrix, threshold, blocking, processes, progress, chunk_size,
                                             task_comparisons)
-    return Comparison(_sorted_candidates(matrix, collected.parts), collected.comparisons,
+    return Comparison(_sorted_candidates(matrix, collected.parts, collected.distinct), collected.comparisons,
                       collected.split_blocks)
 
 
-def _sorted_candidates(matrix: ClkMatrix, found: list[tuple[np.ndarray, ...]]) -> CandidatePairs:
-    """Given per-task results, returns them deduplicated and sorted, in anonlink's layout."""
+def _sorted_candidates(matrix: ClkMatrix, found: list[tuple[np.ndarray, ...]],
+                       distinct: bool = False) -> CandidatePairs:
+    """Given per-task results (when ``distinct``, no pair in two of them, each sorted by (lower,
+    higher)), returns them deduplicated and sorted, in anonlink's layout."""
     if found:
         similarities, lower, higher = (np.concatenate(parts) for parts in zip(*found))
-        similarities, lower, higher = deduplicate_pairs(similarities, lower, higher)
+        if distinct:  # a stable sort of sorted runs merges them: cheaper than deduplicating
+            by_pair = np.argsort((lower.astype(np.int64) << 32) | higher.astype(np.int64), kind="stable")
+            similarities, lower, higher = similarities[by_pair], lower[by_pair], higher[by_pair]
+        else:
+            similarities, lower, higher = deduplicate_pairs(similarities, lower, higher)
     else:
         similarities, lower, higher = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
-    order = np.lexsort((higher, lower, -similarities))
+    # the pairs are now by ascending (lower, higher): a stable sort by decreasing
+    # similarity then gives the documented order. Similarities are positive, so their bits sort
+    # as they do (an integer sort, faster than a float or a three-key sort).
+    order = np.argsort(-np.ascontiguousarray(similarities, dtype=np.float64).view(np.int64), kind="stable")
     dataset_lower, record_lower = matrix.positions(lower[order])
     dataset_higher, record_higher = matrix.positions(higher[order])
     return (np.ascontiguousarray(similarities[order], dtype=np.float64),

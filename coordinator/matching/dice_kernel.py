@@ -8,7 +8,9 @@ bit: ``2.0 * |a∧b| / (|a| + |b|)`` in double precision, kept when ``>= thresho
 empty CLKs are never kept); ``tests/coordinator/test_matching_kernel.py`` compares the two.
 
 Rows are ``uint64`` words (a CLK's bytes viewed as 64-bit words; the order of bits inside a word
-does not change a popcount). Compiled code is cached on disk (numba's ``cache=True``), so a new
+does not change a popcount), counted by LLVM's ``ctpop`` (the processor's popcount; AVX-512's
+``vpopcntq`` where there is one). Four rows are compared at once against each other row, so each
+row's words are read once for four pairs. Every pair of a unit is still compared. Compiled code is cached on disk (numba's ``cache=True``), so a new
 process, such as a worker, loads it instead of compiling again.
 """
 
@@ -16,16 +18,21 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 
 __all__ = ["as_words", "dice_across", "dice_within_runs", "row_popcounts"]
 
 _OUTPUT_PAIRS = 1 << 18
 """Pairs a kernel call may return at most before it is called again where it stopped."""
 
-_M1 = np.uint64(0x5555555555555555)
-_M2 = np.uint64(0x3333333333333333)
-_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
-_H01 = np.uint64(0x0101010101010101)
+_GROUP = 4
+"""Rows compared at once against each other row: its words are read once for all four, and the
+four rows' words stay in registers (measured 1.4-2x the pairs per CPU second of one row at a time).
+``_group_counts`` keeps one counter per row: change both together."""
+
+_SMALL_RUN = 16
+"""Rows left in a run at or below which each row is compared alone: LSH's many small blocks."""
 
 
 def as_words(rows: np.ndarray) -> np.ndarray:
@@ -40,43 +47,92 @@ def row_popcounts(rows: np.ndarray) -> np.ndarray:
     return np.bitwise_count(np.ascontiguousarray(rows)).sum(axis=1, dtype=np.int64)
 
 
-@numba.njit(inline="always")
-def _popcount(word):  # the classic SWAR count, which LLVM compiles to the popcnt instruction
-    word = word - ((word >> np.uint64(1)) & _M1)
-    word = (word & _M2) + ((word >> np.uint64(2)) & _M2)
-    word = (word + (word >> np.uint64(4))) & _M4
-    return (word * _H01) >> np.uint64(56)
+@intrinsic
+def _popcount(typing_context, word):
+    """The bits set in a ``uint64``, as LLVM's ``ctpop`` (the processor's popcount instruction)."""
+    def codegen(context, builder, signature, arguments):
+        return builder.ctpop(arguments[0])
+    return types.uint64(types.uint64), codegen
 
 
 @numba.njit(inline="always")
-def _dice(words, ones, first, second):
-    common = np.uint64(0)
-    for place in range(words.shape[1]):
-        common += _popcount(words[first, place] & words[second, place])
-    total = ones[first] + ones[second]
-    return 2.0 * np.int64(common) / total if total > 0 else -1.0
+def _load_group(words, sources, start, count, group):
+    """Copies the words of rows ``sources[start:start + count]`` into ``group`` (the last repeated
+    to fill its ``_GROUP`` rows)."""
+    for slot in range(_GROUP):
+        source = sources[start + min(slot, count - 1)]
+        for place in range(words.shape[1]):
+            group[slot, place] = words[source, place]
+
+
+@numba.njit(inline="always")
+def _group_counts(words, group, targets, start, counts):
+    """Writes to ``counts[slot, k]`` the bits row ``slot`` of the group shares with row
+    ``targets[start + k]``, for every ``k`` up to the end of ``targets``."""
+    for index in range(start, len(targets)):
+        second = targets[index]
+        first = np.uint64(0)
+        other = np.uint64(0)
+        third = np.uint64(0)
+        fourth = np.uint64(0)
+        for place in range(words.shape[1]):
+            word = words[second, place]
+            first += _popcount(group[0, place] & word)
+            other += _popcount(group[1, place] & word)
+            third += _popcount(group[2, place] & word)
+            fourth += _popcount(group[3, place] & word)
+        counts[0, index - start] = np.int64(first)
+        counts[1, index - start] = np.int64(other)
+        counts[2, index - start] = np.int64(third)
+        counts[3, index - start] = np.int64(fourth)
 
 
 @numba.njit(nogil=True, cache=True)
 def _within_runs(words, ones, members, bounds, threshold, run, position, similarities, lower, higher):
     found = 0
     capacity = len(similarities)
+    group = np.empty((_GROUP, words.shape[1]), dtype=np.uint64)
+    counts = np.empty((_GROUP, max(1, int(np.max(np.diff(bounds))) if len(bounds) > 1 else 1)), dtype=np.int64)
     while run < len(bounds) - 1:
         end = bounds[run + 1]
         if position < bounds[run]:
             position = bounds[run]
         while position < end - 1:
-            if found + (end - position - 1) > capacity:
+            count = min(_GROUP, end - 1 - position)
+            if found + count * (end - position - 1) > capacity:
                 return found, run, position
-            first = members[position]
-            for other in range(position + 1, end):
-                similarity = _dice(words, ones, first, members[other])
-                if similarity >= threshold:
-                    similarities[found] = similarity
-                    lower[found] = first
-                    higher[found] = members[other]
-                    found += 1
-            position += 1
+            if end - position <= _SMALL_RUN:  # a group would mostly compare rows to nothing
+                count = 1
+                first = members[position]
+                for other in range(position + 1, end):
+                    second = members[other]
+                    common = np.uint64(0)
+                    for place in range(words.shape[1]):
+                        common += _popcount(words[first, place] & words[second, place])
+                    total = ones[first] + ones[second]
+                    similarity = 2.0 * np.int64(common) / total if total > 0 else -1.0
+                    if similarity >= threshold:
+                        similarities[found] = similarity
+                        lower[found] = first
+                        higher[found] = second
+                        found += 1
+                position += 1
+                continue
+            _load_group(words, members[:end], position, count, group)
+            _group_counts(words, group, members[:end], position + 1, counts)
+            for slot in range(count):  # row ``slot`` of the group with the rows after it
+                first = members[position + slot]
+                ones_first = ones[first]
+                for other in range(position + slot + 1, end):
+                    second = members[other]
+                    total = ones_first + ones[second]
+                    similarity = 2.0 * counts[slot, other - position - 1] / total if total > 0 else -1.0
+                    if similarity >= threshold:
+                        similarities[found] = similarity
+                        lower[found] = first
+                        higher[found] = second
+                        found += 1
+            position += count
         run += 1
     return found, run, position
 
@@ -85,23 +141,32 @@ def _within_runs(words, ones, members, bounds, threshold, run, position, similar
 def _across(words, ones, left, right, threshold, position, similarities, lower, higher):
     found = 0
     capacity = len(similarities)
+    group = np.empty((_GROUP, words.shape[1]), dtype=np.uint64)
+    counts = np.empty((_GROUP, len(right)), dtype=np.int64)
     while position < len(left):
-        if found + len(right) > capacity:
+        count = min(_GROUP, len(left) - position)
+        if found + count * len(right) > capacity:
             return found, position
-        first = left[position]
-        for other in range(len(right)):
-            similarity = _dice(words, ones, first, right[other])
-            if similarity >= threshold:
-                similarities[found] = similarity
-                lower[found] = first
-                higher[found] = right[other]
-                found += 1
-        position += 1
+        _load_group(words, left, position, count, group)
+        _group_counts(words, group, right, 0, counts)
+        for slot in range(count):
+            first = left[position + slot]
+            ones_first = ones[first]
+            for other in range(len(right)):
+                second = right[other]
+                total = ones_first + ones[second]
+                similarity = 2.0 * counts[slot, other] / total if total > 0 else -1.0
+                if similarity >= threshold:
+                    similarities[found] = similarity
+                    lower[found] = first
+                    higher[found] = second
+                    found += 1
+        position += count
     return found, position
 
 
 def _buffers(largest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    size = max(_OUTPUT_PAIRS, largest)
+    size = max(_OUTPUT_PAIRS, _GROUP * largest)
     return np.empty(size), np.empty(size, np.int64), np.empty(size, np.int64)
 
 

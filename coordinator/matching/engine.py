@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Sequence
 
+from hublink.coordinator.matching.best_pairs import stage_best_pairs
 from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy
 from hublink.coordinator.matching.compare import compare_blocks
 from hublink.coordinator.matching.incremental import candidate_graph
@@ -178,9 +179,10 @@ def match_partners(
                     f"candidate pairs from {comparison.comparisons:,} comparisons"))
 
     started = time.perf_counter()
+    best = stage_best_pairs(comparison.candidates)  # the fit's and the review's, found once
     estimates = choose_thresholds(comparison.candidates, floor, settings.threshold,
                                   settings.within_threshold,
-                                  background.spread if background is not None else None)
+                                  background.spread if background is not None else None, best)
     across, within = (estimate.threshold for estimate in estimates)
     report(Progress("solving", message=f"thresholds {across:.3f} across partners "
                     f"({estimates[0].method}), {within:.3f} within one partner ({estimates[1].method})"))
@@ -198,6 +200,6 @@ def match_partners(
         split_blocks=split_blocks,
         stage_seconds={"blocking": blocking_seconds, "comparing": comparing_seconds, "solving": solving_seconds},
         thresholds=(across, within),
-        review=build_review(comparison.candidates, floor, estimates),
+        review=build_review(comparison.candidates, floor, estimates, best),
         graph=candidate_graph(matrix, comparison.candidates, across, within),
     )

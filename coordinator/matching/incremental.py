@@ -80,8 +80,7 @@ def solver_pairs(graph: CandidateGraph, matrix: ClkMatrix, threshold: float,
     across partners). The solver ignores the others, so they must not join components either: a
     run whose thresholds sit well above its candidate floor would otherwise make one component of
     the whole city, and every change would re-solve everything."""
-    same = (np.searchsorted(matrix.offsets, graph.lower, side="right")
-            == np.searchsorted(matrix.offsets, graph.higher, side="right"))
+    same = matrix.positions(graph.lower)[0] == matrix.positions(graph.higher)[0]  # same dataset
     keep = graph.similarities >= np.where(same, within_threshold, threshold)
     return CandidateGraph(graph.lower[keep], graph.higher[keep], graph.similarities[keep])
 

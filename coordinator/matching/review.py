@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hublink.coordinator.matching.best_pairs import best_match_pairs
+from hublink.coordinator.matching.best_pairs import StageBestPairs, stage_best_pairs
 from hublink.coordinator.matching.compare import CandidatePairs
 from hublink.coordinator.matching.thresholds import StageEstimate
 
@@ -34,18 +34,20 @@ def _histogram(similarities: np.ndarray, low: float) -> list[list[float | int]]:
     return [[round(float(edge), 2), int(count)] for edge, count in zip(edges[:-1], counts)]
 
 
-def build_review(candidates: CandidatePairs, floor: float,
-                 estimates: tuple[StageEstimate, ...]) -> dict[str, Any]:
-    """Given a run's candidate pairs, its candidate floor and stage estimates, returns the
-    review as plain JSON-serialisable data (counts, thresholds, reasons)."""
+def build_review(candidates: CandidatePairs, floor: float, estimates: tuple[StageEstimate, ...],
+                 best: StageBestPairs | None = None) -> dict[str, Any]:
+    """Given a run's candidate pairs, its candidate floor, stage estimates and optionally the
+    stages' best-match pairs (``stage_best_pairs``; computed when not given), returns the review
+    as plain JSON-serialisable data (counts, thresholds, reasons)."""
     similarities = np.asarray(candidates[0], dtype=np.float64)
     same_dataset = np.asarray(candidates[1][0]) == np.asarray(candidates[1][1])
+    best = stage_best_pairs(candidates) if best is None else best
     stages = []
     for estimate in estimates:
         mask = same_dataset if estimate.stage == "within" else ~same_dataset
-        best = best_match_pairs(candidates, mask)
-        best_similarities = similarities[best]
-        near = best[np.abs(best_similarities - estimate.threshold) <= NEAR]
+        stage_best = best["within" if estimate.stage == "within" else "across"]
+        best_similarities = similarities[stage_best]
+        near = stage_best[np.abs(best_similarities - estimate.threshold) <= NEAR]
         records = {(int(candidates[1][side][index]), int(candidates[2][side][index]))
                    for index in near for side in (0, 1)}
         entry = asdict(estimate)

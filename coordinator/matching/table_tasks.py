@@ -2,8 +2,12 @@
 processes (arrays in shared memory) or on the workers of a ``dask.distributed`` cluster.
 
 A task carries only the table's bit positions; the CLK rows, their byte columns and bit counts
-are shared once per match. Results come back per table and are deduplicated now and then, so the
-parent's memory stays near the candidates' size (a candidate pair is met in many tables).
+are shared once per match. A candidate pair is met in many tables. On worker processes each row's
+key in every table is shared too (``blocking.table_keys``), and a table keeps only the pairs
+that share no key in an earlier table, so each pair comes back once, from the first table that
+compared it. Otherwise (a Dask client, a block split by more bits, or too many rows for the
+keys) results are deduplicated in the parent now and then, so its memory stays near the
+candidates' size.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from collections import deque
 from concurrent.futures import Future
 from typing import Any
 
+import numba
 import numpy as np
 
-from hublink.coordinator.matching.blocking import BlockingSettings, byte_columns, sample_bit_positions, table_blocks
+from hublink.coordinator.matching.blocking import (BlockingSettings, byte_columns, sample_bit_positions, table_blocks,
+                                                   table_keys)
 from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.progress import ProgressCallback, compared
 from hublink.coordinator.matching.records import ClkMatrix
@@ -35,10 +41,35 @@ def compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarra
     return (*found, sum(cost for _, cost in units), table.split_blocks)
 
 
-class CollectedTables:
-    """Per-table results, deduplicated now and then so that memory stays near the candidates' size."""
+def compare_table_first_found(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray,
+                              keys: np.ndarray, positions: np.ndarray, table: int, *arguments: Any) -> tuple[Any, ...]:
+    """In a worker: :func:`compare_table` of table number ``table``, keeping only the pairs that
+    share no key in an earlier table (``keys``: every row's key in every table)."""
+    similarities, lower, higher, comparisons, split_blocks = compare_table(rows, columns, ones_per_row,
+                                                                           positions, *arguments)
+    keep = _first_shared_here(keys, lower, higher, table)
+    return similarities[keep], lower[keep], higher[keep], comparisons, split_blocks
 
-    def __init__(self) -> None:
+
+@numba.njit(nogil=True, cache=True)
+def _first_shared_here(keys, lower, higher, table):
+    """Returns a mask of the pairs whose rows share no key in the tables before ``table``."""
+    keep = np.ones(len(lower), dtype=np.bool_)
+    for pair in range(len(lower)):
+        first, second = lower[pair], higher[pair]
+        shared = 0
+        for earlier in range(table):  # no early exit: the loop compiles to vector compares
+            shared |= keys[first, earlier] == keys[second, earlier]
+        keep[pair] = shared == 0
+    return keep
+
+
+class CollectedTables:
+    """Per-table results, deduplicated now and then so that memory stays near the candidates' size,
+    unless ``distinct`` (no pair in two results): then they are only kept."""
+
+    def __init__(self, distinct: bool = False) -> None:
+        self.distinct = distinct
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.pending = 0
         self.kept = 0
@@ -52,7 +83,7 @@ class CollectedTables:
         self.pending += len(similarities)
         self.comparisons += comparisons
         self.split_blocks += split_blocks
-        if self.pending > max(1_000_000, 2 * self.kept):
+        if not self.distinct and self.pending > max(1_000_000, 2 * self.kept):
             merged = deduplicate_pairs(*(np.concatenate(column) for column in zip(*self.parts)))
             self.parts, self.kept, self.pending = [merged], len(merged[0]), 0
 
@@ -62,14 +93,21 @@ def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Blocki
                            task_comparisons: int) -> CollectedTables:
     """Given packed CLKs, a threshold and LSH settings, compares table by table on ``processes``
     worker processes, at most two tables a process in flight."""
-    collected = CollectedTables()
     columns = byte_columns(matrix)
-    with SharedRowsPool([matrix.rows, columns, row_popcounts(matrix.rows)], processes) as pool:
-        del columns
+    all_positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
+    keys = table_keys(columns, all_positions, blocking)
+    collected = CollectedTables(distinct=keys is not None)
+    shared = [matrix.rows, columns, row_popcounts(matrix.rows)] + ([] if keys is None else [keys])
+    with SharedRowsPool(shared, processes) as pool:
+        del columns, keys, shared
         in_flight: deque[Future] = deque()
-        for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking):
-            in_flight.append(pool.submit(compare_table, positions, blocking, threshold, chunk_size,
-                                         task_comparisons))
+        for table, positions in enumerate(all_positions):
+            if collected.distinct:
+                in_flight.append(pool.submit(compare_table_first_found, positions, table, blocking,
+                                             threshold, chunk_size, task_comparisons))
+            else:
+                in_flight.append(pool.submit(compare_table, positions, blocking, threshold, chunk_size,
+                                             task_comparisons))
             while len(in_flight) > 2 * processes:
                 collected.add(in_flight.popleft().result())
                 if progress is not None:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hublink.coordinator.matching.beta_mixture import EDGE, Mixture, fit_mixture, valley_threshold
-from hublink.coordinator.matching.best_pairs import best_match_pairs
+from hublink.coordinator.matching.best_pairs import StageBestPairs, stage_best_pairs
 from hublink.coordinator.matching.compare import CandidatePairs
 
 __all__ = ["StageEstimate", "choose_thresholds", "estimate_stage", "FLOOR_MARGIN",
@@ -154,18 +154,18 @@ def _given(stage: str, threshold: float, pairs: int) -> StageEstimate:
 
 def choose_thresholds(candidates: CandidatePairs, floor: float, threshold: float | None,
                       within_threshold: float | None,
-                      spread: float | None = None) -> tuple[StageEstimate, StageEstimate]:
+                      spread: float | None = None,
+                      best: StageBestPairs | None = None) -> tuple[StageEstimate, StageEstimate]:
     """Given candidate pairs (sorted by decreasing similarity, all at or above ``floor``), the
-    operator's thresholds (None: estimate) and the random-pair spread (``random_pairs.RandomPairs``;
-    None: unknown), returns the (across, within) stage estimates.
+    operator's thresholds (None: estimate), the random-pair spread (``random_pairs.RandomPairs``;
+    None: unknown) and optionally the stages' best-match pairs (``stage_best_pairs`` of these
+    candidates; computed when not given), returns the (across, within) stage estimates.
 
     The across-partner stage is estimated first; the within-partner stage never falls below it
     when it holds look-alikes only, and takes it when it has too few pairs (and the reverse).
     """
     similarities = np.asarray(candidates[0], dtype=np.float64)
-    same_dataset = np.asarray(candidates[1][0]) == np.asarray(candidates[1][1])
-    best = {stage: best_match_pairs(candidates, mask)
-            for stage, mask in (("across", ~same_dataset), ("within", same_dataset))}
+    best = stage_best_pairs(candidates) if best is None else best
 
     def estimate(stage: str, given: float | None, lowest: float | None) -> StageEstimate | None:
         if given is not None:

@@ -3,15 +3,19 @@ threads or a real Dask cluster, give exactly what one thread comparing block by 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from multiprocessing import shared_memory
 
 import numpy as np
 import pytest
 
 from hublink.coordinator.matching import MatchSettings, match_partners, workers
-from hublink.coordinator.matching.blocking import BlockingSettings, TableBlocks, iterate_blocks
+from hublink.coordinator.matching.blocking import (BlockingSettings, TableBlocks, byte_columns, iterate_blocks,
+                                                   sample_bit_positions, table_keys)
 from hublink.coordinator.matching.compare import compare_blocks, find_candidate_pairs
+from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
+from hublink.coordinator.matching.table_tasks import compare_table_first_found
 from hublink.coordinator.matching.workers import SharedRowsPool, default_processes
 
 
@@ -102,6 +106,37 @@ def test_whole_tables_on_worker_processes_give_the_same_candidates_as_threads(ma
     assert threaded.comparisons == parallel.comparisons
     assert parallel.split_blocks == threaded.split_blocks > 0
     assert threaded.candidate_count > 100
+
+
+def test_each_pair_comes_once_from_the_first_table_that_shares_its_key(matrix):
+    """Tables filtered by every row's key in earlier tables give, together, each pair exactly once:
+    the pairs, similarities and comparisons of the deduplicated tables."""
+    blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=8)
+    columns = byte_columns(matrix)
+    positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
+    keys = table_keys(columns, positions, blocking)
+    assert keys is not None and keys.shape == (matrix.record_count, 12)
+    ones = row_popcounts(matrix.rows)
+    found = [compare_table_first_found(matrix.rows, columns, ones, keys, table_positions, table, blocking,
+                                       0.7, 2_048, 20_000) for table, table_positions in enumerate(positions)]
+    lower = np.concatenate([result[1] for result in found])
+    higher = np.concatenate([result[2] for result in found])
+    assert len(set(zip(lower.tolist(), higher.tolist()))) == len(lower)  # no pair twice
+    threaded = compare_blocks(matrix, 0.7, blocking)
+    assert sum(result[3] for result in found) == threaded.comparisons
+    assert len(lower) == threaded.candidate_count > 100
+    assert table_keys(columns, positions, replace(blocking, max_block_size=40)) is None  # blocks split
+    assert table_keys(columns, positions, blocking, budget_bytes=1_000) is None
+
+
+@pytest.mark.slow
+def test_whole_unsplit_tables_on_worker_processes_give_the_same_candidates_as_threads(matrix):
+    blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=8)
+    threaded = compare_blocks(matrix, 0.7, blocking)
+    parallel = compare_blocks(matrix, 0.7, blocking, processes=2, task_comparisons=20_000)
+    for left, right in zip(_columns(threaded), _columns(parallel)):
+        assert np.array_equal(left, right)
+    assert threaded.comparisons == parallel.comparisons and parallel.split_blocks == 0
 
 
 def test_processes_are_used_only_for_large_matches_on_several_cores(monkeypatch):
