@@ -1,5 +1,7 @@
 """Encode normalised feature rows into CLKs with clkhash (keyed blakeHash, schema v3).
 
+Rows are the normaliser's features (``agent.normalise.FEATURE_NAMES`` order); the encoder takes
+the features its schema names, by name, so one normaliser serves every bundled schema.
 The result is the CLKs packed back to back in the ``shared.upload_package`` layout
 (``bitarray.tobytes()`` of each CLK). Without hardening in the schema it is byte for byte what
 ``clkhash.clk.generate_clks`` makes. A schema with ``"hublink": {"balance": true}`` (the
@@ -34,6 +36,7 @@ from clkhash.field_formats import FieldSpec
 from clkhash.key_derivation import generate_key_lists
 from clkhash.schema import Schema, from_json_dict
 
+from hublink.agent.normalise import FEATURE_NAMES
 from hublink.shared.linkage_schema import LinkageSchema
 
 __all__ = ["RowEncoder", "encode_rows", "harden", "balance_permutation"]
@@ -71,15 +74,22 @@ def harden(filters: np.ndarray, permutation: np.ndarray | None, xor_folds: int) 
 
 
 class RowEncoder:
-    """Turns feature rows into packed CLKs under one schema and one secret."""
+    """Turns feature rows (FEATURE_NAMES order) into packed CLKs under one schema and one
+    secret."""
 
     def __init__(self, document: dict, secret: bytes) -> None:
+        """Raises ValueError when the schema names a feature the normaliser does not make."""
         schema: Schema = from_json_dict(document)
+        unknown = [field.identifier for field in schema.fields
+                   if field.identifier not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"the schema names features the normaliser does not make: "
+                             f"{', '.join(unknown)}")
+        self.columns = tuple(FEATURE_NAMES.index(field.identifier) for field in schema.fields)
         keys = generate_key_lists(secret, len(schema.fields), key_size=schema.kdf_key_size,
                                   salt=schema.kdf_salt, info=schema.kdf_info,
                                   kdf=schema.kdf_type, hash_algo=schema.kdf_hash)
         linkage_schema = LinkageSchema("", json.dumps(document).encode())  # its layout only
-        self.field_count = len(schema.fields)
         self.xor_folds = schema.xor_folds
         self.filter_bits = linkage_schema.bloom_filter_bits
         self.permutation = (balance_permutation(secret, 2 * self.filter_bits)
@@ -113,13 +123,13 @@ class RowEncoder:
         field_filters = self.field_filters
         hardened = self.permutation is not None
         for row in rows:
-            if len(row) != self.field_count:
-                raise ValueError(f"a feature row has {len(row)} features; the schema has "
-                                 f"{self.field_count}")
+            if len(row) != len(FEATURE_NAMES):
+                raise ValueError(f"a feature row has {len(row)} features; the normaliser makes "
+                                 f"{len(FEATURE_NAMES)}")
             bloom_filter = bitarray(self.filter_bits)
             bloom_filter.setall(False)
-            for value, field_filter in zip(row, field_filters):
-                part = field_filter(value)
+            for column, field_filter in zip(self.columns, field_filters):
+                part = field_filter(row[column])
                 if part is not None:
                     bloom_filter |= part
             parts.append(bloom_filter.tobytes() if hardened
@@ -132,7 +142,7 @@ class RowEncoder:
 
 
 def encode_rows(rows: Sequence[Sequence[str]], schema: LinkageSchema, secret: bytes) -> bytes:
-    """Given feature rows in schema order, the schema and the linkage secret, returns the
+    """Given feature rows in FEATURE_NAMES order, the schema and the linkage secret, returns the
     packed CLKs, from one ``RowEncoder``. Values are not validated by clkhash here:
     normalisation already produced them, and clkhash's validation messages would quote
     identifier values. Raises ValueError on a row of the wrong length."""

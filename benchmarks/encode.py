@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 
 from hublink.agent.chunk_sending import ENCODE_BATCH  # noqa: E402
 from hublink.agent.encode import RowEncoder, balance_permutation, harden  # noqa: E402
-from hublink.agent.normalise import RawIdentifiers, normalise_record  # noqa: E402
+from hublink.agent.normalise import FEATURE_NAMES, RawIdentifiers, normalise_record  # noqa: E402
 from hublink.shared.linkage_schema import load_linkage_schema  # noqa: E402
 from hublink.synthetic import PartnerFile, generate_dataset  # noqa: E402
 from hublink.synthetic.population import REFERENCE_DATE  # noqa: E402
@@ -88,9 +88,10 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
+    parser.add_argument("--schema", help="bundled linkage schema id (default: the default schema)")
     arguments = parser.parse_args()
 
-    schema = load_linkage_schema()
+    schema = load_linkage_schema(arguments.schema) if arguments.schema else load_linkage_schema()
     started = time.perf_counter()
     rows = realistic_rows(arguments.records, arguments.seed)
     load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
@@ -105,9 +106,14 @@ def main() -> int:
     permutation = (balance_permutation(BENCHMARK_SECRET, 2 * schema.bloom_filter_bits)
                    if schema.balanced else None)
 
+    # clkhash takes the schema's features in the schema's order; the agent's rows hold every
+    # feature the normaliser makes (FEATURE_NAMES order), and RowEncoder picks them by name.
+    clkhash_rows = [tuple(row[FEATURE_NAMES.index(name)] for name in schema.feature_names)
+                    for row in rows]
+
     def clkhash_encode() -> bytes:
         filters = np.unpackbits(np.frombuffer(b"".join(
-            clk.tobytes() for clk in generate_clks(rows, clkhash_schema, BENCHMARK_SECRET,
+            clk.tobytes() for clk in generate_clks(clkhash_rows, clkhash_schema, BENCHMARK_SECRET,
                                                    validate=False, max_workers=1)),
             dtype=np.uint8).reshape(len(rows), -1), axis=1).astype(bool)
         return np.packbits(harden(filters, permutation, schema.xor_folds), axis=1).tobytes()

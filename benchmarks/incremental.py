@@ -6,7 +6,9 @@ partner's sync changes ``--changed`` of its records (a third each: new CLKs for 
 records, deleted records, new records) and, in one run of this script, back to back:
 
 1. ``run_match`` as the operator's ``match`` runs it: incremental;
-2. ``run_match(full=True)`` on the same data (``match --full``).
+2. ``run_match(full=True)`` on the same data (``match --full``), at the thresholds the
+   incremental run carried: a full run re-estimates them, and what a re-estimate moves is the
+   documented difference between the two (docs/matching.md), not what this compares.
 
 Both are timed end to end (load, match, write the links, keep the state). The incremental run
 must take under 5% of the full one, and the two must give the same links.
@@ -35,8 +37,10 @@ from sqlalchemy import delete, select  # noqa: E402
 from benchmarks.realistic_clks import CLK_BYTES, load_realistic_clks, split_partners  # noqa: E402
 from hublink.coordinator.home import CoordinatorHome  # noqa: E402
 from hublink.coordinator.jobs.match_run import run_match  # noqa: E402
+from hublink.coordinator.matching import MatchSettings  # noqa: E402
 from hublink.coordinator.registry import init_project  # noqa: E402
-from hublink.coordinator.storage.models import Encoding, Link, Partner, Sync, utc_now  # noqa: E402
+from hublink.coordinator.storage.models import (Encoding, Link, MatchRun, Partner, Sync,  # noqa: E402
+                                               utc_now)
 from hublink.coordinator.storage.sealed_records import seal_clk  # noqa: E402
 
 TARGET_SHARE = 0.05
@@ -63,6 +67,13 @@ def _links(home: CoordinatorHome) -> dict[tuple[int, str], str]:
     with home.database.session() as session:
         return {(partner, name): link for partner, name, link in
                 session.execute(select(Link.partner_id, Link.pseudonym, Link.link_id))}
+
+
+def _thresholds(home: CoordinatorHome, run_id: int) -> dict[str, float]:
+    """Returns a run's thresholds by stage (across, within), as its review records them."""
+    with home.database.session() as session:
+        review = session.get(MatchRun, run_id).review
+    return {stage["stage"]: stage["threshold"] for stage in review["stages"]}
 
 
 def run(youth: int, partners: int, changed_share: float, seed: int = 11) -> dict[str, float]:
@@ -103,14 +114,17 @@ def run(youth: int, partners: int, changed_share: float, seed: int = 11) -> dict
         incremental = run_match(home)
         incremental_seconds = time.perf_counter() - started
         incremental_links = _links(home)
+        carried = _thresholds(home, incremental.run_id)
         started = time.perf_counter()
-        full = run_match(home, full=True)
+        full = run_match(home, MatchSettings(threshold=carried["across"],
+                                             within_threshold=carried["within"]), full=True)
         full_seconds = time.perf_counter() - started
         same = _links(home) == incremental_links
         share = incremental_seconds / full_seconds
         print(f"incremental ({incremental.mode}, {incremental.changed_records} records changed): "
               f"{incremental_seconds:.2f}s, {incremental.comparisons:,} comparisons; full ({full.mode}): "
-              f"{full_seconds:.1f}s, {full.comparisons:,} comparisons; load average {os.getloadavg()[0]:.1f}")
+              f"{full_seconds:.1f}s, {full.comparisons:,} comparisons, at the carried thresholds "
+              f"{carried['across']:.3f} / {carried['within']:.3f}; load average {os.getloadavg()[0]:.1f}")
         print(f"incremental / full = {share:.1%} (target under {TARGET_SHARE:.0%}: "
               f"{'met' if share < TARGET_SHARE else 'NOT met'}); same links: {same}; "
               f"entities {incremental.entity_count:,} / {full.entity_count:,}")

@@ -25,8 +25,11 @@ __all__ = ["FEATURE_NAMES", "NormalisedRecord", "RawIdentifiers", "RecordProblem
 FEATURE_NAMES: tuple[str, ...] = (
     "given_name", "family_name", "name_tokens", "middle_initial",
     "birth_year", "birth_month", "birth_day", "birth_day_month",
-    "sex", "street", "city", "zip",
+    "sex", "street", "city", "zip", "given_or_family",
 )
+"""Every feature the normaliser makes, in the order of a record's ``features``. A schema encodes
+those it names (``agent/encode.py`` picks them by name); new features are appended, so a
+schema's features keep their place."""
 
 
 RawIdentifiers = make_dataclass(
@@ -63,7 +66,7 @@ def normalise_record(raw: RawIdentifiers, dob_format: DateReader | str | list[st
     its date of birth, today's date (default: the system date) and whether a ZIP's dropped
     leading zero is restored, returns its features and problems; never raises for a bad
     value."""
-    given, family, name_tokens, middle_initial, name_problems = normalise_names(
+    given, family, name_tokens, middle_initial, given_or_family, name_problems = normalise_names(
         cell_text(raw.first_name), cell_text(raw.middle_name), cell_text(raw.last_name),
         cell_text(raw.full_name))
     problems = [RecordProblem(kind, field) for kind, field in name_problems]
@@ -78,5 +81,6 @@ def normalise_record(raw: RawIdentifiers, dob_format: DateReader | str | list[st
     if zip_problem:
         problems.append(RecordProblem(zip_problem, "zip"))
     features = (given, family, name_tokens, middle_initial, year, month, day, day_month,
-                sex, normalise_street(raw.address), normalise_city(raw.city), zip_code)
+                sex, normalise_street(raw.address), normalise_city(raw.city), zip_code,
+                given_or_family)
     return NormalisedRecord(features=features, problems=tuple(problems))

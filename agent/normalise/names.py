@@ -18,7 +18,9 @@ Rules (tested in tests/agent/test_normalise.py):
   ``nicknames``; ``name_tokens`` keeps it as written);
   ``middle_initial`` the first letter of the middle-name column, or else of the second
   given token; ``name_tokens`` every given and family token, deduplicated and sorted, so a
-  record with the name columns swapped has the same tokens.
+  record with the name columns swapped has the same tokens; ``given_or_family`` the pair
+  {``given_name``, ``family_name``} sorted and joined by a space (one exact value, the same
+  for a record with the name columns swapped; empty unless both names are present).
 * A full-name column in the comma form is "Family, Given More"; in the form without a
   comma the first token is the given name, the last the family name and those between
   middle names (a second surname of "Maria Garcia Lopez" lands there, but every token
@@ -41,8 +43,9 @@ from hublink.agent.normalise.text import fold_to_ascii
 
 __all__ = ["NameFeatures", "normalise_names"]
 
-# given_name, family_name, name_tokens, middle_initial, problems as (kind, field) pairs
-NameFeatures = tuple[str, str, str, str, tuple[tuple[str, str], ...]]
+# given_name, family_name, name_tokens, middle_initial, given_or_family, problems as
+# (kind, field) pairs
+NameFeatures = tuple[str, str, str, str, str, tuple[tuple[str, str], ...]]
 
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "SRA", "SRTA"})
 _SUFFIXES = frozenset({"JR", "SR", "JNR", "SNR", "II", "III", "IV", "ESQ"})
@@ -155,7 +158,7 @@ def _merge(*problem_lists: tuple[str, ...]) -> tuple[str, ...]:
 
 def normalise_names(first_name: str | None, middle_name: str | None, last_name: str | None,
                     full_name: str | None) -> NameFeatures:
-    """Given the name cells (None when missing), returns the four name features and the
+    """Given the name cells (None when missing), returns the five name features and the
     problems as (kind, field) pairs. Separate name columns win over a full-name column."""
     problems: list[tuple[str, str]] = []
     middle: tuple[str, ...] = ()
@@ -188,5 +191,9 @@ def normalise_names(first_name: str | None, middle_name: str | None, last_name: 
     if not middle:
         middle = extra_given
     name_tokens = " ".join(sorted(set(given + extra_given + family)))
-    return (formal_given_name(given[0]) if given else "", family[0] if family else "", name_tokens,
-            middle[0][0] if middle else "", tuple(problems))
+    given_name = formal_given_name(given[0]) if given else ""
+    family_name = family[0] if family else ""
+    given_or_family = (" ".join(sorted((given_name, family_name)))
+                       if given_name and family_name else "")
+    return (given_name, family_name, name_tokens, middle[0][0] if middle else "",
+            given_or_family, tuple(problems))

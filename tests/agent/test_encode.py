@@ -11,6 +11,7 @@ from clkhash.clk import generate_clks
 from clkhash.schema import from_json_dict
 
 from hublink.agent.encode import RowEncoder, balance_permutation, encode_rows, harden
+from hublink.agent.normalise import FEATURE_NAMES
 from hublink.shared.linkage_schema import HARDENED_SCHEMA_ID, LinkageSchema, load_linkage_schema
 
 SECRET = bytes.fromhex("5a" * 32)
@@ -19,7 +20,8 @@ FAMILY = ["JOHNSON", "GARCIA", "WASHINGTON", "NGUYEN", "SMITH JONES", "O BRIEN",
 
 
 def feature_rows(count: int, seed: int = 3) -> list[tuple[str, ...]]:
-    """Returns rows in the schema's feature order, with repeats and missing values."""
+    """Returns rows in the normaliser's feature order (FEATURE_NAMES), with repeats and missing
+    values."""
     generator = random.Random(seed)
     rows = []
     for _ in range(count):
@@ -31,12 +33,15 @@ def feature_rows(count: int, seed: int = 3) -> list[tuple[str, ...]]:
             month, day, f"{day} {month}", generator.choice(["F", "M", ""]),
             f"{generator.randint(1, 4999)} {generator.choice(['GREENMOUNT AVE', 'N CHARLES ST'])}",
             generator.choice(["BALTIMORE", ""]), generator.choice(["21218", "21202", "21215", ""]),
+            " ".join(sorted((given, family.split(" ")[0]))) if given and family else "",
         ))
     return rows
 
 
 def clkhash_bytes(rows, schema: LinkageSchema) -> bytes:
-    """clkhash's CLKs; for a balanced schema, clkhash's unfolded filters balanced and folded."""
+    """clkhash's CLKs of the schema's features, taken from the rows by name; for a balanced
+    schema, clkhash's unfolded filters balanced and folded."""
+    rows = [tuple(row[FEATURE_NAMES.index(name)] for name in schema.feature_names) for row in rows]
     document = schema.document
     if schema.balanced:
         document["clkConfig"].update(l=schema.bloom_filter_bits, xor_folds=0)
@@ -51,7 +56,7 @@ def clkhash_bytes(rows, schema: LinkageSchema) -> bytes:
     return np.packbits(harden(filters, permutation, schema.xor_folds), axis=1).tobytes()
 
 
-@pytest.fixture(scope="module", params=["linkage-v1", HARDENED_SCHEMA_ID])
+@pytest.fixture(scope="module", params=["linkage-v1", "linkage-v2", HARDENED_SCHEMA_ID])
 def schema(request):
     return load_linkage_schema(request.param)
 
@@ -82,8 +87,16 @@ def rows():
     return feature_rows(300)
 
 
-def test_rows_match_the_schema(schema, rows):
-    assert len(rows[0]) == len(schema.feature_names)
+def test_rows_hold_every_feature_the_schema_names(schema, rows):
+    assert len(rows[0]) == len(FEATURE_NAMES)
+    assert set(schema.feature_names) <= set(FEATURE_NAMES)
+
+
+def test_a_schema_naming_a_feature_the_normaliser_does_not_make_is_refused():
+    document = load_linkage_schema("linkage-v1").document
+    document["features"][0]["identifier"] = "shoe_size"
+    with pytest.raises(ValueError, match="does not make: shoe_size"):
+        RowEncoder(document, SECRET)
 
 
 def test_encoding_is_byte_identical_to_clkhash(schema, rows):
@@ -108,6 +121,6 @@ def test_no_rows_give_no_bytes(schema):
 
 
 def test_a_row_of_the_wrong_length_is_refused_without_its_values(schema):
-    with pytest.raises(ValueError, match="a feature row has 2 features; the schema has 12") as raised:
+    with pytest.raises(ValueError, match="a feature row has 2 features; the normaliser makes 13") as raised:
         encode_rows([("SECRETNAME", "OTHER")], schema, SECRET)
     assert "SECRETNAME" not in str(raised.value)

@@ -8,9 +8,10 @@ import pytest
 
 from hublink.agent.normalise import (FEATURE_NAMES, RawIdentifiers, RecordProblem,
                                      normalise_record)
+from hublink.shared.linkage_schema import CURRENT_SCHEMA_ID
 
 TODAY = date(2025, 6, 1)
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "linkage-v1.json"
+SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 
 
 def features(dob_format: str | None = "%m/%d/%Y", **cells) -> dict[str, str]:
@@ -24,8 +25,15 @@ def problems(dob_format: str | None = "%m/%d/%Y", **cells) -> set[tuple[str, str
 
 
 def test_feature_names_are_the_linkage_schema_identifiers():
-    document = json.loads(SCHEMA_PATH.read_text())
-    assert FEATURE_NAMES == tuple(feature["identifier"] for feature in document["features"])
+    # The default schema encodes every feature made; older schemas a subset, whose order in
+    # FEATURE_NAMES is theirs (new features are appended).
+    for path in sorted(SCHEMAS.glob("linkage-v*.json")):
+        identifiers = tuple(feature["identifier"] for feature in json.loads(path.read_text())["features"])
+        assert set(identifiers) <= set(FEATURE_NAMES), path.name
+    current = json.loads((SCHEMAS / f"{CURRENT_SCHEMA_ID}.json").read_text())
+    assert {feature["identifier"] for feature in current["features"]} == set(FEATURE_NAMES)
+    v1 = json.loads((SCHEMAS / "linkage-v1.json").read_text())
+    assert FEATURE_NAMES[:len(v1["features"])] == tuple(f["identifier"] for f in v1["features"])
 
 
 def test_a_complete_record_gives_every_feature_in_schema_order():
@@ -34,14 +42,28 @@ def test_a_complete_record_gives_every_feature_in_schema_order():
                        dob="03/07/2009", sex="F", address="123 North Charles Street",
                        city="Baltimore", zip="21201"), "%m/%d/%Y", today=TODAY)
     assert record.features == ("ANN", "LEE", "ANN LEE", "M", "2009", "03", "07", "03 07",
-                               "F", "123 N CHARLES ST", "BALTIMORE", "21201")
+                               "F", "123 N CHARLES ST", "BALTIMORE", "21201", "ANN LEE")
     assert record.problems == ()
 
 
 def test_missing_identifiers_are_empty_strings():
     record = normalise_record(RawIdentifiers(first_name="Ann", last_name="Lee"), "%m/%d/%Y")
-    assert record.features[3:] == ("",) * 9
+    assert record.features[3:12] == ("",) * 9
     assert record.problems == ()
+
+
+def test_swapped_given_and_family_names_give_the_same_order_free_features():
+    recorded = features(first_name="Mike", middle_name="J", last_name="Garcia Lopez")
+    swapped = features(first_name="Garcia", middle_name="J", last_name="Michael")
+    assert recorded["given_or_family"] == swapped["given_or_family"] == "GARCIA MICHAEL"
+    assert features(first_name="Ann", last_name="Lee")["name_tokens"] == \
+        features(first_name="Lee", last_name="Ann")["name_tokens"] == "ANN LEE"
+    assert (recorded["given_name"], swapped["given_name"]) == ("MICHAEL", "GARCIA")
+
+
+def test_the_order_free_name_pair_needs_both_names():
+    assert features(first_name="Ann")["given_or_family"] == ""
+    assert features(last_name="Lee")["given_or_family"] == ""
 
 
 # Names

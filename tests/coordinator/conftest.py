@@ -34,8 +34,8 @@ def perturb(person: Person, rng: random.Random, rates: ErrorRates = RECORDING_ER
 
 
 def schema_row(person: Person | Recording) -> tuple[str, ...]:
-    """Given a person or a recording of one, returns its features in the linkage schema's order,
-    derived by the agent's own normalisation (``agent.normalise``), as a partner's agent would
+    """Given a person or a recording of one, returns its features (the normaliser's
+    ``FEATURE_NAMES`` order, which the encoder reads by name), derived by the agent's own normalisation (``agent.normalise``), as a partner's agent would
     send them."""
     from hublink.agent.normalise import RawIdentifiers, normalise_record
 
@@ -48,15 +48,15 @@ def schema_row(person: Person | Recording) -> tuple[str, ...]:
     return normalise_record(raw, "%Y-%m-%d", today=REFERENCE_DATE).features
 
 
-def encode_people(people: Sequence[Person | Recording]) -> bytes:
-    """Given people, returns their CLKs packed back to back (128 bytes each), encoded by the
-    agent's encoder under the ``linkage-v1`` schema."""
+def encode_people(people: Sequence[Person | Recording], schema_id: str = SCHEMA_ID) -> bytes:
+    """Given people and a bundled schema id (default ``linkage-v1``), returns their CLKs packed
+    back to back (128 bytes each), encoded by the agent's encoder."""
     from hublink.agent.encode import encode_rows
     from hublink.shared.linkage_schema import load_linkage_schema
 
     if not people:
         return b""
-    return encode_rows([schema_row(person) for person in people], load_linkage_schema(SCHEMA_ID),
+    return encode_rows([schema_row(person) for person in people], load_linkage_schema(schema_id),
                        TEST_SECRET)
 
 
