@@ -23,6 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.process_usage import start_workers  # noqa: E402
 from benchmarks.realistic_clks import load_realistic_clks, split_partners  # noqa: E402
 from hublink.coordinator.matching import MatchSettings, match_partners  # noqa: E402
 from hublink.coordinator.matching.workers import available_cores  # noqa: E402
@@ -43,7 +44,7 @@ def run(youth: int, partners: int, seed: int = 11) -> dict[str, float]:
     records = sum(dataset.record_count for dataset in datasets)
     print(f"{records:,} records of {len(datasets)} partners; {available_cores()} cores; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    _timed(datasets[:2], settings)  # starts the local worker processes, as a running coordinator has them
+    start_workers(datasets, settings)  # the local worker processes run, as in a coordinator after its first match
     seconds: dict[str, float] = {}
     local_seconds, local = _timed(datasets, settings)
     seconds["local"] = local_seconds

@@ -46,22 +46,10 @@ def best_match_pairs(candidates: CandidatePairs, stage: np.ndarray) -> np.ndarra
 
     A record's best pair toward a dataset is its first stage pair with a record of that dataset
     (the candidates' order breaks ties); one compiled pass in that order finds them."""
-    indices = np.flatnonzero(stage)
-    if len(indices) == 0:
-        return indices
     _, (dataset_lower, dataset_higher), (record_lower, record_higher) = candidates
-    ends = [(np.asarray(dataset)[indices].astype(np.int64), np.asarray(record)[indices].astype(np.int64))
-            for dataset, record in ((dataset_lower, record_lower), (dataset_higher, record_higher))]
-    datasets = int(max(dataset.max() for dataset, _ in ends)) + 1
-    first_row = np.zeros(datasets + 1, dtype=np.int64)  # dense rows of the records seen
-    for dataset, record in ends:
-        np.maximum.at(first_row, dataset + 1, record + 1)
-    first_row = np.cumsum(first_row)
-    (lower_dataset, lower_record), (higher_dataset, higher_record) = ends
-    mutual = indices[_mutual_firsts(first_row[lower_dataset] + lower_record, higher_dataset,
-                                    first_row[higher_dataset] + higher_record, lower_dataset,
-                                    int(first_row[-1]), datasets)]
-    ranks = _ranks_of_ends(candidates, mutual)
+    mutual, ranks = _mutual_best(*(np.ascontiguousarray(column) for column in
+                                   (dataset_lower, dataset_higher, record_lower, record_higher)),
+                                 np.ascontiguousarray(stage, dtype=np.bool_))
     records = int((ranks == 0).sum())  # each record's first pair has rank 0
     if len(mutual) == 0 or 2 * len(mutual) <= BEST_PAIRS_PER_RECORD * records:
         return mutual  # a few pairs per record: the matches are not outnumbered
@@ -69,37 +57,41 @@ def best_match_pairs(candidates: CandidatePairs, stage: np.ndarray) -> np.ndarra
 
 
 @numba.njit(nogil=True, cache=True)
-def _mutual_firsts(lower, toward_higher, higher, toward_lower, rows, datasets):
-    """Returns a mask of the pairs that are the first of both their ends, an end being a record
-    (dense row) and the other record's dataset, in the pairs' order (one bit per end seen)."""
+def _mutual_best(dataset_lower, dataset_higher, record_lower, record_higher, stage):
+    """Returns (indices, ranks) of the stage's pairs that are the first of both their ends, an end
+    being a record and the other record's dataset, in the pairs' order (one bit per end seen);
+    ``ranks[k, side]``: how many such pairs of that side's record come before pair ``k``."""
+    datasets = 0
+    for pair in range(len(stage)):
+        if stage[pair]:
+            datasets = max(datasets, dataset_lower[pair] + 1, dataset_higher[pair] + 1)
+    first_row = np.zeros(datasets + 1, dtype=np.int64)  # dense rows of the records seen
+    for pair in range(len(stage)):
+        if stage[pair]:
+            first_row[dataset_lower[pair] + 1] = max(first_row[dataset_lower[pair] + 1], record_lower[pair] + 1)
+            first_row[dataset_higher[pair] + 1] = max(first_row[dataset_higher[pair] + 1], record_higher[pair] + 1)
+    first_row = np.cumsum(first_row)
+    rows = first_row[-1]
     seen = np.zeros((rows * datasets + 7) // 8, dtype=np.uint8)
-    mutual = np.zeros(len(lower), dtype=np.bool_)
-    for pair in range(len(lower)):
-        first_end = lower[pair] * datasets + toward_higher[pair]
-        second_end = higher[pair] * datasets + toward_lower[pair]
+    earlier = np.zeros(rows, dtype=np.int64)
+    mutual = np.empty(len(stage), dtype=np.int64)
+    ranks = np.empty((len(stage), 2), dtype=np.int64)
+    found = 0
+    for pair in range(len(stage)):
+        if not stage[pair]:
+            continue
+        lower = first_row[dataset_lower[pair]] + record_lower[pair]
+        higher = first_row[dataset_higher[pair]] + record_higher[pair]
+        first_end = lower * datasets + dataset_higher[pair]
+        second_end = higher * datasets + dataset_lower[pair]
         first_bit, second_bit = np.uint8(1 << (first_end & 7)), np.uint8(1 << (second_end & 7))
-        mutual[pair] = not (seen[first_end >> 3] & first_bit) and not (seen[second_end >> 3] & second_bit)
+        if not (seen[first_end >> 3] & first_bit) and not (seen[second_end >> 3] & second_bit):
+            mutual[found] = pair
+            ranks[found, 0] = earlier[lower]
+            ranks[found, 1] = earlier[higher]
+            earlier[lower] += 1
+            earlier[higher] += 1
+            found += 1
         seen[first_end >> 3] |= first_bit
         seen[second_end >> 3] |= second_bit
-    return mutual
-
-
-def _ranks_of_ends(candidates: CandidatePairs, indices: np.ndarray) -> np.ndarray:
-    """Given candidate pairs sorted by decreasing similarity and indices into them, returns for
-    each indexed pair and each of its two records the number of indexed pairs of that record
-    more similar than it (shape ``(len(indices), 2)``)."""
-    _, (dataset_lower, dataset_higher), (record_lower, record_higher) = candidates
-
-    def record(dataset: np.ndarray, row: np.ndarray) -> np.ndarray:
-        return (np.asarray(dataset)[indices].astype(np.int64) << 32) | np.asarray(row)[indices].astype(np.int64)
-
-    ends = np.stack([record(dataset_lower, record_lower), record(dataset_higher, record_higher)], axis=1).ravel()
-    order = np.argsort(ends, kind="stable")  # stable: within a record, by decreasing similarity
-    sorted_ends = ends[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_ends)) + 1]
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
-    ranks = np.empty(len(ends), dtype=np.int64)
-    ranks[order] = np.arange(len(ends)) - run_start
-    return ranks.reshape(-1, 2)
-
-
+    return mutual[:found].copy(), ranks[:found].copy()

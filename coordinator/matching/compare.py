@@ -22,10 +22,11 @@ import numpy as np
 from hublink.coordinator.matching.blocking import (BlockingSettings, TableBlocks, choose_strategy,
                                                    iterate_blocks, sample_bit_positions)
 from hublink.coordinator.matching.dice_kernel import row_popcounts
+from hublink.coordinator.matching.pair_order import ordered_pairs
 from hublink.coordinator.matching.progress import ProgressCallback, compared
 from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.matching.table_tasks import compare_tables_in_pool, compare_tables_on_client
-from hublink.coordinator.matching.work_units import Unit, compare_units, deduplicate_pairs, tasks
+from hublink.coordinator.matching.work_units import Unit, compare_units, tasks
 from hublink.coordinator.matching.workers import SharedRowsPool
 
 __all__ = ["CandidatePairs", "Comparison", "compare_blocks", "find_candidate_pairs"]
@@ -204,22 +205,14 @@ def compare_blocks(
 
 def _sorted_candidates(matrix: ClkMatrix, found: list[tuple[np.ndarray, ...]],
                        distinct: bool = False) -> CandidatePairs:
-    """Given per-task results (when ``distinct``, no pair in two of them, each sorted by (lower,
-    higher)), returns them deduplicated and sorted, in anonlink's layout."""
+    """Given per-task results (when ``distinct``, no pair in two of them), returns them
+    deduplicated and sorted (``pair_order``), in anonlink's layout."""
     if found:
         similarities, lower, higher = (np.concatenate(parts) for parts in zip(*found))
-        if distinct:  # a stable sort of sorted runs merges them: cheaper than deduplicating
-            by_pair = np.argsort((lower.astype(np.int64) << 32) | higher.astype(np.int64), kind="stable")
-            similarities, lower, higher = similarities[by_pair], lower[by_pair], higher[by_pair]
-        else:
-            similarities, lower, higher = deduplicate_pairs(similarities, lower, higher)
     else:
         similarities, lower, higher = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
-    # the pairs are now by ascending (lower, higher): a stable sort by decreasing
-    # similarity then gives the documented order. Similarities are positive, so their bits sort
-    # as they do (an integer sort, faster than a float or a three-key sort).
-    order = np.argsort(-np.ascontiguousarray(similarities, dtype=np.float64).view(np.int64), kind="stable")
-    dataset_lower, record_lower = matrix.positions(lower[order])
-    dataset_higher, record_higher = matrix.positions(higher[order])
-    return (np.ascontiguousarray(similarities[order], dtype=np.float64),
-            (dataset_lower, dataset_higher), (record_lower, record_higher))
+    similarities, lower, higher = ordered_pairs(similarities, lower, higher, matrix.record_count,
+                                                matrix.rows.shape[1] * 8, distinct)
+    dataset_lower, record_lower = matrix.positions(lower)
+    dataset_higher, record_higher = matrix.positions(higher)
+    return similarities, (dataset_lower, dataset_higher), (record_lower, record_higher)

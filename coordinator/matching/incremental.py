@@ -25,13 +25,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Hashable, Sequence
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from hublink.coordinator.matching.blocking import choose_strategy, pairs_share_a_block
 from hublink.coordinator.matching.compare import CandidatePairs
 from hublink.coordinator.matching.records import ClkMatrix
-from hublink.coordinator.matching.solve import Groups, solve_groups
+from hublink.coordinator.matching.solve import Groups, component_labels, solve_groups
 from hublink.coordinator.matching.work_units import Across, compare_units, deduplicate_pairs
 
 if TYPE_CHECKING:  # the engine imports this module
@@ -68,10 +66,16 @@ def candidate_graph(matrix: ClkMatrix, candidates: CandidatePairs, threshold: fl
     """Given a full run's packed CLKs and candidates and the thresholds it solved with, returns its
     candidate graph: the pairs the solver could use (see ``solver_pairs``)."""
     similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = candidates
-    graph = CandidateGraph(matrix.offsets[dataset_lower] + record_lower.astype(np.int64),
-                           matrix.offsets[dataset_higher] + record_higher.astype(np.int64),
-                           np.asarray(similarities, dtype=np.float64))
-    return solver_pairs(graph, matrix, threshold, within_threshold)
+    keep = _solver_uses(similarities, dataset_lower == dataset_higher, threshold, within_threshold)
+    return CandidateGraph(matrix.offsets[dataset_lower[keep]] + record_lower[keep].astype(np.int64),
+                          matrix.offsets[dataset_higher[keep]] + record_higher[keep].astype(np.int64),
+                          np.asarray(similarities, dtype=np.float64)[keep])
+
+
+def _solver_uses(similarities: np.ndarray, same_dataset: np.ndarray, threshold: float,
+                 within_threshold: float) -> np.ndarray:
+    """Returns a mask of the pairs at or above their stage's threshold (within one partner, or across)."""
+    return similarities >= np.where(same_dataset, within_threshold, threshold)
 
 
 def solver_pairs(graph: CandidateGraph, matrix: ClkMatrix, threshold: float,
@@ -81,14 +85,8 @@ def solver_pairs(graph: CandidateGraph, matrix: ClkMatrix, threshold: float,
     run whose thresholds sit well above its candidate floor would otherwise make one component of
     the whole city, and every change would re-solve everything."""
     same = matrix.positions(graph.lower)[0] == matrix.positions(graph.higher)[0]  # same dataset
-    keep = graph.similarities >= np.where(same, within_threshold, threshold)
+    keep = _solver_uses(graph.similarities, same, threshold, within_threshold)
     return CandidateGraph(graph.lower[keep], graph.higher[keep], graph.similarities[keep])
-
-
-def component_labels(record_count: int, lower: np.ndarray, higher: np.ndarray) -> np.ndarray:
-    """Given a record count and pairs of rows, returns each row's connected-component label."""
-    graph = coo_matrix((np.ones(len(lower), dtype=np.int8), (lower, higher)), shape=(record_count, record_count))
-    return connected_components(graph, directed=False)[1]
 
 
 @dataclass(frozen=True)

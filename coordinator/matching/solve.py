@@ -16,11 +16,13 @@ from typing import Sequence
 
 import numpy as np
 from anonlink.solving import probabilistic_greedy_solve
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from hublink.coordinator.matching.compare import CandidatePairs
 from hublink.coordinator.matching.records import RecordPosition
 
-__all__ = ["DEFAULT_MERGE_THRESHOLD", "Groups", "solve_groups"]
+__all__ = ["DEFAULT_MERGE_THRESHOLD", "Groups", "component_labels", "solve_groups"]
 
 Groups = tuple[tuple[RecordPosition, ...], ...]
 
@@ -46,22 +48,10 @@ def _native_layout(candidates: CandidatePairs, keep: np.ndarray) -> CandidatePai
             (indices(record_lower), indices(record_higher)))
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[RecordPosition, RecordPosition] = {}
-
-    def find(self, item: RecordPosition) -> RecordPosition:
-        root = item
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while item != root:
-            self.parent[item], item = root, self.parent.get(item, item)
-        return root
-
-    def union(self, first: RecordPosition, second: RecordPosition) -> None:
-        first_root, second_root = self.find(first), self.find(second)
-        if first_root != second_root:
-            self.parent[max(first_root, second_root)] = min(first_root, second_root)
+def component_labels(record_count: int, lower: np.ndarray, higher: np.ndarray) -> np.ndarray:
+    """Given a record count and pairs of rows, returns each row's connected-component label."""
+    graph = coo_matrix((np.ones(len(lower), dtype=np.int8), (lower, higher)), shape=(record_count, record_count))
+    return connected_components(graph, directed=False)[1]
 
 
 def solve_groups(candidates: CandidatePairs, record_counts: Sequence[int], merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
@@ -82,20 +72,34 @@ def solve_groups(candidates: CandidatePairs, record_counts: Sequence[int], merge
     same_dataset = np.asarray(candidates[1][0]) == np.asarray(candidates[1][1])
     stages = ((same_dataset & (similarities >= within_threshold), False),
               (~same_dataset & (similarities >= threshold), True))
-    entities = _UnionFind()
+    offsets = np.zeros(len(record_counts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(record_counts)
+    starts = offsets.tolist()
+    firsts: list[int] = []  # each solved group joins its members to its first one, as global rows
+    others: list[int] = []
     for keep, deduplicated in stages:
         if not keep.any():
             continue
         for group in probabilistic_greedy_solve(_native_layout(candidates, keep),
                                                 merge_threshold=merge_threshold,
                                                 deduplicated=deduplicated):
-            members = [(int(dataset), int(record)) for dataset, record in group]
-            for member in members[1:]:
-                entities.union(members[0], member)
-    members_of: dict[RecordPosition, list[RecordPosition]] = {}
-    for dataset, count in enumerate(record_counts):
-        for record in range(count):
-            position = (dataset, record)
-            members_of.setdefault(entities.find(position), []).append(position)
-    return tuple(sorted((tuple(sorted(group)) for group in members_of.values()),
-                        key=lambda group: group[0]))
+            rows = [starts[int(dataset)] + int(record) for dataset, record in group]
+            firsts += [rows[0]] * (len(rows) - 1)
+            others += rows[1:]
+    return _groups_of(offsets, component_labels(int(offsets[-1]), np.array(firsts, dtype=np.int64),
+                                                np.array(others, dtype=np.int64)))
+
+
+def _groups_of(offsets: np.ndarray, labels: np.ndarray) -> Groups:
+    """Given the datasets' first rows and each row's component label, returns the components as
+    sorted groups of (dataset, record), ordered by their first record."""
+    if len(labels) == 0:
+        return ()
+    by_label = np.argsort(labels, kind="stable")  # ascending rows within each component
+    cuts = np.flatnonzero(np.diff(labels[by_label])) + 1
+    datasets = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    records = np.arange(int(offsets[-1])) - offsets[datasets]
+    positions = list(zip(datasets[by_label].tolist(), records[by_label].tolist()))
+    bounds = [0, *cuts.tolist(), len(positions)]
+    groups = [tuple(positions[start:end]) for start, end in zip(bounds[:-1], bounds[1:])]
+    return tuple(sorted(groups, key=lambda group: group[0]))

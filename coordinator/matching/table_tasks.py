@@ -37,7 +37,7 @@ def compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarra
     higher rows, pairs compared, blocks split)."""
     table = table_blocks(columns, positions, blocking)
     units = list(table_units(table, chunk_size, task_comparisons))
-    found = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row)
+    found = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row, one_table=True)
     return (*found, sum(cost for _, cost in units), table.split_blocks)
 
 
@@ -120,33 +120,40 @@ def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Blocki
 _worker_copies: tuple[tuple[int, ...], tuple[np.ndarray, ...]] | None = None
 
 
-def _compare_table_on_worker(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray,
-                             *arguments: Any) -> tuple[Any, ...]:
-    """On a Dask worker: :func:`compare_table` on the worker's own copy of the scattered arrays.
+def _compare_table_on_worker(arrays: tuple[np.ndarray, ...], *arguments: Any) -> tuple[Any, ...]:
+    """On a Dask worker: :func:`compare_table` (given three arrays) or
+    :func:`compare_table_first_found` (given the keys too) on the worker's own copy of the
+    scattered arrays.
 
     Reading the arrays as the worker received them was measured 2.5x slower than reading a copy
     (they are views into the received message); the copy is made once per match and worker.
     """
     global _worker_copies
-    identity = (id(rows), id(columns), id(ones_per_row))
+    identity = tuple(id(array) for array in arrays)
     if _worker_copies is None or _worker_copies[0] != identity:
-        _worker_copies = (identity, (rows.copy(), columns.copy(), ones_per_row.copy()))
-    return compare_table(*_worker_copies[1], *arguments)
+        _worker_copies = (identity, tuple(array.copy() for array in arrays))
+    task = compare_table if len(arrays) == 3 else compare_table_first_found
+    return task(*_worker_copies[1], *arguments)
 
 
 def compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, client: Any,
                              progress: ProgressCallback | None, chunk_size: int,
                              task_comparisons: int) -> CollectedTables:
     """Given packed CLKs, a threshold, LSH settings and a ``dask.distributed.Client``, scatters the
-    arrays to every worker once and compares one table per task."""
+    arrays to every worker once (each row's key in every table too, when they fit) and compares
+    one table per task."""
     from dask.distributed import as_completed
-    collected = CollectedTables()
-    rows = client.scatter(matrix.rows, broadcast=True, hash=False)
-    columns = client.scatter(byte_columns(matrix), broadcast=True, hash=False)
-    ones_per_row = client.scatter(row_popcounts(matrix.rows), broadcast=True, hash=False)
-    futures = [client.submit(_compare_table_on_worker, rows, columns, ones_per_row, positions, blocking,
-                             threshold, chunk_size, task_comparisons, pure=False)
-               for positions in sample_bit_positions(matrix.rows.shape[1] * 8, blocking)]
+    columns = byte_columns(matrix)
+    all_positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
+    keys = table_keys(columns, all_positions, blocking)
+    collected = CollectedTables(distinct=keys is not None)
+    arrays = [matrix.rows, columns, row_popcounts(matrix.rows)] + ([] if keys is None else [keys])
+    scattered = client.scatter(arrays, broadcast=True, hash=False)
+    del columns, keys, arrays
+    futures = [client.submit(_compare_table_on_worker, scattered,
+                             *(((positions,) if not collected.distinct else (positions, table))),
+                             blocking, threshold, chunk_size, task_comparisons, pure=False)
+               for table, positions in enumerate(all_positions)]
     for future in as_completed(futures):
         collected.add(future.result())
         future.release()

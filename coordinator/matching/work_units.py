@@ -94,14 +94,18 @@ def deduplicate_pairs(similarities: np.ndarray, lower: np.ndarray,
 
 
 def compare_units(rows: np.ndarray, units: list[Unit], threshold: float,
-                  ones_per_row: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  ones_per_row: np.ndarray | None = None,
+                  one_table: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Given CLK rows, work units and optionally the rows' bit counts (computed when not given),
     returns (similarities, first rows, second rows) of the units' pairs at or above the threshold,
-    each pair once. Within a run the first row is the lower; across, it is the row of ``left``."""
+    each pair once. Within a run the first row is the lower; across, it is the row of ``left``.
+    ``one_table`` promises the units are one table's (:func:`table_units`), whose every pair is in
+    exactly one unit: then the pairs are not deduplicated, and come in no particular order."""
     words = as_words(rows)
     ones = row_popcounts(rows) if ones_per_row is None else ones_per_row
     found = [dice_within_runs(words, ones, unit.members, unit.bounds, threshold) if isinstance(unit, Runs)
              else dice_across(words, ones, unit.left, unit.right, threshold) for unit in units]
     if not found:
         return np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
-    return deduplicate_pairs(*(np.concatenate(column) for column in zip(*found)))
+    joined = tuple(np.concatenate(column) for column in zip(*found))
+    return joined if one_table else deduplicate_pairs(*joined)  # type: ignore[return-value]

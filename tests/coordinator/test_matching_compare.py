@@ -89,15 +89,17 @@ def test_a_distributed_client_gives_the_same_result(three_partners):
         assert np.array_equal(left, right)
 
 
-def test_whole_tables_on_a_distributed_client_give_the_same_result(three_partners):
+@pytest.mark.parametrize("max_block_size", [10_000, 6])  # 6: blocks are split, so no table keys
+def test_whole_tables_on_a_distributed_client_give_the_same_result(three_partners, max_block_size):
     distributed = pytest.importorskip("dask.distributed")
-    blocking = BlockingSettings(strategy="lsh", tables=20, bits_per_table=10)
+    blocking = BlockingSettings(strategy="lsh", tables=20, bits_per_table=10, max_block_size=max_block_size)
     local = compare_blocks(three_partners, 0.8, blocking)
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
         remote = compare_blocks(three_partners, 0.8, blocking, client=client)
     for left, right in zip(_columns(local), _columns(remote)):
         assert np.array_equal(left, right)
     assert local.comparisons == remote.comparisons
+    assert local.split_blocks == remote.split_blocks and (local.split_blocks > 0) == (max_block_size < 10)
 
 
 def test_threshold_outside_zero_one_is_refused(three_partners):
