@@ -177,11 +177,16 @@ def _runs(members: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return sorted_members[np.repeat(shared, sizes)].astype(np.int64, copy=False), bounds
 
 
-def table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings) -> TableBlocks:
-    """Given the CLKs as byte columns (:func:`byte_columns`) and one table's bit positions (a row of
-    :func:`sample_bit_positions`), returns the table's blocks, splitting any above the cap by more bits."""
+def table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings,
+                 keys: np.ndarray | None = None) -> TableBlocks:
+    """Given the CLKs as byte columns (:func:`byte_columns`), one table's bit positions (a row of
+    :func:`sample_bit_positions`) and optionally the rows' keys in it (its column of
+    :func:`table_keys`; computed when not given), returns the table's blocks, splitting any above
+    the cap by more bits."""
     all_rows = np.arange(byte_columns.shape[1], dtype=np.int64)
-    members, bounds = _runs(all_rows, _keys(byte_columns, positions[:settings.bits_per_table]))
+    if keys is None:
+        keys = _keys(byte_columns, positions[:settings.bits_per_table])
+    members, bounds = _runs(all_rows, keys)
     sizes = np.diff(bounds)
     if not np.any(sizes > settings.max_block_size):
         return TableBlocks(members, bounds)

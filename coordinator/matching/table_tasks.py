@@ -32,10 +32,10 @@ __all__ = ["CollectedTables", "compare_tables_in_pool", "compare_tables_on_clien
 
 def compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, positions: np.ndarray,
                   blocking: BlockingSettings, threshold: float, chunk_size: int,
-                  task_comparisons: int) -> tuple[Any, ...]:
-    """In a worker: blocks one LSH table and compares its blocks; returns (similarities, lower rows,
-    higher rows, pairs compared, blocks split)."""
-    table = table_blocks(columns, positions, blocking)
+                  task_comparisons: int, keys: np.ndarray | None = None) -> tuple[Any, ...]:
+    """In a worker: blocks one LSH table (by its rows' ``keys`` when given) and compares its
+    blocks; returns (similarities, lower rows, higher rows, pairs compared, blocks split)."""
+    table = table_blocks(columns, positions, blocking, keys)
     units = list(table_units(table, chunk_size, task_comparisons))
     found = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row, one_table=True)
     return (*found, sum(cost for _, cost in units), table.split_blocks)
@@ -46,7 +46,8 @@ def compare_table_first_found(rows: np.ndarray, columns: np.ndarray, ones_per_ro
     """In a worker: :func:`compare_table` of table number ``table``, keeping only the pairs that
     share no key in an earlier table (``keys``: every row's key in every table)."""
     similarities, lower, higher, comparisons, split_blocks = compare_table(rows, columns, ones_per_row,
-                                                                           positions, *arguments)
+                                                                           positions, *arguments,
+                                                                           keys=keys[:, table])
     keep = _first_shared_here(keys, lower, higher, table)
     return similarities[keep], lower[keep], higher[keep], comparisons, split_blocks
 
