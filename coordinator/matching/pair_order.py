@@ -5,15 +5,16 @@ A Dice similarity is ``2c / t`` with ``t = |a| + |b| <= 2 x CLK bits``, so two d
 differ by at least ``2 / t_max²``. Both are computed as correctly rounded doubles, and for
 positive doubles the bit pattern, read as an integer, sorts as the value does. Dropping the
 pattern's low ``_dropped_bits`` bits therefore keeps every two different similarities apart and
-equal ones equal: the remaining *similarity code* orders the pairs exactly as the similarities
-do, and it fits, beside the two rows, in 64 bits for the city and for 1M records. When it does
-not fit (too many rows or too long CLKs) the order comes from two stable sorts, with the same
-result.
+equal ones equal: the remaining *code* (at most a few million values between the floor and 1)
+orders the pairs exactly as the similarities do. The codes present are then numbered by a table
+indexed by code, so the key holds the similarity's *rank* among the run's distinct similarities
+(a few hundred thousand: 19 bits) beside both rows: 63 bits hold 3M records. When the rank and
+rows do not fit (more rows, or far longer CLKs) the order comes from two stable sorts, with the
+same result.
 
 The keys are unique per pair, so a pair met in several tables collapses to one key, and any
 sort gives one order: the run's output depends only on its input. The keys are sorted as values
-(not argsorted), and each key's similarity is found again from the run's distinct similarities:
-the k-th distinct code is the k-th distinct similarity, decreasing.
+(not argsorted), and each key's similarity is read back from its rank.
 """
 
 from __future__ import annotations
@@ -37,44 +38,53 @@ def _dropped_bits(clk_bits: int) -> int:
 
 
 @numba.njit(nogil=True, cache=True)
-def _pack(similarities, lower, higher, dropped, row_bits):
-    keys = np.empty(len(similarities), dtype=np.int64)
+def _ranks(bits, dropped, codes):
+    """Given similarities' bits, the bits dropped and the number of codes, returns each code's rank
+    (-1 where absent) and the distinct similarities by rank (decreasing)."""
     top = _ONE >> dropped
-    for pair in range(len(similarities)):
-        code = top - (similarities[pair] >> dropped)  # the double's bits: 0 for 1.0, rising as it falls
-        keys[pair] = (code << (2 * row_bits)) | (lower[pair] << row_bits) | higher[pair]
+    present = np.zeros(codes, dtype=np.bool_)
+    value_of = np.zeros(codes, dtype=np.int64)
+    for pair in range(len(bits)):
+        code = top - (bits[pair] >> dropped)  # 0 for 1.0, rising as similarity falls
+        present[code] = True
+        value_of[code] = bits[pair]  # equal codes: equal similarities
+    rank_of = np.full(codes, -1, dtype=np.int64)
+    distinct = np.empty(int(present.sum()), dtype=np.int64)
+    rank = 0
+    for code in range(codes):
+        if present[code]:
+            rank_of[code] = rank
+            distinct[rank] = value_of[code]
+            rank += 1
+    return rank_of, distinct
+
+
+@numba.njit(nogil=True, cache=True)
+def _pack(bits, lower, higher, dropped, rank_of, row_bits):
+    keys = np.empty(len(bits), dtype=np.int64)
+    top = _ONE >> dropped
+    for pair in range(len(bits)):
+        rank = rank_of[top - (bits[pair] >> dropped)]
+        keys[pair] = (rank << (2 * row_bits)) | (lower[pair] << row_bits) | higher[pair]
     return keys
 
 
 @numba.njit(nogil=True, cache=True)
-def _unpack(keys, descending, row_bits):
-    """Given sorted keys and every distinct similarity among them, decreasing, returns the keys'
-    similarities and rows: the k-th distinct code is the k-th distinct similarity."""
+def _unpack(keys, distinct, row_bits):
+    """Given sorted keys and the distinct similarities by rank, returns the keys' similarities and rows."""
     similarities = np.empty(len(keys), dtype=np.float64)
     lower = np.empty(len(keys), dtype=np.int64)
     higher = np.empty(len(keys), dtype=np.int64)
     mask = (np.int64(1) << row_bits) - 1
-    rank = -1
-    previous = np.int64(-1)
     for pair in range(len(keys)):
-        code = keys[pair] >> (2 * row_bits)
-        if code != previous:
-            rank += 1
-            previous = code
-        similarities[pair] = descending[rank]
+        similarities[pair] = distinct[keys[pair] >> (2 * row_bits)]
         lower[pair] = (keys[pair] >> row_bits) & mask
         higher[pair] = keys[pair] & mask
     return similarities, lower, higher
 
 
-def _fits(similarities: np.ndarray, row_count: int, clk_bits: int) -> tuple[int, int] | None:
-    """Returns (dropped bits, row bits) when the code and both rows fit in 63 bits, else None."""
-    row_bits = max(1, int(row_count - 1).bit_length())
-    dropped = _dropped_bits(clk_bits)
-    if not (0 < float(similarities.min()) and float(similarities.max()) <= 1.0):
-        return None
-    lowest_code = (_ONE >> dropped) - (int(similarities.min().view(np.int64)) >> dropped)
-    return (dropped, row_bits) if lowest_code.bit_length() + 2 * row_bits <= 63 else None
+_MOST_CODES = 1 << 26
+"""The code table's size limit (64M codes: 0.6 GB of tables); past it, two stable sorts."""
 
 
 def ordered_pairs(similarities: np.ndarray, lower: np.ndarray, higher: np.ndarray, row_count: int,
@@ -88,11 +98,28 @@ def ordered_pairs(similarities: np.ndarray, lower: np.ndarray, higher: np.ndarra
     fit = _fits(similarities, row_count, clk_bits)
     if fit is None:
         return _ordered_by_two_sorts(similarities, lower, higher, distinct)
-    dropped, row_bits = fit
-    keys = _pack(similarities.view(np.int64), np.asarray(lower, dtype=np.int64),
-                 np.asarray(higher, dtype=np.int64), dropped, row_bits)
+    dropped, codes, row_bits = fit
+    bits = similarities.view(np.int64)
+    rank_of, values = _ranks(bits, dropped, codes)
+    if (len(values) - 1).bit_length() + 2 * row_bits > 63:
+        return _ordered_by_two_sorts(similarities, lower, higher, distinct)
+    keys = _pack(bits, np.asarray(lower, dtype=np.int64), np.asarray(higher, dtype=np.int64), dropped,
+                 rank_of, row_bits)
+    del rank_of
     keys = np.sort(keys) if distinct else np.unique(keys)
-    return _unpack(keys, np.unique(similarities)[::-1].copy(), row_bits)
+    return _unpack(keys, values.view(np.float64), row_bits)
+
+
+def _fits(similarities: np.ndarray, row_count: int, clk_bits: int) -> tuple[int, int, int] | None:
+    """Returns (dropped bits, codes, row bits) when the similarities lie in (0, 1] and their codes
+    fit in a table of at most ``_MOST_CODES``, else None."""
+    lowest, highest = float(similarities.min()), float(similarities.max())
+    if not (0 < lowest and highest <= 1.0):
+        return None
+    dropped = _dropped_bits(clk_bits)
+    codes = (_ONE >> dropped) - (int(np.float64(lowest).view(np.int64)) >> dropped) + 1
+    row_bits = max(1, int(row_count - 1).bit_length())
+    return (dropped, codes, row_bits) if codes <= _MOST_CODES and 2 * row_bits < 63 else None
 
 
 def _ordered_by_two_sorts(similarities: np.ndarray, lower: np.ndarray, higher: np.ndarray,

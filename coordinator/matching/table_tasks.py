@@ -77,8 +77,12 @@ class CollectedTables:
         self.comparisons = 0
         self.split_blocks = 0
 
-    def add(self, result: tuple[Any, ...]) -> None:
-        """Given one task's result, keeps its pairs and counts."""
+    def add(self, result: tuple[Any, ...], first_found: bool | None = None) -> None:
+        """Given one task's result, keeps its pairs and counts. ``first_found`` False says the
+        task did not filter its pairs by earlier tables' keys: from then on results are
+        deduplicated (pairs of filtered results are still each in the first table sharing them)."""
+        if first_found is False:
+            self.distinct = False
         similarities, lower, higher, comparisons, split_blocks = result
         self.parts.append((similarities, lower, higher))
         self.pending += len(similarities)
@@ -118,45 +122,48 @@ def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Blocki
     return collected
 
 
-_worker_copies: tuple[tuple[int, ...], tuple[np.ndarray, ...]] | None = None
+_worker_state: tuple[tuple[int, ...], tuple[np.ndarray, ...], np.ndarray | None] | None = None
 
 
-def _compare_table_on_worker(arrays: tuple[np.ndarray, ...], *arguments: Any) -> tuple[Any, ...]:
-    """On a Dask worker: :func:`compare_table` (given three arrays) or
-    :func:`compare_table_first_found` (given the keys too) on the worker's own copy of the
-    scattered arrays.
+def _compare_table_on_worker(arrays: list[np.ndarray], positions: np.ndarray, table: int,
+                             blocking: BlockingSettings, *arguments: Any) -> tuple[tuple[Any, ...], bool]:
+    """On a Dask worker: :func:`compare_table_first_found` of one table, or :func:`compare_table`
+    when the keys do not hold (:func:`blocking.table_keys` is None); returns (result, whether the
+    pairs were filtered by earlier tables' keys).
 
-    Reading the arrays as the worker received them was measured 2.5x slower than reading a copy
-    (they are views into the received message); the copy is made once per match and worker.
+    Each worker works on its own copy of the scattered rows, byte columns and bit counts (reading
+    them as received was measured 2.5x slower: they are views into the message) and computes every
+    row's key in every table itself: the same on every worker, and cheaper than sending them
+    (300 MB at a million records). Both are made once per match and worker.
     """
-    global _worker_copies
+    global _worker_state
     identity = tuple(id(array) for array in arrays)
-    if _worker_copies is None or _worker_copies[0] != identity:
-        _worker_copies = (identity, tuple(array.copy() for array in arrays))
-    task = compare_table if len(arrays) == 3 else compare_table_first_found
-    return task(*_worker_copies[1], *arguments)
+    state = _worker_state  # read once: a worker's threads may replace it
+    if state is None or state[0] != identity:
+        _worker_state = None  # the previous match's arrays go before this one's are made
+        rows, columns, ones_per_row = (array.copy() for array in arrays)
+        keys = table_keys(columns, sample_bit_positions(rows.shape[1] * 8, blocking), blocking)
+        state = _worker_state = (identity, (rows, columns, ones_per_row), keys)
+    _, copies, keys = state
+    if keys is None:
+        return compare_table(*copies, positions, blocking, *arguments), False
+    return compare_table_first_found(*copies, keys, positions, table, blocking, *arguments), True
 
 
 def compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, client: Any,
                              progress: ProgressCallback | None, chunk_size: int,
                              task_comparisons: int) -> CollectedTables:
     """Given packed CLKs, a threshold, LSH settings and a ``dask.distributed.Client``, scatters the
-    arrays to every worker once (each row's key in every table too, when they fit) and compares
-    one table per task."""
+    rows, byte columns and bit counts to every worker once and compares one table per task."""
     from dask.distributed import as_completed
-    columns = byte_columns(matrix)
-    all_positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
-    keys = table_keys(columns, all_positions, blocking)
-    collected = CollectedTables(distinct=keys is not None)
-    arrays = [matrix.rows, columns, row_popcounts(matrix.rows)] + ([] if keys is None else [keys])
-    scattered = client.scatter(arrays, broadcast=True, hash=False)
-    del columns, keys, arrays
-    futures = [client.submit(_compare_table_on_worker, scattered,
-                             *(((positions,) if not collected.distinct else (positions, table))),
-                             blocking, threshold, chunk_size, task_comparisons, pure=False)
-               for table, positions in enumerate(all_positions)]
+    collected = CollectedTables(distinct=True)
+    scattered = client.scatter([matrix.rows, byte_columns(matrix), row_popcounts(matrix.rows)],
+                               broadcast=True, hash=False)
+    futures = [client.submit(_compare_table_on_worker, scattered, positions, table, blocking, threshold,
+                             chunk_size, task_comparisons, pure=False)
+               for table, positions in enumerate(sample_bit_positions(matrix.rows.shape[1] * 8, blocking))]
     for future in as_completed(futures):
-        collected.add(future.result())
+        collected.add(*future.result())
         future.release()
         if progress is not None:
             progress(compared(collected.comparisons))

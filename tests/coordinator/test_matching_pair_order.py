@@ -39,7 +39,7 @@ def test_packed_keys_order_pairs_as_the_plain_sorts_do(clk_bits: int, repeats: b
     values = _close_dice_values(clk_bits)
     generator = np.random.default_rng(clk_bits)
     similarities = values[generator.integers(0, len(values), 200_000)]  # many ties, closest values
-    rows = 250_000
+    rows = 3_000_000  # a state's records: 22 bits a row
     pairs = _pairs(similarities, rows, clk_bits, repeats)
     assert pair_order._fits(pairs[0], rows, clk_bits) is not None  # the fast path is taken
     got = ordered_pairs(*pairs, rows, clk_bits, distinct=not repeats)
@@ -51,11 +51,11 @@ def test_packed_keys_order_pairs_as_the_plain_sorts_do(clk_bits: int, repeats: b
     assert np.all((np.diff(got[0]) < 0) | ((np.diff(got[0]) == 0) & (np.diff(keys) > 0)))
 
 
-def test_too_many_rows_for_the_keys_falls_back_to_the_same_order() -> None:
+@pytest.mark.parametrize("rows", [2 ** 28, 2 ** 31 + 1])  # ranks and rows past 63 bits; rows alone past it
+def test_too_many_rows_for_the_keys_falls_back_to_the_same_order(rows: int) -> None:
     similarities = _close_dice_values(1024)[:5_000]
-    rows = 2 ** 28
     pairs = _pairs(similarities, rows, 3, repeats=True)
-    assert pair_order._fits(pairs[0], rows, 1024) is None
+    assert (pair_order._fits(pairs[0], rows, 1024) is None) == (rows > 2 ** 31)
     got = ordered_pairs(*pairs, rows, 1024, distinct=False)
     expected = pair_order._ordered_by_two_sorts(*pairs, distinct=False)
     assert all(np.array_equal(a, b) for a, b in zip(got, expected))
