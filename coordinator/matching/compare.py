@@ -22,7 +22,7 @@ import numpy as np
 from hublink.coordinator.matching.blocking import (BlockingSettings, TableBlocks, choose_strategy,
                                                    iterate_blocks, sample_bit_positions)
 from hublink.coordinator.matching.dice_kernel import row_popcounts
-from hublink.coordinator.matching.pair_order import ordered_pairs
+from hublink.coordinator.matching.pair_order import CandidatePairs, ordered_candidates
 from hublink.coordinator.matching.progress import ProgressCallback, compared
 from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.matching.table_tasks import compare_tables_in_pool, compare_tables_on_client
@@ -31,8 +31,6 @@ from hublink.coordinator.matching.workers import SharedRowsPool
 
 __all__ = ["CandidatePairs", "Comparison", "compare_blocks", "find_candidate_pairs"]
 
-CandidatePairs = tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-"""anonlink's layout: (similarities, (dataset indices 0, 1), (record indices 0, 1))."""
 
 
 @dataclass(frozen=True)
@@ -203,16 +201,15 @@ def compare_blocks(
                       collected.split_blocks)
 
 
-def _sorted_candidates(matrix: ClkMatrix, found: list[tuple[np.ndarray, ...]],
-                       distinct: bool = False) -> CandidatePairs:
-    """Given per-task results (when ``distinct``, no pair in two of them), returns them
-    deduplicated and sorted (``pair_order``), in anonlink's layout."""
-    if found:
-        similarities, lower, higher = (np.concatenate(parts) for parts in zip(*found))
-    else:
-        similarities, lower, higher = np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
-    similarities, lower, higher = ordered_pairs(similarities, lower, higher, matrix.record_count,
-                                                matrix.rows.shape[1] * 8, distinct)
-    dataset_lower, record_lower = matrix.positions(lower)
-    dataset_higher, record_higher = matrix.positions(higher)
-    return similarities, (dataset_lower, dataset_higher), (record_lower, record_higher)
+def _sorted_candidates(matrix: ClkMatrix, found: list[Any], distinct: bool = False) -> CandidatePairs:
+    """Given per-task results (similarities, lower rows, higher rows; when ``distinct``, no pair in
+    two of them), returns them deduplicated and sorted (``pair_order``), in anonlink's layout.
+    ``found`` is emptied column by column as it is read, so at most one column is held twice."""
+    columns = []
+    parts = [list(part[:3]) for part in found]
+    found.clear()
+    for column, empty in enumerate((np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))):
+        columns.append(np.concatenate([part[column] for part in parts]) if parts else empty)
+        for part in parts:
+            part[column] = None
+    return ordered_candidates(columns, matrix.offsets, matrix.rows.shape[1] * 8, distinct)

@@ -24,7 +24,10 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["ordered_pairs"]
+__all__ = ["CandidatePairs", "ordered_candidates"]
+
+CandidatePairs = tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""anonlink's layout: (similarities, (dataset indices 0, 1), (record indices 0, 1))."""
 
 _ONE = int(np.array(1.0).view(np.int64))
 
@@ -70,44 +73,61 @@ def _pack(bits, lower, higher, dropped, rank_of, row_bits):
 
 
 @numba.njit(nogil=True, cache=True)
-def _unpack(keys, distinct, row_bits):
-    """Given sorted keys and the distinct similarities by rank, returns the keys' similarities and rows."""
-    similarities = np.empty(len(keys), dtype=np.float64)
-    lower = np.empty(len(keys), dtype=np.int64)
-    higher = np.empty(len(keys), dtype=np.int64)
+def _unpack(keys, distinct, row_bits, dataset_of_row, offsets):
+    """Given sorted keys, the distinct similarities by rank and every row's dataset, returns the
+    keys' similarities, datasets and records (anonlink's layout, ``uint32`` indices)."""
+    count = len(keys)
+    similarities = np.empty(count, dtype=np.float64)
+    datasets = np.empty((2, count), dtype=np.uint32)
+    records = np.empty((2, count), dtype=np.uint32)
     mask = (np.int64(1) << row_bits) - 1
-    for pair in range(len(keys)):
+    for pair in range(count):
         similarities[pair] = distinct[keys[pair] >> (2 * row_bits)]
-        lower[pair] = (keys[pair] >> row_bits) & mask
-        higher[pair] = keys[pair] & mask
-    return similarities, lower, higher
+        lower, higher = (keys[pair] >> row_bits) & mask, keys[pair] & mask
+        datasets[0, pair], datasets[1, pair] = dataset_of_row[lower], dataset_of_row[higher]
+        records[0, pair] = lower - offsets[dataset_of_row[lower]]
+        records[1, pair] = higher - offsets[dataset_of_row[higher]]
+    return similarities, datasets, records
 
 
 _MOST_CODES = 1 << 26
 """The code table's size limit (64M codes: 0.6 GB of tables); past it, two stable sorts."""
 
 
-def ordered_pairs(similarities: np.ndarray, lower: np.ndarray, higher: np.ndarray, row_count: int,
-                  clk_bits: int, distinct: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Given pairs of global rows (``lower < higher``) with their positive similarities, the rows'
-    count and the CLKs' length in bits, returns (similarities, lower, higher) with each pair once,
-    by decreasing similarity then ascending rows. ``distinct`` promises no pair comes twice."""
-    similarities = np.ascontiguousarray(similarities, dtype=np.float64)
-    if len(similarities) == 0:
-        return similarities, np.empty(0, np.int64), np.empty(0, np.int64)
-    fit = _fits(similarities, row_count, clk_bits)
-    if fit is None:
-        return _ordered_by_two_sorts(similarities, lower, higher, distinct)
-    dropped, codes, row_bits = fit
-    bits = similarities.view(np.int64)
-    rank_of, values = _ranks(bits, dropped, codes)
-    if (len(values) - 1).bit_length() + 2 * row_bits > 63:
-        return _ordered_by_two_sorts(similarities, lower, higher, distinct)
-    keys = _pack(bits, np.asarray(lower, dtype=np.int64), np.asarray(higher, dtype=np.int64), dropped,
-                 rank_of, row_bits)
-    del rank_of
-    keys = np.sort(keys) if distinct else np.unique(keys)
-    return _unpack(keys, values.view(np.float64), row_bits)
+def ordered_candidates(columns: list[np.ndarray], offsets: np.ndarray, clk_bits: int,
+                       distinct: bool) -> CandidatePairs:
+    """Given ``[similarities, lower rows, higher rows]`` of pairs of global rows (``lower <
+    higher``, positive similarities), the datasets' first rows (``ClkMatrix.offsets``) and the
+    CLKs' length in bits, returns the pairs once each by decreasing similarity then ascending
+    rows, in anonlink's layout. ``distinct`` promises no pair comes twice. ``columns`` is emptied
+    as it is read, so the caller's copies go as soon as they are packed.
+    """
+    similarities = np.ascontiguousarray(columns[0], dtype=np.float64)
+    row_count = int(offsets[-1])
+    dataset_of_row = np.repeat(np.arange(len(offsets) - 1, dtype=np.uint32), np.diff(offsets))
+    fit = _fits(similarities, row_count, clk_bits) if len(similarities) else None
+    if fit is not None:
+        dropped, codes, row_bits = fit
+        rank_of, values = _ranks(similarities.view(np.int64), dropped, codes)
+        if (len(values) - 1).bit_length() + 2 * row_bits <= 63:
+            keys = _pack(similarities.view(np.int64), columns[1], columns[2], dropped, rank_of, row_bits)
+            columns.clear()
+            del similarities, rank_of
+            if distinct:
+                keys.sort()  # in place; keys are unique: any sort gives the one order
+            else:
+                keys = np.unique(keys)
+            return _layout(*_unpack(keys, values.view(np.float64), row_bits, dataset_of_row, offsets))
+    lower, higher = columns[1], columns[2]
+    columns.clear()
+    similarities, lower, higher = _ordered_by_two_sorts(similarities, lower, higher, distinct)
+    return _layout(similarities, np.stack([dataset_of_row[lower], dataset_of_row[higher]]),
+                   np.stack([(lower - offsets[dataset_of_row[lower]]).astype(np.uint32),
+                             (higher - offsets[dataset_of_row[higher]]).astype(np.uint32)]))
+
+
+def _layout(similarities: np.ndarray, datasets: np.ndarray, records: np.ndarray) -> CandidatePairs:
+    return similarities, (datasets[0], datasets[1]), (records[0], records[1])
 
 
 def _fits(similarities: np.ndarray, row_count: int, clk_bits: int) -> tuple[int, int, int] | None:

@@ -37,8 +37,11 @@ def compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarra
     blocks; returns (similarities, lower rows, higher rows, pairs compared, blocks split)."""
     table = table_blocks(columns, positions, blocking, keys)
     units = list(table_units(table, chunk_size, task_comparisons))
-    found = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row, one_table=True)
-    return (*found, sum(cost for _, cost in units), table.split_blocks)
+    similarities, lower, higher = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row,
+                                                one_table=True)
+    if len(rows) <= 1 << 32:  # half the bytes to send and to hold until all tables are in
+        lower, higher = lower.astype(np.uint32), higher.astype(np.uint32)
+    return similarities, lower, higher, sum(cost for _, cost in units), table.split_blocks
 
 
 def compare_table_first_found(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hublink.coordinator.matching import pair_order
-from hublink.coordinator.matching.pair_order import ordered_pairs
+from hublink.coordinator.matching.pair_order import ordered_candidates
 
 
 def _close_dice_values(clk_bits: int) -> np.ndarray:
@@ -42,7 +42,8 @@ def test_packed_keys_order_pairs_as_the_plain_sorts_do(clk_bits: int, repeats: b
     rows = 3_000_000  # a state's records: 22 bits a row
     pairs = _pairs(similarities, rows, clk_bits, repeats)
     assert pair_order._fits(pairs[0], rows, clk_bits) is not None  # the fast path is taken
-    got = ordered_pairs(*pairs, rows, clk_bits, distinct=not repeats)
+    offsets = np.array([0, 1_000, rows // 2, rows])  # datasets of 1,000, about 1.5M and 1.5M rows
+    got = _as_rows(ordered_candidates(list(pairs), offsets, clk_bits, distinct=not repeats), offsets)
     expected = pair_order._ordered_by_two_sorts(*pairs, distinct=not repeats)
     for got_column, expected_column in zip(got, expected):
         assert np.array_equal(got_column, expected_column)
@@ -51,17 +52,29 @@ def test_packed_keys_order_pairs_as_the_plain_sorts_do(clk_bits: int, repeats: b
     assert np.all((np.diff(got[0]) < 0) | ((np.diff(got[0]) == 0) & (np.diff(keys) > 0)))
 
 
-@pytest.mark.parametrize("rows", [2 ** 28, 2 ** 31 + 1])  # ranks and rows past 63 bits; rows alone past it
-def test_too_many_rows_for_the_keys_falls_back_to_the_same_order(rows: int) -> None:
-    similarities = _close_dice_values(1024)[:5_000]
+def _as_rows(candidates, offsets):
+    """anonlink's layout back to (similarities, lower rows, higher rows)."""
+    similarities, datasets, records = candidates
+    assert all(column.dtype == np.uint32 for column in (*datasets, *records))
+    lower, higher = (offsets[dataset.astype(np.int64)] + record for dataset, record in zip(datasets, records))
+    return similarities, lower, higher
+
+
+def test_ranks_and_rows_past_63_bits_fall_back_to_the_same_order() -> None:
+    clk_bits, rows = 4096, 2 ** 23 + 1  # 130k distinct values (17 bits) and 2 x 24 bits of rows
+    similarities = _close_dice_values(clk_bits)
     pairs = _pairs(similarities, rows, 3, repeats=True)
-    assert (pair_order._fits(pairs[0], rows, 1024) is None) == (rows > 2 ** 31)
-    got = ordered_pairs(*pairs, rows, 1024, distinct=False)
+    dropped, codes, row_bits = pair_order._fits(pairs[0], rows, clk_bits)
+    _, distinct = pair_order._ranks(pairs[0].view(np.int64), dropped, codes)
+    assert (len(distinct) - 1).bit_length() + 2 * row_bits > 63  # the keys cannot hold them
+    offsets = np.array([0, rows])
+    got = _as_rows(ordered_candidates(list(pairs), offsets, clk_bits, distinct=False), offsets)
     expected = pair_order._ordered_by_two_sorts(*pairs, distinct=False)
     assert all(np.array_equal(a, b) for a, b in zip(got, expected))
 
 
 def test_no_pairs() -> None:
-    similarities, lower, higher = ordered_pairs(np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64),
-                                                10, 1024, distinct=True)
-    assert len(similarities) == len(lower) == len(higher) == 0
+    columns = [np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)]
+    similarities, datasets, records = ordered_candidates(columns, np.array([0, 10]), 1024, distinct=True)
+    assert len(similarities) == len(datasets[0]) == len(records[1]) == 0
+    assert columns == []  # read and let go
