@@ -73,21 +73,22 @@ def _pack(bits, lower, higher, dropped, rank_of, row_bits):
 
 
 @numba.njit(nogil=True, cache=True)
-def _unpack(keys, distinct, row_bits, dataset_of_row, offsets):
-    """Given sorted keys, the distinct similarities by rank and every row's dataset, returns the
-    keys' similarities, datasets and records (anonlink's layout, ``uint32`` indices)."""
+def _unpack(keys, similarities, distinct, row_bits, dataset_of_row, offsets):
+    """Given sorted keys, the array their similarities go to (the keys' own memory, viewed as
+    ``float64``: each key is read before its place is written), the distinct similarities by rank
+    and every row's dataset, returns the keys' datasets and records (``uint32``)."""
     count = len(keys)
-    similarities = np.empty(count, dtype=np.float64)
     datasets = np.empty((2, count), dtype=np.uint32)
     records = np.empty((2, count), dtype=np.uint32)
     mask = (np.int64(1) << row_bits) - 1
     for pair in range(count):
-        similarities[pair] = distinct[keys[pair] >> (2 * row_bits)]
-        lower, higher = (keys[pair] >> row_bits) & mask, keys[pair] & mask
+        key = keys[pair]
+        lower, higher = (key >> row_bits) & mask, key & mask
         datasets[0, pair], datasets[1, pair] = dataset_of_row[lower], dataset_of_row[higher]
         records[0, pair] = lower - offsets[dataset_of_row[lower]]
         records[1, pair] = higher - offsets[dataset_of_row[higher]]
-    return similarities, datasets, records
+        similarities[pair] = distinct[key >> (2 * row_bits)]
+    return datasets, records
 
 
 _MOST_CODES = 1 << 26
@@ -117,7 +118,9 @@ def ordered_candidates(columns: list[np.ndarray], offsets: np.ndarray, clk_bits:
                 keys.sort()  # in place; keys are unique: any sort gives the one order
             else:
                 keys = np.unique(keys)
-            return _layout(*_unpack(keys, values.view(np.float64), row_bits, dataset_of_row, offsets))
+            similarities = keys.view(np.float64)  # the keys become their similarities, in place
+            return _layout(similarities, *_unpack(keys, similarities, values.view(np.float64), row_bits,
+                                                  dataset_of_row, offsets))
     lower, higher = columns[1], columns[2]
     columns.clear()
     similarities, lower, higher = _ordered_by_two_sorts(similarities, lower, higher, distinct)
