@@ -74,8 +74,13 @@ def candidate_graph(matrix: ClkMatrix, candidates: CandidatePairs, threshold: fl
 
 def _solver_uses(similarities: np.ndarray, same_dataset: np.ndarray, threshold: float,
                  within_threshold: float) -> np.ndarray:
-    """Returns a mask of the pairs at or above their stage's threshold (within one partner, or across)."""
-    return similarities >= np.where(same_dataset, within_threshold, threshold)
+    """Returns a mask of the pairs at or above their stage's threshold (within one partner, or
+    across). The stage is looked at only for pairs above the lower threshold: the few the solver
+    may use, not the hundreds of millions of candidates a million records have."""
+    keep = similarities >= min(threshold, within_threshold)
+    maybe = np.flatnonzero(keep)
+    keep[maybe] = similarities[maybe] >= np.where(same_dataset[maybe], within_threshold, threshold)
+    return keep
 
 
 def solver_pairs(graph: CandidateGraph, matrix: ClkMatrix, threshold: float,
