@@ -14,12 +14,18 @@ common, so look-alikes and LSH blocks grow faster than here. Comparisons, candid
 matches *across* copies are those of unrelated records; the F1 printed is therefore an upper
 bound for a real population of that size.
 
+With a fixed number of bits per LSH table, blocks grow with the population, so comparisons and
+candidates grow as n²: 1.8M candidates at 100k records, 149M at 1M (3.6 GB held by the
+coordinator). At 3M records that is about 1.3 billion candidates (over 30 GB): the 3M run does
+not fit a 24 GB machine (measured 2026-12-03: stopped at 17 GB while still comparing) until
+the bits per table grow with the record count (see benchmarks/RESULTS-scale.md).
+
 Each size runs in its own process (started by this script), so that peak memory is that size's:
 the proportional set size (PSS, shared memory counted once) of the process and its worker
 processes, sampled every 0.2 s during ``match_partners``. The worker processes are started before
 the timing, as a running coordinator worker has them.
 
-    nice .venv/bin/python benchmarks/growth.py [--sizes 100000,1000000,3000000] [--youth 180000]
+    nice .venv/bin/python benchmarks/growth.py [--sizes 100000,1000000] [--youth 180000]
 """
 
 from __future__ import annotations
@@ -102,7 +108,7 @@ def run_one(size: int, youth: int, partners: int, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100000,1000000,3000000", help="record counts, comma-separated")
+    parser.add_argument("--sizes", default="100000,1000000", help="record counts, comma-separated (3000000 needs over 30 GB)")
     parser.add_argument("--youth", type=int, default=180_000, help="youth of the city that is copied")
     parser.add_argument("--partners", type=int, default=84)
     parser.add_argument("--seed", type=int, default=11)
