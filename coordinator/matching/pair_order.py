@@ -24,6 +24,8 @@ import math
 import numba
 import numpy as np
 
+from hublink.coordinator.matching.records import dataset_of_rows, row_positions
+
 __all__ = ["CandidatePairs", "ordered_candidates"]
 
 CandidatePairs = tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -104,9 +106,7 @@ def ordered_candidates(columns: list[np.ndarray], offsets: np.ndarray, clk_bits:
     as it is read, so the caller's copies go as soon as they are packed.
     """
     similarities = np.ascontiguousarray(columns[0], dtype=np.float64)
-    row_count = int(offsets[-1])
-    dataset_of_row = np.repeat(np.arange(len(offsets) - 1, dtype=np.uint32), np.diff(offsets))
-    fit = _fits(similarities, row_count, clk_bits) if len(similarities) else None
+    fit = _fits(similarities, int(offsets[-1]), clk_bits) if len(similarities) else None
     if fit is not None:
         dropped, codes, row_bits = fit
         rank_of, values = _ranks(similarities.view(np.int64), dropped, codes)
@@ -120,13 +120,13 @@ def ordered_candidates(columns: list[np.ndarray], offsets: np.ndarray, clk_bits:
                 keys = np.unique(keys)
             similarities = keys.view(np.float64)  # the keys become their similarities, in place
             return _layout(similarities, *_unpack(keys, similarities, values.view(np.float64), row_bits,
-                                                  dataset_of_row, offsets))
+                                                  dataset_of_rows(offsets), offsets))
     lower, higher = columns[1], columns[2]
     columns.clear()
     similarities, lower, higher = _ordered_by_two_sorts(similarities, lower, higher, distinct)
-    return _layout(similarities, np.stack([dataset_of_row[lower], dataset_of_row[higher]]),
-                   np.stack([(lower - offsets[dataset_of_row[lower]]).astype(np.uint32),
-                             (higher - offsets[dataset_of_row[higher]]).astype(np.uint32)]))
+    (dataset_lower, record_lower), (dataset_higher, record_higher) = (row_positions(offsets, rows)
+                                                                        for rows in (lower, higher))
+    return similarities, (dataset_lower, dataset_higher), (record_lower, record_higher)
 
 
 def _layout(similarities: np.ndarray, datasets: np.ndarray, records: np.ndarray) -> CandidatePairs:

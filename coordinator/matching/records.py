@@ -9,7 +9,7 @@ import numpy as np
 
 from hublink.shared.errors import HublinkError
 
-__all__ = ["InvalidMatchInput", "PartnerClks", "ClkMatrix", "pack_datasets"]
+__all__ = ["InvalidMatchInput", "PartnerClks", "ClkMatrix", "dataset_of_rows", "pack_datasets", "row_positions"]
 
 RecordPosition = tuple[int, int]
 """(dataset_index, record_index): a record's place in the sequence of datasets given to a match."""
@@ -62,12 +62,20 @@ class ClkMatrix:
 
     def positions(self, global_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Given global row indices, returns (dataset indices, record indices) as ``uint32`` arrays."""
-        global_indices = np.asarray(global_indices, dtype=np.int64)
-        counts = np.diff(self.offsets)
-        dataset_of_row = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)
-        record_of_row = (np.arange(self.record_count, dtype=np.int64)
-                         - np.repeat(self.offsets[:-1], counts)).astype(np.uint32)
-        return dataset_of_row[global_indices], record_of_row[global_indices]  # gathers, not searches
+        return row_positions(self.offsets, global_indices)
+
+
+def dataset_of_rows(offsets: np.ndarray) -> np.ndarray:
+    """Given the datasets' first rows (``ClkMatrix.offsets``), returns every row's dataset (``uint32``)."""
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.uint32), np.diff(offsets))
+
+
+def row_positions(offsets: np.ndarray, global_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Given the datasets' first rows and global row indices, returns (dataset indices, record
+    indices) as ``uint32`` arrays, by gathering, not searching."""
+    global_indices = np.asarray(global_indices, dtype=np.int64)
+    datasets = dataset_of_rows(offsets)[global_indices]
+    return datasets, (global_indices - np.asarray(offsets)[datasets]).astype(np.uint32)
 
 
 def pack_datasets(datasets: Sequence[PartnerClks]) -> ClkMatrix:

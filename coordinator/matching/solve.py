@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from hublink.coordinator.matching.compare import CandidatePairs
-from hublink.coordinator.matching.records import RecordPosition
+from hublink.coordinator.matching.records import RecordPosition, row_positions
 
 __all__ = ["DEFAULT_MERGE_THRESHOLD", "Groups", "component_labels", "solve_groups"]
 
@@ -97,9 +97,8 @@ def _groups_of(offsets: np.ndarray, labels: np.ndarray) -> Groups:
         return ()
     by_label = np.argsort(labels, kind="stable")  # ascending rows within each component
     cuts = np.flatnonzero(np.diff(labels[by_label])) + 1
-    datasets = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    records = np.arange(int(offsets[-1])) - offsets[datasets]
-    positions = list(zip(datasets[by_label].tolist(), records[by_label].tolist()))
+    datasets, records = row_positions(offsets, by_label)
+    positions = list(zip(datasets.tolist(), records.tolist()))
     bounds = [0, *cuts.tolist(), len(positions)]
     groups = [tuple(positions[start:end]) for start, end in zip(bounds[:-1], bounds[1:])]
     return tuple(sorted(groups, key=lambda group: group[0]))
