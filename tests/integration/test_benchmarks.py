@@ -21,6 +21,7 @@ SMALL_RUNS = {
     "blocking.py": ["--youth", "400", "--full", "40x10,100x20"],
     "dask_cluster.py": ["--youth", "400", "--partners", "10"],
     "encode.py": ["--records", "400", "--repeat", "1"],
+    "febrl.py": ["--secrets", "1"],  # the pipeline runs are tests/integration/test_linkage_quality.py
     "growth.py": ["--youth", "400", "--partners", "10", "--sizes", "300,1500"],
     "incremental.py": ["--youth", "400", "--partners", "10", "--changed", "0.1"],
     "kernel.py": ["--youth", "600", "--rounds", "1"],
@@ -34,7 +35,6 @@ COVERED_ELSEWHERE = {
     "abuse.py": "its small version is tests/integration/test_abuse_load.py",
     "process_usage.py": "the CPU and memory figures of growth.py, kernel.py and scale.py",
     "realistic_clks.py": "the CLKs of blocking.py, incremental.py, kernel.py and scale.py",
-    "febrl.py": "its febrl3/febrl4 runs are tests/integration/test_linkage_quality.py",
     "attack.py": "its small version is tests/agent/test_attack.py",
     "pattern_attack.py": "the attack that attack.py runs",
     "pattern_mining.py": "the attack's first step, pattern_attack.py's",
