@@ -7,7 +7,9 @@ recorded beside each test); the clean and mixed-date runs share one secret, so o
 differ. benchmarks/RESULTS.md has the figures, the issue's goals and which are met.
 """
 
-from benchmarks.febrl import febrl3, febrl4
+import pytest
+
+from benchmarks.febrl import febrl3_frames, febrl3, febrl4, match_febrl_in_engine, numbered_secret
 from benchmarks.realistic_clks import BENCHMARK_SECRET
 from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD, run_synthetic
 
@@ -15,7 +17,8 @@ from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD, run_syn
 def test_febrl4_two_partners_f1_without_threshold_flags(tmp_path):
     # Under the benchmark's fixed secret (linkage-v3: 0.9960 in the engine): over nine secrets
     # linkage-v3 gave 0.9948-0.9964 (three below the issue's 0.995), linkage-v2 0.9962-0.9971
-    # (docs/linkage-schema.md, "linkage-v3"), so a new secret per run would fail one run in three.
+    # (docs/linkage-schema.md, "linkage-v3"), and over ten numbered secrets 0.9950-0.9962
+    # (benchmarks/febrl.py --secrets 10): too close to 0.995 for a new secret per run.
     result = febrl4(tmp_path, secret=BENCHMARK_SECRET)
     assert result.records == 10_000
     assert result.quality.f1 >= 0.995, result.lines()
@@ -24,13 +27,23 @@ def test_febrl4_two_partners_f1_without_threshold_flags(tmp_path):
 def test_febrl3_one_partner_duplicates_f1_without_threshold_flags(tmp_path):
     result = febrl3(tmp_path, secret=BENCHMARK_SECRET)
     assert result.records == 5_000
-    # Measured at the defaults under linkage-v3 (the default): F1 0.9705, precision 0.9933
-    # under this secret; 0.970-0.976, precision 0.989-0.995 over eight secrets in the engine
-    # (linkage-v2: 0.969-0.974, and 0.900 under one secret, threshold 0.731). The issue's goal,
-    # 0.98, is not met; this guards the estimate against falling back towards 0.82 (linkage-v2
-    # under the earlier estimator).
-    assert result.quality.precision >= 0.96, result.lines()
-    assert result.quality.f1 >= 0.955, result.lines()
+    # Measured at the defaults (linkage-v3, merge threshold 0.5) under this secret: F1 0.9825,
+    # precision 0.9805 in the engine; 0.974-0.983 over ten numbered secrets, five of them at or
+    # above the issue's 0.98 (benchmarks/febrl.py --secrets 10; with merge 0.8: 0.968-0.973, and
+    # 0.81-0.91 under four of them before LOOK_ALIKE_SHARE). Floors a regression margin below.
+    assert result.quality.precision >= 0.965, result.lines()
+    assert result.quality.f1 >= 0.97, result.lines()
+
+
+def test_febrl3_estimate_holds_under_secrets_that_once_found_a_valley_in_the_duplicates_tail(tmp_path, number):
+    # Under these three of ten numbered secrets the within-partner stage read a gap in the
+    # duplicates' sparse lower tail as a valley, took 0.713 / 0.717 / 0.756 and F1 fell to
+    # 0.891 / 0.886 / 0.808. A valley now needs LOOK_ALIKE_SHARE of the pairs below it: all ten
+    # take 0.626-0.638, and give 0.974-0.983 (these three 0.9800 / 0.9770 / 0.9827) with the
+    # solver's merge threshold 0.5 (benchmarks/febrl.py --secrets 10).
+    result = match_febrl_in_engine("FEBRL3", febrl3_frames(), tmp_path, numbered_secret(number))
+    assert result.quality.f1 >= 0.97, result.lines()
+    assert "within 0.6" in result.thresholds and "(matches_only)" in result.thresholds, result.lines()
 
 
 def test_synthetic_youth_quality_by_group_and_corruption(tmp_path):
@@ -39,11 +52,11 @@ def test_synthetic_youth_quality_by_group_and_corruption(tmp_path):
     result = run_synthetic(tmp_path, youth=8000, seed=11, secret=BENCHMARK_SECRET)
     groups = [g for g, q in result.by_group.items() if q.true_pairs >= MIN_PAIRS_FOR_SPREAD]
     assert len(groups) >= 5, result.lines()
-    # 4.63 points measured 2026-12-02 under linkage-v3 (Multiracial recall 0.948, Asian 0.994),
-    # F1 0.9816, count +0.33%; under linkage-v2 6.60 points (4.7 and 5.9 under two random
-    # secrets), F1 0.9737, count +0.11%. The issue's 2 points is not met.
-    assert result.recall_spread_points <= 5.5, result.lines()
-    assert result.quality.f1 >= 0.97, result.lines()
+    # Measured 2026-12-03 (linkage-v3, merge threshold 0.5): spread 1.42 points (Multiracial
+    # 0.980, Asian 0.994), F1 0.9825, count -0.32%. With merge 0.8: 4.63 points, F1 0.9816,
+    # count +0.33%; under linkage-v2 6.60 points (4.7 and 5.9 under two random secrets).
+    assert result.recall_spread_points <= 2.5, result.lines()
+    assert result.quality.f1 >= 0.975, result.lines()
     assert abs(result.count_error) <= 0.01, result.lines()
     assert set(result.by_corruption) == set(CORRUPTION_TYPES)
     assert all(pairs > 0 for pairs, _ in result.by_corruption.values()), result.lines()
@@ -63,16 +76,17 @@ def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_ex
 # deterministic), matched by match_partners at its defaults. Floors: the figures measured on
 # this branch (benchmarks/RESULTS-matching.md, "Linkage quality by corruption type") less a
 # margin of 0.02, so a change that makes any of them worse fails here.
-# Measured 2026-12-02 on linkage-v3 (the default; docs/linkage-schema.md, "linkage-v3"):
-# F1 0.9781, count -0.04%, group spread 1.56 points; per type below (+0.02, rounded down).
-# linkage-v2 on the same data: F1 0.9710, count +0.61%, swapped names 0.846 (floor 0.82),
-# nickname 0.946, typo 0.943, surname change 0.811, given name form 0.974: linkage-v3 trades
+# Measured 2026-12-03 on linkage-v3 with the solver's merge threshold 0.5 (the default since;
+# benchmarks/RESULTS-matching.md §9): F1 0.9745, count -0.69%, group spread 1.27 points; per type
+# below (-0.02, rounded down). With 0.8: F1 0.9781, count -0.04%, spread 1.56, swapped names
+# 0.960, nickname 0.919, typo 0.907, surname change 0.679, given name form 0.895.
+# linkage-v2 (merge 0.8): F1 0.9710, count +0.61%, swapped names 0.846: linkage-v3 trades
 # surname change, typo and given-name-form recall for swapped names (benchmarks/RESULTS-matching.md §7).
 CITY_FLOORS = {"f1": 0.958, "count_error": 0.025}
 CORRUPTION_FLOORS: dict[str, float] = {
-    "swapped name order": 0.93, "nickname": 0.89, "compound surname form": 0.95,
-    "day/month swap": 0.86, "typo": 0.88, "moved": 0.93, "surname change": 0.65,
-    "missing field": 0.95, "transliteration": 0.98, "given name form": 0.87,
+    "swapped name order": 0.96, "nickname": 0.91, "compound surname form": 0.96,
+    "day/month swap": 0.86, "typo": 0.90, "moved": 0.94, "surname change": 0.71,
+    "missing field": 0.96, "transliteration": 0.98, "given name form": 0.95,
 }
 
 
