@@ -7,7 +7,7 @@ in the engine (``match_partners``, defaults) under N linkage secrets (``sha256("
 which is how the estimate's spread over secrets is measured: one secret shows little.
 
     .venv/bin/python benchmarks/febrl.py            # prints figures and seconds per stage
-    .venv/bin/python benchmarks/febrl.py --secrets 8
+    .venv/bin/python benchmarks/febrl.py --secrets 10
 """
 
 from __future__ import annotations
@@ -46,14 +46,16 @@ class FebrlResult:
     quality: PairwiseQuality
     stage_seconds: dict[str, float] = field(default_factory=dict)
     thresholds: str = ""
-    """The engine's thresholds and methods (engine runs only; the pipeline prints them itself)."""
+    """Each stage's threshold and method, as ``across 0.620 (matches_only), within ...`` (engine
+    runs only; the pipeline's coordinator prints them itself)."""
 
     def lines(self) -> list[str]:
         stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in self.stage_seconds.items())
         return [f"{self.name}: {self.records} records; precision {self.quality.precision:.4f} "
                 f"recall {self.quality.recall:.4f} F1 {self.quality.f1:.4f} "
                 f"({self.quality.true_positives} of {self.quality.predicted_pairs} predicted pairs "
-                f"true; {self.quality.true_pairs} true pairs){self.thresholds}", f"  seconds: {stages}"]
+                f"true; {self.quality.true_pairs} true pairs)"
+                f"{'; thresholds ' + self.thresholds if self.thresholds else ''}", f"  seconds: {stages}"]
 
 
 def _entity(record_id: str) -> str:
@@ -119,8 +121,7 @@ def match_febrl_in_engine(name: str, frames: dict[str, pandas.DataFrame], root: 
              for dataset, record_keys in enumerate(keys) for record, key in enumerate(record_keys)}
     methods = ", ".join(f"{estimate['stage']} {estimate['threshold']:.3f} ({estimate['method']})"
                         for estimate in result.review.get("stages", []))
-    return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages,
-                       f"; thresholds {methods}")
+    return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages, methods)
 
 
 def febrl4_frames() -> dict[str, pandas.DataFrame]:
