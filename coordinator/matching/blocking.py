@@ -121,9 +121,9 @@ class TableBlocks:
         return [self.members[start:end] for start, end in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist())]
 
 
-TABLE_KEYS_BUDGET = 512 * 1024 * 1024
+TABLE_KEYS_BUDGET = 1024 * 1024 * 1024
 """Bytes the matrix of every row's key in every table (:func:`table_keys`) may take: 76 MB for
-the 252k-record city at 150 tables of 14 bits, 300 MB at 1M records."""
+the 252k-record city at 150 tables of 14 bits, 300 MB at 1M records, 900 MB at 3M."""
 
 
 def choose_strategy(record_count: int, settings: BlockingSettings) -> Literal["all_pairs", "lsh"]:

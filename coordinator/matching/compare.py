@@ -24,9 +24,10 @@ from hublink.coordinator.matching.blocking import (BlockingSettings, TableBlocks
 from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.pair_order import CandidatePairs, ordered_candidates
 from hublink.coordinator.matching.progress import ProgressCallback, compared
+from hublink.coordinator.matching.record_cap import CANDIDATE_BUDGET, best_per_record
 from hublink.coordinator.matching.records import ClkMatrix
 from hublink.coordinator.matching.table_tasks import compare_tables_in_pool, compare_tables_on_client
-from hublink.coordinator.matching.work_units import Unit, compare_units, tasks
+from hublink.coordinator.matching.work_units import Unit, compare_units, deduplicate_pairs, joined_parts, tasks
 from hublink.coordinator.matching.workers import SharedRowsPool
 
 __all__ = ["CandidatePairs", "Comparison", "compare_blocks", "find_candidate_pairs"]
@@ -37,7 +38,8 @@ __all__ = ["CandidatePairs", "Comparison", "compare_blocks", "find_candidate_pai
 class Comparison:
     """What comparing the blocks found.
 
-    ``candidates`` holds every unordered pair once, with similarity ≥ threshold, oriented so the
+    ``candidates`` holds every unordered pair once, with similarity ≥ threshold (past
+    ``record_cap.CANDIDATE_BUDGET`` pairs, only each record's best: ``record_cap``), oriented so the
     first record has the lower (dataset, record) position, sorted by decreasing similarity then by
     ascending positions. ``comparisons`` counts pairs compared (a pair met in several tables counts
     each time). Similarities stay inside the coordinator: never log or return them.
@@ -82,6 +84,7 @@ def find_candidate_pairs(
     task_comparisons: int = 8_000_000,
     tasks_per_batch: int = 64,
     processes: int = 0,
+    candidate_budget: int = CANDIDATE_BUDGET,
 ) -> Comparison:
     """Given packed CLKs, a Dice threshold and blocks (table by table), returns the candidate pairs.
 
@@ -91,7 +94,8 @@ def find_candidate_pairs(
     given, else on ``processes`` worker processes when more than one, else on Dask's local threaded
     scheduler. Worker processes take tasks while later tables are still being blocked, with at most
     ``tasks_per_batch`` tasks in flight. Only pairs at or above the threshold are kept, so memory
-    stays bounded by one batch of blocks plus the candidates. Raises ``ValueError`` when the
+    stays bounded by one batch of blocks plus the candidates; past ``candidate_budget`` distinct
+    pairs only each record's best are returned (``record_cap``). Raises ``ValueError`` when the
     threshold is outside (0, 1].
     """
     if not 0 < threshold <= 1:
@@ -100,7 +104,8 @@ def find_candidate_pairs(
         with SharedRowsPool([matrix.rows, row_popcounts(matrix.rows)], processes) as pool:
             found, comparisons = _compare_in_pool(pool, threshold, tables, progress, chunk_size,
                                                   task_comparisons, tasks_per_batch)
-        return Comparison(candidates=_sorted_candidates(matrix, found), comparisons=comparisons)
+        return Comparison(candidates=_sorted_candidates(matrix, found, budget=candidate_budget),
+                          comparisons=comparisons)
     arrays = (matrix.rows, row_popcounts(matrix.rows))
     if client is None:
         import dask
@@ -126,7 +131,8 @@ def find_candidate_pairs(
             run_batch()
     if batch:
         run_batch()
-    return Comparison(candidates=_sorted_candidates(matrix, found), comparisons=comparisons)
+    return Comparison(candidates=_sorted_candidates(matrix, found, budget=candidate_budget),
+                          comparisons=comparisons)
 
 
 def _compare_in_pool(pool: SharedRowsPool, threshold: float, tables: Iterable[TableBlocks],
@@ -156,13 +162,15 @@ def compare_blocks(
     progress: ProgressCallback | None = None,
     chunk_size: int = 2_048,
     task_comparisons: int = 8_000_000,
+    candidate_budget: int = CANDIDATE_BUDGET,
 ) -> Comparison:
     """Given packed CLKs, a Dice threshold and blocking settings, returns the candidate pairs.
 
     With LSH on ``client`` (a ``dask.distributed.Client``) or on ``processes`` worker processes
     (when more than one), each task blocks and compares one whole table; otherwise the blocks are
     made here, table by table, and compared by :func:`find_candidate_pairs`. Every path gives the
-    same candidates and comparison count. Raises :class:`InvalidMatchInput` for unusable blocking
+    same candidates and comparison count; past ``candidate_budget`` distinct pairs, each record's
+    best (``record_cap``), held to about that many while tables arrive on the parallel paths. Raises :class:`InvalidMatchInput` for unusable blocking
     settings and ``ValueError`` for a threshold outside (0, 1].
     """
     if not 0 < threshold <= 1:
@@ -186,30 +194,34 @@ def compare_blocks(
 
         found = find_candidate_pairs(matrix, threshold, timed_tables(), client=client, progress=progress,
                                      chunk_size=chunk_size, task_comparisons=task_comparisons,
-                                     processes=processes)
+                                     processes=processes, candidate_budget=candidate_budget)
         return Comparison(found.candidates, found.comparisons, split_blocks, blocking_seconds)
     if blocking.problems():
         list(iterate_blocks(matrix, blocking))  # raises InvalidMatchInput listing every problem
     sample_bit_positions(matrix.rows.shape[1] * 8, blocking)  # raises when a CLK is too short
     if client is not None:
         collected = compare_tables_on_client(matrix, threshold, blocking, client, progress, chunk_size,
-                                              task_comparisons)
+                                              task_comparisons, candidate_budget)
     else:
         collected = compare_tables_in_pool(matrix, threshold, blocking, processes, progress, chunk_size,
-                                            task_comparisons)
-    return Comparison(_sorted_candidates(matrix, collected.parts, collected.distinct), collected.comparisons,
+                                            task_comparisons, candidate_budget)
+    return Comparison(_sorted_candidates(matrix, collected.parts, collected.distinct, collected.capped,
+                                         candidate_budget), collected.comparisons,
                       collected.split_blocks)
 
 
-def _sorted_candidates(matrix: ClkMatrix, found: list[Any], distinct: bool = False) -> CandidatePairs:
+def _sorted_candidates(matrix: ClkMatrix, found: list[Any], distinct: bool = False, capped: bool = False,
+                       budget: int = CANDIDATE_BUDGET) -> CandidatePairs:
     """Given per-task results (similarities, lower rows, higher rows; when ``distinct``, no pair in
     two of them), returns them deduplicated and sorted (``pair_order``), in anonlink's layout.
-    ``found`` is emptied column by column as it is read, so at most one column is held twice."""
-    columns = []
-    parts = [list(part[:3]) for part in found]
-    found.clear()
-    for column, empty in enumerate((np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))):
-        columns.append(np.concatenate([part[column] for part in parts]) if parts else empty)
-        for part in parts:
-            part[column] = None
+    When ``capped`` (some were already left out by ``record_cap``) or more than ``budget`` distinct
+    pairs, each record's best are kept (``record_cap.best_per_record``). ``found`` is emptied
+    column by column as it is read, so at most one column is held twice."""
+    columns = joined_parts(found)
+    if capped or len(columns[0]) > budget:
+        if not distinct:
+            columns, distinct = list(deduplicate_pairs(*columns)), True
+        if capped or len(columns[0]) > budget:
+            keep = best_per_record(*columns, matrix.record_count)
+            columns = [column[keep] for column in columns]
     return ordered_candidates(columns, matrix.offsets, matrix.rows.shape[1] * 8, distinct)

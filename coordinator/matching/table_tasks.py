@@ -7,7 +7,8 @@ key in every table is shared too (``blocking.table_keys``), and a table keeps on
 that share no key in an earlier table, so each pair comes back once, from the first table that
 compared it. Otherwise (a Dask client, a block split by more bits, or too many rows for the
 keys) results are deduplicated in the parent now and then, so its memory stays near the
-candidates' size.
+candidates' size. Past ``record_cap.CANDIDATE_BUDGET`` distinct pairs, each record's best are
+kept as results arrive (``record_cap``), so memory stays bounded at any record count.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from hublink.coordinator.matching.blocking import (BlockingSettings, byte_column
                                                    table_keys)
 from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.progress import ProgressCallback, compared
+from hublink.coordinator.matching.record_cap import CANDIDATE_BUDGET, above_lowest, lowest_kept
 from hublink.coordinator.matching.records import ClkMatrix
-from hublink.coordinator.matching.work_units import compare_units, deduplicate_pairs, table_units
+from hublink.coordinator.matching.work_units import compare_units, deduplicate_pairs, joined_parts, table_units
 from hublink.coordinator.matching.workers import SharedRowsPool
 
 __all__ = ["CollectedTables", "compare_tables_in_pool", "compare_tables_on_client"]
@@ -32,27 +34,45 @@ __all__ = ["CollectedTables", "compare_tables_in_pool", "compare_tables_on_clien
 
 def compare_table(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, positions: np.ndarray,
                   blocking: BlockingSettings, threshold: float, chunk_size: int,
-                  task_comparisons: int, keys: np.ndarray | None = None) -> tuple[Any, ...]:
+                  task_comparisons: int, keys: np.ndarray | None = None,
+                  lowest: np.ndarray | None = None) -> tuple[Any, ...]:
     """In a worker: blocks one LSH table (by its rows' ``keys`` when given) and compares its
-    blocks; returns (similarities, lower rows, higher rows, pairs compared, blocks split)."""
+    blocks; returns (similarities, lower rows, higher rows, pairs compared, blocks split),
+    without the pairs below both rows' ``lowest`` (``record_cap.lowest_kept`` so far)."""
     table = table_blocks(columns, positions, blocking, keys)
     units = list(table_units(table, chunk_size, task_comparisons))
     similarities, lower, higher = compare_units(rows, [unit for unit, _ in units], threshold, ones_per_row,
                                                 one_table=True)
+    if lowest is not None:
+        keep = above_lowest(similarities, lower, higher, lowest)
+        similarities, lower, higher = similarities[keep], lower[keep], higher[keep]
     if len(rows) <= 1 << 32:  # half the bytes to send and to hold until all tables are in
         lower, higher = lower.astype(np.uint32), higher.astype(np.uint32)
     return similarities, lower, higher, sum(cost for _, cost in units), table.split_blocks
 
 
 def compare_table_first_found(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray,
-                              keys: np.ndarray, positions: np.ndarray, table: int, *arguments: Any) -> tuple[Any, ...]:
+                              keys: np.ndarray, positions: np.ndarray, table: int, *arguments: Any,
+                              lowest: np.ndarray | None = None) -> tuple[Any, ...]:
     """In a worker: :func:`compare_table` of table number ``table``, keeping only the pairs that
     share no key in an earlier table (``keys``: every row's key in every table)."""
     similarities, lower, higher, comparisons, split_blocks = compare_table(rows, columns, ones_per_row,
                                                                            positions, *arguments,
-                                                                           keys=keys[:, table])
+                                                                           keys=keys[:, table], lowest=lowest)
     keep = _first_shared_here(keys, lower, higher, table)
     return similarities[keep], lower[keep], higher[keep], comparisons, split_blocks
+
+
+def _table_in_pool(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, lowest: np.ndarray,
+                   *arguments: Any) -> tuple[Any, ...]:
+    """In a worker process: :func:`compare_table`, filtered by the shared ``lowest``."""
+    return compare_table(rows, columns, ones_per_row, *arguments, lowest=lowest)
+
+
+def _first_found_in_pool(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, keys: np.ndarray,
+                         lowest: np.ndarray, *arguments: Any) -> tuple[Any, ...]:
+    """In a worker process: :func:`compare_table_first_found`, filtered by the shared ``lowest``."""
+    return compare_table_first_found(rows, columns, ones_per_row, keys, *arguments, lowest=lowest)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -68,15 +88,32 @@ def _first_shared_here(keys, lower, higher, table):
     return keep
 
 
-class CollectedTables:
-    """Per-table results, deduplicated now and then so that memory stays near the candidates' size,
-    unless ``distinct`` (no pair in two results): then they are only kept."""
+MERGE_AFTER = 1_000_000
+"""Pairs that may arrive before the parts are first joined (deduplicated or capped)."""
 
-    def __init__(self, distinct: bool = False) -> None:
+
+class CollectedTables:
+    """Per-table results of ``row_count`` rows, deduplicated now and then so that memory stays near
+    the candidates' size, unless ``distinct`` (no pair in two results): then they are only kept.
+    Once more than ``budget`` distinct pairs have arrived, ``capped`` is set and each record's best
+    pairs are kept as more arrive (``record_cap``): arriving pairs below both records' K-th
+    similarity so far are dropped at once, the rest capped when they pile up; ``shared_lowest``,
+    when set, receives those similarities for worker processes to drop pairs before sending them.
+    The caller applies the rule once more to the whole (:func:`compare._sorted_candidates`)."""
+
+    def __init__(self, row_count: int, distinct: bool = False, budget: int = CANDIDATE_BUDGET,
+                 merge_after: int | None = None) -> None:
+        self.row_count = row_count
+        self.shared_lowest: np.ndarray | None = None
+        self.merge_after = MERGE_AFTER if merge_after is None else merge_after
         self.distinct = distinct
+        self.budget = budget
+        self.capped = False
+        self.lowest_kept: np.ndarray | None = None
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.pending = 0
         self.kept = 0
+        self.arrived = 0  # pairs received, before any of them is dropped here
         self.comparisons = 0
         self.split_blocks = 0
 
@@ -87,41 +124,71 @@ class CollectedTables:
         if first_found is False:
             self.distinct = False
         similarities, lower, higher, comparisons, split_blocks = result
+        self.arrived += len(similarities)
+        if self.lowest_kept is not None:
+            keep = above_lowest(similarities, lower, higher, self.lowest_kept)
+            similarities, lower, higher = similarities[keep], lower[keep], higher[keep]
         self.parts.append((similarities, lower, higher))
         self.pending += len(similarities)
         self.comparisons += comparisons
         self.split_blocks += split_blocks
-        if not self.distinct and self.pending > max(1_000_000, 2 * self.kept):
-            merged = deduplicate_pairs(*(np.concatenate(column) for column in zip(*self.parts)))
-            self.parts, self.kept, self.pending = [merged], len(merged[0]), 0
+        if self._compaction_due():
+            self._compact()
+
+    def _compaction_due(self) -> bool:
+        """Whether to join the parts now: held pairs stay under about 1.25 budgets (plus one
+        result), and each join is paid for by as many new pairs as a quarter of what it reads."""
+        over_budget = self.capped or self.kept + self.pending > self.budget
+        if over_budget and self.pending > max(self.merge_after, self.kept, self.budget // 4):
+            return True
+        return not self.distinct and self.pending > max(self.merge_after, 2 * self.kept)
+
+    def _compact(self) -> None:
+        """Joins the parts into one, each pair once, and past the budget keeps each record's best."""
+        merged = joined_parts(self.parts)
+        if not self.distinct:
+            merged = list(deduplicate_pairs(*merged))
+        if self.capped or len(merged[0]) > self.budget:
+            self.capped = True
+            self.lowest_kept = lowest_kept(*merged, self.row_count)
+            keep = above_lowest(*merged, self.lowest_kept)
+            merged = [column[keep] for column in merged]
+            if self.shared_lowest is not None:  # each value only rises: any mix of old and new is safe
+                self.shared_lowest[:] = self.lowest_kept
+        self.parts, self.kept, self.pending = [tuple(merged)], len(merged[0]), 0
 
 
 def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, processes: int,
                            progress: ProgressCallback | None, chunk_size: int,
-                           task_comparisons: int) -> CollectedTables:
+                           task_comparisons: int, budget: int = CANDIDATE_BUDGET) -> CollectedTables:
     """Given packed CLKs, a threshold and LSH settings, compares table by table on ``processes``
     worker processes, at most two tables a process in flight."""
     columns = byte_columns(matrix)
     all_positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
     keys = table_keys(columns, all_positions, blocking)
-    collected = CollectedTables(distinct=keys is not None)
-    shared = [matrix.rows, columns, row_popcounts(matrix.rows)] + ([] if keys is None else [keys])
+    collected = CollectedTables(matrix.record_count, keys is not None, budget)
+    shared = ([matrix.rows, columns, row_popcounts(matrix.rows)] + ([] if keys is None else [keys])
+              + [np.zeros(matrix.record_count)])  # every row's K-th similarity so far: 0 keeps all
     with SharedRowsPool(shared, processes) as pool:
         del columns, keys, shared
+        collected.shared_lowest = pool.shared(-1)
         in_flight: deque[Future] = deque()
-        for table, positions in enumerate(all_positions):
-            if collected.distinct:
-                in_flight.append(pool.submit(compare_table_first_found, positions, table, blocking,
-                                             threshold, chunk_size, task_comparisons))
-            else:
-                in_flight.append(pool.submit(compare_table, positions, blocking, threshold, chunk_size,
-                                             task_comparisons))
-            while len(in_flight) > 2 * processes:
+        try:
+            for table, positions in enumerate(all_positions):
+                if collected.distinct:
+                    in_flight.append(pool.submit(_first_found_in_pool, positions, table, blocking,
+                                                 threshold, chunk_size, task_comparisons))
+                else:
+                    in_flight.append(pool.submit(_table_in_pool, positions, blocking, threshold, chunk_size,
+                                                 task_comparisons))
+                while len(in_flight) > 2 * processes:
+                    collected.add(in_flight.popleft().result())
+                    if progress is not None:
+                        progress(compared(collected.comparisons))
+            while in_flight:
                 collected.add(in_flight.popleft().result())
-                if progress is not None:
-                    progress(compared(collected.comparisons))
-        while in_flight:
-            collected.add(in_flight.popleft().result())
+        finally:
+            collected.shared_lowest = None  # the segment closes only once no view of it is left
     return collected
 
 
@@ -155,11 +222,11 @@ def _compare_table_on_worker(arrays: list[np.ndarray], positions: np.ndarray, ta
 
 def compare_tables_on_client(matrix: ClkMatrix, threshold: float, blocking: BlockingSettings, client: Any,
                              progress: ProgressCallback | None, chunk_size: int,
-                             task_comparisons: int) -> CollectedTables:
+                             task_comparisons: int, budget: int = CANDIDATE_BUDGET) -> CollectedTables:
     """Given packed CLKs, a threshold, LSH settings and a ``dask.distributed.Client``, scatters the
     rows, byte columns and bit counts to every worker once and compares one table per task."""
     from dask.distributed import as_completed
-    collected = CollectedTables(distinct=True)
+    collected = CollectedTables(matrix.record_count, True, budget)
     scattered = client.scatter([matrix.rows, byte_columns(matrix), row_popcounts(matrix.rows)],
                                broadcast=True, hash=False)
     futures = [client.submit(_compare_table_on_worker, scattered, positions, table, blocking, threshold,

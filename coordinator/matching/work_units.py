@@ -10,14 +10,14 @@ a block is in exactly one unit of that block.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from hublink.coordinator.matching.blocking import TableBlocks
 from hublink.coordinator.matching.dice_kernel import as_words, dice_across, dice_within_runs, row_popcounts
 
-__all__ = ["Across", "Runs", "Unit", "compare_units", "deduplicate_pairs", "table_units", "tasks"]
+__all__ = ["Across", "Runs", "Unit", "compare_units", "deduplicate_pairs", "joined_parts", "table_units", "tasks"]
 
 
 class Runs(NamedTuple):
@@ -91,6 +91,19 @@ def deduplicate_pairs(similarities: np.ndarray, lower: np.ndarray,
     pair_keys = (lower.astype(np.int64) << 32) | higher.astype(np.int64)
     _, first = np.unique(pair_keys, return_index=True)
     return similarities[first], lower[first], higher[first]
+
+
+def joined_parts(parts: list[Any]) -> list[np.ndarray]:
+    """Given results of (similarities, first rows, second rows, ...), returns those three columns
+    joined. ``parts`` is emptied column by column as it is read, so at most one column is held twice."""
+    columns = []
+    held = [list(part[:3]) for part in parts]
+    parts.clear()
+    for column, empty in enumerate((np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))):
+        columns.append(np.concatenate([part[column] for part in held]) if held else empty)
+        for part in held:
+            part[column] = None
+    return columns
 
 
 def compare_units(rows: np.ndarray, units: list[Unit], threshold: float,

@@ -128,6 +128,12 @@ class SharedRowsPool:
         self._futures: list[Future] = []
         self.processes = processes
 
+    def shared(self, index: int) -> np.ndarray:
+        """Returns a writable view of the ``index``-th array in shared memory: what this process
+        writes there, the workers read (they see each element either before or after a write)."""
+        shape, dtype, offset = self._spec[1][index]
+        return np.ndarray(shape, dtype=np.dtype(dtype), buffer=self._memory.buf, offset=offset)
+
     def submit(self, function: Callable[..., Any], *arguments: Any) -> Future:
         """Given a module-level function taking the arrays first, runs it in a worker with them."""
         future = self._executor.submit(_call_with_arrays, self._spec, function, *arguments)
