@@ -45,15 +45,20 @@ FLOOR_MARGIN = 0.2
 """With no random-pair spread to measure by (a handful of records), or for a within-partner stage
 too small to fit, a threshold lies this share of the way from the floor (or the across-partner
 threshold) to 1."""
-MATCHES_ONLY_SPREADS = {"across": 2.0, "within": 2.5}
+MATCHES_ONLY_SPREADS = {"across": 1.75, "within": 3.0}
 """A stage of matches only starts this many random-pair spreads above the floor: the few
 look-alikes such a stage still holds sit just above the floor, too few to fit (FEBRL3: 2% of its
 pairs). Spreads, not a share of the way to 1, because an encoding that compresses similarities
 toward its random-pair median (a balanced, folded CLK: unrelated pairs about 0.52, spread 0.021,
-against 0.36 and 0.043 unhardened) narrows the spread with them; measured, the labelled optimum
-of FEBRL3 lies 2.7-2.8 spreads above the floor under both linkage-v1 and linkage-v2. Across
-partners a record joins a group only in place of none (one record per partner), so the margin
-is narrower there (FEBRL4 under linkage-v2: F1 0.9955 at 2.5 spreads, 0.9975 at 2.0)."""
+against 0.36 and 0.043 unhardened) narrows the spread with them. Across partners a record joins
+a group only in place of none (one record per partner), so the margin is narrower there.
+Measured under linkage-v3 with the solver's merge threshold 0.5, over numbered secrets
+(benchmarks/RESULTS-matching.md §11): FEBRL3 within, mean F1 0.9794 at 2.5 spreads (5 of 10
+secrets >= 0.98), 0.9814 at 3.0 (9 of 10), 0.9814 at 3.25; FEBRL1 0.9839 at 2.5, 0.9872 at 3.0.
+FEBRL4 across, 0.9950-0.9955 at 2.0, 0.9959-0.9970 at 1.75, 0.9965-0.9978 at 1.5 (six secrets).
+A solver that joins a record on half its links lets a marginal look-alike in more easily, so the
+within optimum rose from 2.7-2.8 spreads (merge 0.8); the across margin stops short of 1.5,
+the lowest measured, because only FEBRL4 shows an across stage of matches only."""
 VALLEY_DEPTH = 0.8
 """Two populations need a valley: the smoothed histogram between the components' means must fall
 to this share of its highest point below that valley. A beta pair fitted to one population with

@@ -17,8 +17,9 @@ from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD, run_syn
 def test_febrl4_two_partners_f1_without_threshold_flags(tmp_path):
     # Under the benchmark's fixed secret (linkage-v3: 0.9960 in the engine): over nine secrets
     # linkage-v3 gave 0.9948-0.9964 (three below the issue's 0.995), linkage-v2 0.9962-0.9971
-    # (docs/linkage-schema.md, "linkage-v3"), and over ten numbered secrets 0.9950-0.9962
-    # (benchmarks/febrl.py --secrets 10): too close to 0.995 for a new secret per run.
+    # (docs/linkage-schema.md, "linkage-v3"), and over ten numbered secrets 0.9950-0.9962 at
+    # 2.0 spreads above the floor, 0.9959-0.9971 at 1.75 (MATCHES_ONLY_SPREADS; benchmarks/febrl.py
+    # --secrets 10): still too close to 0.995 for a new secret per run.
     result = febrl4(tmp_path, secret=BENCHMARK_SECRET)
     assert result.records == 10_000
     assert result.quality.f1 >= 0.995, result.lines()
@@ -27,12 +28,12 @@ def test_febrl4_two_partners_f1_without_threshold_flags(tmp_path):
 def test_febrl3_one_partner_duplicates_f1_without_threshold_flags(tmp_path):
     result = febrl3(tmp_path, secret=BENCHMARK_SECRET)
     assert result.records == 5_000
-    # Measured at the defaults (linkage-v3, merge threshold 0.5) under this secret: F1 0.9825,
-    # precision 0.9805 in the engine; 0.974-0.983 over ten numbered secrets, five of them at or
-    # above the issue's 0.98 (benchmarks/febrl.py --secrets 10; with merge 0.8: 0.968-0.973, and
-    # 0.81-0.91 under four of them before LOOK_ALIKE_SHARE). Floors a regression margin below.
-    assert result.quality.precision >= 0.965, result.lines()
-    assert result.quality.f1 >= 0.97, result.lines()
+    # Measured at the defaults (linkage-v3, merge threshold 0.5, 3.0 spreads above the floor)
+    # over ten numbered secrets: F1 0.9783-0.9836, precision 0.984-0.989, nine of ten at or above
+    # the issue's 0.98 (benchmarks/febrl.py --secrets 10; at 2.5 spreads 0.974-0.983, with merge
+    # 0.8 0.968-0.973, and 0.81-0.91 under four before LOOK_ALIKE_SHARE). Floors a margin below.
+    assert result.quality.precision >= 0.975, result.lines()
+    assert result.quality.f1 >= 0.975, result.lines()
 
 
 @pytest.mark.parametrize("number", [1, 3, 8])
@@ -40,10 +41,10 @@ def test_febrl3_estimate_holds_under_secrets_that_once_found_a_valley_in_the_dup
     # Under these three of ten numbered secrets the within-partner stage read a gap in the
     # duplicates' sparse lower tail as a valley, took 0.713 / 0.717 / 0.756 and F1 fell to
     # 0.891 / 0.886 / 0.808. A valley now needs LOOK_ALIKE_SHARE of the pairs below it: all ten
-    # take 0.626-0.638, and give 0.974-0.983 (these three 0.9800 / 0.9770 / 0.9827) with the
-    # solver's merge threshold 0.5 (benchmarks/febrl.py --secrets 10).
+    # take matches only, 0.636-0.648, and give 0.9783-0.9836 (these three 0.9814 / 0.9783 /
+    # 0.9825) with the solver's merge threshold 0.5 (benchmarks/febrl.py --secrets 10).
     result = match_febrl_in_engine("FEBRL3", febrl3_frames(), tmp_path, numbered_secret(number))
-    assert result.quality.f1 >= 0.97, result.lines()
+    assert result.quality.f1 >= 0.975, result.lines()
     assert "within 0.6" in result.thresholds and "(matches_only)" in result.thresholds, result.lines()
 
 
