@@ -20,7 +20,7 @@ from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprin
 from hublink.shared.sync_protocol import SyncChunk, SyncStart
 
 __all__ = ["SECRET", "SCHEMA", "TEST_DECLARATIONS", "POSTGRESQL_URL", "BACKENDS", "make_start", "make_chunk", "sync",
-           "new_postgresql_schema"]
+           "new_postgresql_schema", "candidate_pairs"]
 
 SECRET = bytes.fromhex("11" * 32)
 SCHEMA = load_linkage_schema()
@@ -105,3 +105,11 @@ def clear_of_a_minute_boundary(margin: float = 5.0) -> None:
     left = 60.0 - time.time() % 60.0
     if left < margin:
         time.sleep(left + 0.5)
+
+
+def candidate_pairs(comparison) -> dict[tuple[int, int, int, int], float]:  # type: ignore[no-untyped-def]
+    """Given a matching ``Comparison``, returns (dataset, record, dataset, record) -> similarity of
+    its candidate pairs, in their order."""
+    similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = comparison.candidates
+    return {(int(a), int(b), int(c), int(d)): float(s) for s, a, b, c, d in
+            zip(similarities, dataset_lower, record_lower, dataset_higher, record_higher)}

@@ -11,12 +11,7 @@ from hublink.coordinator.matching.blocking import (
     sample_bit_positions)
 from hublink.coordinator.matching.compare import find_candidate_pairs
 from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
-
-
-def _pairs(comparison) -> dict[tuple[int, int, int, int], float]:
-    similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = comparison.candidates
-    return {(int(a), int(b), int(c), int(d)): float(s) for s, a, b, c, d in
-            zip(similarities, dataset_lower, record_lower, dataset_higher, record_higher)}
+from tests.helpers import candidate_pairs
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +23,8 @@ def matrix(realistic_population):
 
 def test_lsh_finds_exactly_the_all_pairs_candidates_that_share_a_block(matrix):
     lsh = BlockingSettings(strategy="lsh")
-    exact = _pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
-    blocked = _pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, lsh)))
+    exact = candidate_pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
+    blocked = candidate_pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, lsh)))
     shares_block = set()
     for table in iterate_blocks(matrix, lsh):
         for block in table.blocks:
@@ -46,8 +41,8 @@ def test_lsh_finds_exactly_the_all_pairs_candidates_that_share_a_block(matrix):
 
 def test_lsh_misses_almost_no_true_match(realistic_population, matrix):
     people, _ = realistic_population
-    exact = _pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
-    blocked = _pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, BlockingSettings(strategy="lsh"))))
+    exact = candidate_pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
+    blocked = candidate_pairs(find_candidate_pairs(matrix, 0.75, iterate_blocks(matrix, BlockingSettings(strategy="lsh"))))
     offsets = matrix.offsets
 
     def person(dataset: int, record: int) -> tuple:

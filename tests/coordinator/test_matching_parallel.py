@@ -17,17 +17,12 @@ from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 from hublink.coordinator.matching.table_tasks import compare_table_first_found
 from hublink.coordinator.matching.workers import SharedRowsPool, default_processes
+from tests.helpers import candidate_pairs
 
 
 def _columns(comparison) -> list[np.ndarray]:
     similarities, datasets, records = comparison.candidates
     return [similarities, *datasets, *records]
-
-
-def _pairs(comparison) -> dict[tuple[int, int, int, int], float]:
-    similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = comparison.candidates
-    return {(int(a), int(b), int(c), int(d)): float(s) for s, a, b, c, d in
-            zip(similarities, dataset_lower, record_lower, dataset_higher, record_higher)}
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +49,8 @@ def test_many_small_blocks_in_one_unit_give_the_pairs_of_each_block(matrix):
     blocks = [np.sort(part) for part in np.split(order, cuts) if len(part) >= 2]
     assert all(len(block) <= SMALL_BLOCK for block in blocks)
     threshold = 0.4  # low, so that many pairs of unrelated records are kept too
-    small = _pairs(find_candidate_pairs(matrix, threshold, [TableBlocks.from_blocks(blocks)]))
-    exact = _pairs(find_candidate_pairs(matrix, threshold, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
+    small = candidate_pairs(find_candidate_pairs(matrix, threshold, [TableBlocks.from_blocks(blocks)]))
+    exact = candidate_pairs(find_candidate_pairs(matrix, threshold, iterate_blocks(matrix, BlockingSettings(strategy="all_pairs"))))
     block_of = np.full(matrix.record_count, -1)
     for index, block in enumerate(blocks):
         block_of[block] = index

@@ -12,6 +12,7 @@ from hublink.coordinator.matching.record_cap import best_per_record
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 from hublink.coordinator.matching import table_tasks
 from hublink.coordinator.matching.table_tasks import CollectedTables
+from tests.helpers import candidate_pairs
 
 
 def _random_pairs(generator: np.random.Generator, rows: int, count: int) -> tuple[np.ndarray, ...]:
@@ -90,12 +91,6 @@ def test_below_the_budget_nothing_is_capped():
     assert not collected.capped and sum(len(part[0]) for part in collected.parts) == len(similarities)
 
 
-def _pairs(comparison) -> dict[tuple[int, int, int, int], float]:
-    similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = comparison.candidates
-    return {(int(a), int(b), int(c), int(d)): float(s) for s, a, b, c, d in
-            zip(similarities, dataset_lower, record_lower, dataset_higher, record_higher)}
-
-
 @pytest.fixture(scope="module")
 def matrix(realistic_population):
     _, packed = realistic_population
@@ -112,16 +107,16 @@ def test_every_path_over_the_budget_keeps_each_records_best(matrix):
     rows = [matrix.offsets[np.asarray(dataset)] + np.asarray(record) for dataset, record in zip(datasets, records)]
     keep = best_per_record(similarities, rows[0], rows[1], matrix.record_count)
     assert keep.sum() < 0.97 * len(keep)  # the cap matters here
-    expected = {pair: similarity for (pair, similarity), kept in zip(_pairs(uncapped).items(), keep) if kept}
+    expected = {pair: similarity for (pair, similarity), kept in zip(candidate_pairs(uncapped).items(), keep) if kept}
     budget = uncapped.candidate_count - 1
     threaded = compare_blocks(matrix, 0.5, blocking, candidate_budget=budget)
     parallel = compare_blocks(matrix, 0.5, blocking, processes=2, task_comparisons=20_000, candidate_budget=budget)
     for capped in (threaded, parallel):
-        assert _pairs(capped) == expected
-        assert list(_pairs(capped)) == list(expected)  # the same order
+        assert candidate_pairs(capped) == expected
+        assert list(candidate_pairs(capped)) == list(expected)  # the same order
         assert capped.comparisons == uncapped.comparisons
     at_budget = compare_blocks(matrix, 0.5, blocking, processes=2, candidate_budget=uncapped.candidate_count)
-    assert _pairs(at_budget) == _pairs(uncapped)
+    assert candidate_pairs(at_budget) == candidate_pairs(uncapped)
 
 
 def test_worker_processes_drop_pairs_by_the_shared_similarities_and_give_the_same_pairs(matrix, monkeypatch):
@@ -139,4 +134,4 @@ def test_worker_processes_drop_pairs_by_the_shared_similarities_and_give_the_sam
     similarities, datasets, records = uncapped.candidates
     rows = [matrix.offsets[np.asarray(dataset)] + np.asarray(record) for dataset, record in zip(datasets, records)]
     keep = best_per_record(similarities, rows[0], rows[1], matrix.record_count)
-    assert list(_pairs(capped).items()) == [item for item, kept in zip(_pairs(uncapped).items(), keep) if kept]
+    assert list(candidate_pairs(capped).items()) == [item for item, kept in zip(candidate_pairs(uncapped).items(), keep) if kept]
