@@ -113,7 +113,6 @@ class CollectedTables:
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.pending = 0
         self.kept = 0
-        self.arrived = 0  # pairs received, before any of them is dropped here
         self.comparisons = 0
         self.split_blocks = 0
 
@@ -124,7 +123,6 @@ class CollectedTables:
         if first_found is False:
             self.distinct = False
         similarities, lower, higher, comparisons, split_blocks = result
-        self.arrived += len(similarities)
         if self.lowest_kept is not None:
             keep = above_lowest(similarities, lower, higher, self.lowest_kept)
             similarities, lower, higher = similarities[keep], lower[keep], higher[keep]

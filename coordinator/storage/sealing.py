@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import struct
+import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -131,15 +132,29 @@ class Sealer:
         self._stamp = self._file_stamp()
 
 
-def _write_keyring(path: Path, keys: dict[int, bytes]) -> None:
+def _write_keyring(path: Path, keys: dict[int, bytes], only_if_absent: bool = False) -> bool:
+    """Writes the keyring file (mode 0600) whole, through a temporary file of this call's own,
+    so concurrent writers never share one; with ``only_if_absent``, links it into place only when
+    no keyring exists yet (``os.link`` never replaces a file): of several processes creating a
+    new home's keyring at once, exactly one writes it and the others then read that one.
+    Returns whether this call wrote the keyring."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".partial")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.writelines(f"{key_id}:{key.hex()}\n" for key_id, key in sorted(keys.items()))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.writelines(f"{key_id}:{key.hex()}\n" for key_id, key in sorted(keys.items()))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not only_if_absent:
+            os.replace(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _read_keyring(path: Path) -> dict[int, bytes]:
@@ -159,7 +174,8 @@ def _read_keyring(path: Path) -> dict[int, bytes]:
 
 def load_sealer(home: Path) -> Sealer:
     """Returns the sealer of a coordinator home: ``HUBLINK_DATA_KEY``, else the keyring file
-    (``HUBLINK_DATA_KEY_FILE`` or ``<home>/keys/data-keys``), created with one key if absent."""
+    (``HUBLINK_DATA_KEY_FILE`` or ``<home>/keys/data-keys``), created with one key if absent (by
+    exactly one of several processes loading a new home at once)."""
     inline = os.environ.get("HUBLINK_DATA_KEY")
     if inline:
         try:
@@ -170,6 +186,6 @@ def load_sealer(home: Path) -> Sealer:
             raise SealingError("HUBLINK_DATA_KEY must be 64 hexadecimal digits (256 bits)")
         return Sealer({1: key})
     path = Path(os.environ.get("HUBLINK_DATA_KEY_FILE") or home / "keys" / "data-keys")
-    if not path.exists():
-        _write_keyring(path, {1: secrets.token_bytes(32)})
+    if not path.exists():  # gunicorn's workers start together: the first to link it wins
+        _write_keyring(path, {1: secrets.token_bytes(32)}, only_if_absent=True)
     return Sealer(_read_keyring(path), path)

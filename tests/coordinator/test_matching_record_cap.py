@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hublink.coordinator.matching.blocking import BlockingSettings
+from hublink.coordinator.matching.blocking import BlockingSettings, byte_columns, sample_bit_positions
 from hublink.coordinator.matching.compare import compare_blocks
+from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.record_cap import best_per_record
 from hublink.coordinator.matching.records import PartnerClks, pack_datasets
 from hublink.coordinator.matching import table_tasks
@@ -119,9 +120,10 @@ def test_every_path_over_the_budget_keeps_each_records_best(matrix):
     assert candidate_pairs(at_budget) == candidate_pairs(uncapped)
 
 
-def test_worker_processes_drop_pairs_by_the_shared_similarities_and_give_the_same_pairs(matrix, monkeypatch):
-    """Capped while tables arrive, with the K-th similarities shared with the worker processes:
-    what they still send is at most a few budgets, and the result is the rule applied once."""
+def test_capping_while_tables_arrive_on_worker_processes_gives_the_rule_applied_once(matrix, monkeypatch):
+    """Capped while tables arrive, with the K-th similarities shared with the worker processes
+    (whether a worker reads them before it finishes depends on timing): the result is the rule
+    applied once."""
     blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=6)
     uncapped = compare_blocks(matrix, 0.5, blocking)
     budget = uncapped.candidate_count // 3
@@ -129,9 +131,28 @@ def test_worker_processes_drop_pairs_by_the_shared_similarities_and_give_the_sam
     collected = table_tasks.compare_tables_in_pool(matrix, 0.5, blocking, 2, None, 2_048, 20_000, budget)
     assert collected.capped and collected.distinct
     assert collected.kept + collected.pending < uncapped.candidate_count
-    assert collected.arrived < uncapped.candidate_count  # the workers dropped pairs (each comes once)
     capped = compare_blocks(matrix, 0.5, blocking, processes=2, task_comparisons=20_000, candidate_budget=budget)
     similarities, datasets, records = uncapped.candidates
     rows = [matrix.offsets[np.asarray(dataset)] + np.asarray(record) for dataset, record in zip(datasets, records)]
     keep = best_per_record(similarities, rows[0], rows[1], matrix.record_count)
     assert list(candidate_pairs(capped).items()) == [item for item, kept in zip(candidate_pairs(uncapped).items(), keep) if kept]
+
+
+def test_a_worker_drops_the_pairs_below_both_rows_shared_similarities(matrix):
+    """What a worker process sends: its table's pairs, less those below both rows' K-th
+    similarity so far (the shared array; 0 keeps every pair)."""
+    blocking = BlockingSettings(strategy="lsh", tables=4, bits_per_table=6)
+    columns = byte_columns(matrix)
+    positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)[0]
+    ones = row_popcounts(matrix.rows)
+    arguments = (positions, blocking, 0.5, 2_048, 20_000)
+    whole = table_tasks.compare_table(matrix.rows, columns, ones, *arguments)
+    nothing_yet = table_tasks._table_in_pool(matrix.rows, columns, ones, np.zeros(matrix.record_count), *arguments)
+    assert all(np.array_equal(left, right) for left, right in zip(whole[:3], nothing_yet[:3]))
+    lowest = np.random.default_rng(2).uniform(0.5, 0.9, matrix.record_count)
+    sent = table_tasks._table_in_pool(matrix.rows, columns, ones, lowest, *arguments)
+    similarities, lower, higher = whole[:3]
+    kept = (similarities >= lowest[lower]) | (similarities >= lowest[higher])
+    assert 0 < kept.sum() < len(kept)
+    assert all(np.array_equal(column[kept], part) for column, part in zip(whole[:3], sent[:3]))
+    assert sent[3:] == whole[3:]  # the same comparisons and split blocks

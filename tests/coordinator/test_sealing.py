@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -104,3 +105,40 @@ def test_a_running_process_picks_up_a_rotated_key(tmp_path, monkeypatch):
     assert rotating.open(old, b"row") == b"clk"
     rotating.retire_keys_except(new_id)
     assert set(load_sealer(tmp_path).keys) == {new_id}
+
+
+def _load_in_process(home: str, start: float, queue) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    time.sleep(max(0.0, start - time.time()))  # every process starts together
+    try:
+        sealer = load_sealer(Path(home))
+        queue.put(sealer.keys[sealer.current_id].hex())
+    except Exception as error:  # noqa: BLE001 - reported to the test
+        queue.put(f"error: {error!r}")
+
+
+def test_workers_starting_together_on_a_new_home_share_one_data_key(tmp_path, monkeypatch):
+    """gunicorn's workers each load the sealer of a new home at once: exactly one creates the
+    keyring and every one seals with that key (a worker with a key the file lost would seal
+    data nobody can open again; sharing one temporary file crashed workers at boot)."""
+    import multiprocessing
+    import time
+
+    monkeypatch.delenv("HUBLINK_DATA_KEY", raising=False)
+    monkeypatch.delenv("HUBLINK_DATA_KEY_FILE", raising=False)
+    context = multiprocessing.get_context("fork")
+    for attempt in range(5):
+        home = tmp_path / f"home-{attempt}"
+        queue = context.Queue()
+        start = time.time() + 0.3
+        processes = [context.Process(target=_load_in_process, args=(str(home), start, queue)) for _ in range(8)]
+        for process in processes:
+            process.start()
+        keys = [queue.get(timeout=30) for _ in processes]
+        for process in processes:
+            process.join(timeout=30)
+        assert not [key for key in keys if key.startswith("error")], keys
+        assert len(set(keys)) == 1, keys
+        assert load_sealer(home).keys[1].hex() == keys[0]
+        assert [path.name for path in (home / "keys").iterdir()] == ["data-keys"]  # no temporary left
