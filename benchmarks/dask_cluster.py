@@ -53,6 +53,7 @@ def run(youth: int, partners: int, seed: int = 11) -> dict[str, float]:
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
                 Client(cluster) as client:
+            start_workers(datasets, settings, client)  # its workers load the kernels, as the local ones did
             took, result = _timed(datasets, settings, client)
         seconds[f"distributed-{workers}"] = took
         assert result.groups == local.groups, "the distributed path gave other entities"

@@ -7,7 +7,7 @@ share of the cores the run was given.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import psutil
 
@@ -46,12 +46,14 @@ def proportional_bytes() -> int:
     return total
 
 
-def start_workers(datasets: Sequence[PartnerClks], settings: MatchSettings = MatchSettings()) -> None:
+def start_workers(datasets: Sequence[PartnerClks], settings: MatchSettings = MatchSettings(),
+                  client: Any = None) -> None:
     """Matches the first datasets that together hold ``workers.PROCESSES_FROM`` records, so the
     worker processes run (with the compiled kernels loaded) before a timed match, as they do in a
-    coordinator worker after its first large match. (Fewer records would not start them.)"""
+    coordinator worker after its first large match (fewer records would not start them); on the
+    workers of a ``dask.distributed`` ``client`` when given, which then load the kernels alike."""
     records, count = 0, 0
     while count < len(datasets) and records < PROCESSES_FROM:
         records += datasets[count].record_count
         count += 1
-    match_partners(datasets[:count], settings)
+    match_partners(datasets[:count], settings, client=client)
