@@ -170,8 +170,9 @@ def compare_blocks(
     (when more than one), each task blocks and compares one whole table; otherwise the blocks are
     made here, table by table, and compared by :func:`find_candidate_pairs`. Every path gives the
     same candidates and comparison count; past ``candidate_budget`` distinct pairs, each record's
-    best (``record_cap``), held to about that many while tables arrive on the parallel paths. Raises :class:`InvalidMatchInput` for unusable blocking
-    settings and ``ValueError`` for a threshold outside (0, 1].
+    best (``record_cap``), held to about that many while tables arrive on the parallel paths.
+    Raises :class:`InvalidMatchInput` for unusable blocking settings and ``ValueError`` for a
+    threshold outside (0, 1].
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1] (got {threshold})")
@@ -218,10 +219,9 @@ def _sorted_candidates(matrix: ClkMatrix, found: list[Any], distinct: bool = Fal
     pairs, each record's best are kept (``record_cap.best_per_record``). ``found`` is emptied
     column by column as it is read, so at most one column is held twice."""
     columns = joined_parts(found)
+    if not distinct and (capped or len(columns[0]) > budget):  # count each pair once
+        columns, distinct = list(deduplicate_pairs(*columns)), True
     if capped or len(columns[0]) > budget:
-        if not distinct:
-            columns, distinct = list(deduplicate_pairs(*columns)), True
-        if capped or len(columns[0]) > budget:
-            keep = best_per_record(*columns, matrix.record_count)
-            columns = [column[keep] for column in columns]
+        keep = best_per_record(*columns, matrix.record_count)
+        columns = [column[keep] for column in columns]
     return ordered_candidates(columns, matrix.offsets, matrix.rows.shape[1] * 8, distinct)

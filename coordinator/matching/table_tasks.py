@@ -108,13 +108,17 @@ class CollectedTables:
         self.merge_after = MERGE_AFTER if merge_after is None else merge_after
         self.distinct = distinct
         self.budget = budget
-        self.capped = False
         self.lowest_kept: np.ndarray | None = None
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.pending = 0
         self.kept = 0
         self.comparisons = 0
         self.split_blocks = 0
+
+    @property
+    def capped(self) -> bool:
+        """Whether more than ``budget`` distinct pairs arrived, so each record's best are kept."""
+        return self.lowest_kept is not None
 
     def add(self, result: tuple[Any, ...], first_found: bool | None = None) -> None:
         """Given one task's result, keeps its pairs and counts. ``first_found`` False says the
@@ -147,7 +151,6 @@ class CollectedTables:
         if not self.distinct:
             merged = list(deduplicate_pairs(*merged))
         if self.capped or len(merged[0]) > self.budget:
-            self.capped = True
             self.lowest_kept = lowest_kept(*merged, self.row_count)
             keep = above_lowest(*merged, self.lowest_kept)
             merged = [column[keep] for column in merged]

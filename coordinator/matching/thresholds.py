@@ -14,10 +14,11 @@ a CLK length, fill or schema. Per stage (pairs within one partner, pairs across 
    centred in the lower half of the way from the floor to 1, the upper one in the upper half,
    and the pairs' histogram has a valley between them (``VALLEY_DEPTH``) with at least
    ``LOOK_ALIKE_SHARE`` of the pairs below it, the threshold lies in that valley. Without a
-   valley, and with the upper one in the upper half, the stage holds matches only (one population with a long lower tail): the threshold is
-   ``MATCHES_ONLY_SPREADS`` random-pair spreads above the floor. With both components in the
-   lower half, a valley whose histogram rises again above it, to pairs centred in the upper
-   half, still separates a few matches (a small partner's duplicates) from many look-alikes.
+   valley, and with the upper one in the upper half, the stage holds matches only (one
+   population with a long lower tail): the threshold is ``MATCHES_ONLY_SPREADS`` random-pair
+   spreads above the floor. With both components in the lower half, a valley whose histogram
+   rises again above it, to pairs centred in the upper half, still separates a few matches (a
+   small partner's duplicates) from many look-alikes.
    Otherwise the stage holds look-alikes only: the threshold lies above all but half a pair of
    them, and never below the other stage's. Margins are in random-pair spreads because an encoding that compresses
    similarities (balanced and folded CLKs) narrows the spread with them.
@@ -71,8 +72,8 @@ LOOK_ALIKE_SHARE = 0.1
 pairs lies below it. Fewer are the handful of look-alikes a stage of matches only keeps just
 above the floor, and the valley beside them is a gap in the matches' sparse lower tail: FEBRL3
 (2-6% of its pairs below such gaps) took 0.70-0.76 under four secrets in ten, F1 0.81-0.91,
-where its labelled optimum is 0.615-0.63; the city's valleys have 40-41% below them
-(benchmarks/RESULTS-matching.md §9)."""
+where its labelled optimum is 0.615-0.63 (merge threshold 0.8; about 0.64 at 0.5, §11); the
+city's valleys have 40-41% below them (benchmarks/RESULTS-matching.md §9)."""
 MIN_PAIRS = 30
 """Fewer best-match pairs than this in a stage are too few to fit: the other stage decides."""
 @dataclass(frozen=True)

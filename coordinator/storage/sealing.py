@@ -10,6 +10,7 @@ before sealing existed are refused when read, except by ``rotate-data-key``, whi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import struct
@@ -132,12 +133,11 @@ class Sealer:
         self._stamp = self._file_stamp()
 
 
-def _write_keyring(path: Path, keys: dict[int, bytes], only_if_absent: bool = False) -> bool:
+def _write_keyring(path: Path, keys: dict[int, bytes], only_if_absent: bool = False) -> None:
     """Writes the keyring file (mode 0600) whole, through a temporary file of this call's own,
     so concurrent writers never share one; with ``only_if_absent``, links it into place only when
     no keyring exists yet (``os.link`` never replaces a file): of several processes creating a
-    new home's keyring at once, exactly one writes it and the others then read that one.
-    Returns whether this call wrote the keyring."""
+    new home's keyring at once, exactly one writes it and the others then read that one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -145,14 +145,11 @@ def _write_keyring(path: Path, keys: dict[int, bytes], only_if_absent: bool = Fa
             handle.writelines(f"{key_id}:{key.hex()}\n" for key_id, key in sorted(keys.items()))
             handle.flush()
             os.fsync(handle.fileno())
-        if not only_if_absent:
+        if only_if_absent:
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        else:
             os.replace(temporary, path)
-            return True
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        return True
     finally:
         Path(temporary).unlink(missing_ok=True)
 
