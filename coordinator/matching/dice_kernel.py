@@ -9,9 +9,13 @@ empty CLKs are never kept); ``tests/coordinator/test_matching_kernel.py`` compar
 
 Rows are ``uint64`` words (a CLK's bytes viewed as 64-bit words; the order of bits inside a word
 does not change a popcount), counted by LLVM's ``ctpop`` (the processor's popcount; AVX-512's
-``vpopcntq`` where there is one). Four rows are compared at once against each other row, so each
-row's words are read once for four pairs. Every pair of a unit is still compared. Compiled code is cached on disk (numba's ``cache=True``), so a new
-process, such as a worker, loads it instead of compiling again.
+``vpopcntq`` where there is one). Each run's rows (an LSH block's, scattered over the matrix) are
+first copied next to each other, so every pair then reads them from cache; a pair's common bits
+are compared with the fewest it needs at its total (:func:`counts_needed`, exact), and only kept
+pairs are divided. Every pair of a unit is still compared. Measured on a 2-core AMD EPYC without
+AVX-512, on the city's LSH blocks (mostly 16-400 rows): 1.5-2x the pairs per second of reading
+rows in place four at a time (benchmarks/RESULTS-scale.md). Compiled code is cached on disk
+(numba's ``cache=True``), so a new process, such as a worker, loads it instead of compiling again.
 """
 
 from __future__ import annotations
@@ -21,18 +25,10 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["as_words", "dice_across", "dice_within_runs", "row_popcounts"]
+__all__ = ["as_words", "counts_needed", "dice_across", "dice_within_runs", "row_popcounts"]
 
 _OUTPUT_PAIRS = 1 << 18
 """Pairs a kernel call may return at most before it is called again where it stopped."""
-
-_GROUP = 4
-"""Rows compared at once against each other row: its words are read once for all four, and the
-four rows' words stay in registers (measured 1.4-2x the pairs per CPU second of one row at a time).
-``_group_counts`` keeps one counter per row: change both together."""
-
-_SMALL_RUN = 16
-"""Rows left in a run at or below which each row is compared alone: LSH's many small blocks."""
 
 
 def as_words(rows: np.ndarray) -> np.ndarray:
@@ -55,118 +51,106 @@ def _popcount(typing_context, word):
     return types.uint64(types.uint64), codegen
 
 
-@numba.njit(inline="always")
-def _load_group(words, sources, start, count, group):
-    """Copies the words of rows ``sources[start:start + count]`` into ``group`` (the last repeated
-    to fill its ``_GROUP`` rows)."""
-    for slot in range(_GROUP):
-        source = sources[start + min(slot, count - 1)]
-        for place in range(words.shape[1]):
-            group[slot, place] = words[source, place]
+def counts_needed(threshold: float, bits: int) -> np.ndarray:
+    """Given a Dice threshold and the CLK length in bits, returns for each total of two rows' bit
+    counts (0 to ``2 * bits``) the fewest common bits at which the pair is kept.
+
+    Exact: ``common >= needed[total]`` exactly when ``2.0 * common / total >= threshold`` in double
+    precision (the division is correctly rounded, so the similarity never falls as ``common``
+    rises); a total of 0 (two empty CLKs) needs more than any pair has. The kernel then compares
+    integers and divides only for the pairs it keeps."""
+    totals = np.arange(2 * bits + 1, dtype=np.int64)
+    needed = np.maximum(np.floor(threshold * totals / 2.0).astype(np.int64) - 1, 0)
+    usable = totals > 0
+    while True:  # a step or two from the estimate, on every total at once
+        short = usable & (2.0 * needed / np.maximum(totals, 1) < threshold)
+        if not short.any():
+            break
+        needed[short] += 1
+    needed[~usable] = 2 * bits + 1
+    return needed
 
 
 @numba.njit(inline="always")
-def _group_counts(words, group, targets, start, counts):
-    """Writes to ``counts[slot, k]`` the bits row ``slot`` of the group shares with row
-    ``targets[start + k]``, for every ``k`` up to the end of ``targets``."""
-    for index in range(start, len(targets)):
-        second = targets[index]
-        first = np.uint64(0)
-        other = np.uint64(0)
-        third = np.uint64(0)
-        fourth = np.uint64(0)
+def _copy_rows(words, sources, start, count, local, local_ones, ones):
+    """Copies rows ``sources[start:start + count]`` into ``local`` (contiguous, in cache) and their
+    bit counts into ``local_ones``."""
+    for slot in range(count):
+        source = sources[start + slot]
+        local_ones[slot] = ones[source]
         for place in range(words.shape[1]):
-            word = words[second, place]
-            first += _popcount(group[0, place] & word)
-            other += _popcount(group[1, place] & word)
-            third += _popcount(group[2, place] & word)
-            fourth += _popcount(group[3, place] & word)
-        counts[0, index - start] = np.int64(first)
-        counts[1, index - start] = np.int64(other)
-        counts[2, index - start] = np.int64(third)
-        counts[3, index - start] = np.int64(fourth)
+            local[slot, place] = words[source, place]
+
+
+@numba.njit(inline="always")
+def _common(local, first, second):
+    """The bits rows ``first`` and ``second`` of ``local`` share."""
+    common = np.uint64(0)
+    for place in range(local.shape[1]):
+        common += _popcount(local[first, place] & local[second, place])
+    return np.int64(common)
 
 
 @numba.njit(nogil=True, cache=True)
-def _within_runs(words, ones, members, bounds, threshold, run, position, similarities, lower, higher):
+def _within_runs(words, ones, members, bounds, needed, run, position, similarities, lower, higher):
     found = 0
     capacity = len(similarities)
-    group = np.empty((_GROUP, words.shape[1]), dtype=np.uint64)
-    counts = np.empty((_GROUP, max(1, int(np.max(np.diff(bounds))) if len(bounds) > 1 else 1)), dtype=np.int64)
+    largest = 1
+    for index in range(run, len(bounds) - 1):
+        largest = max(largest, bounds[index + 1] - bounds[index])
+    local = np.empty((largest, words.shape[1]), dtype=np.uint64)
+    local_ones = np.empty(largest, dtype=np.int64)
     while run < len(bounds) - 1:
-        end = bounds[run + 1]
-        if position < bounds[run]:
-            position = bounds[run]
-        while position < end - 1:
-            count = min(_GROUP, end - 1 - position)
-            if found + count * (end - position - 1) > capacity:
-                return found, run, position
-            if end - position <= _SMALL_RUN:  # a group would mostly compare rows to nothing
-                count = 1
-                first = members[position]
-                for other in range(position + 1, end):
-                    second = members[other]
-                    common = np.uint64(0)
-                    for place in range(words.shape[1]):
-                        common += _popcount(words[first, place] & words[second, place])
-                    total = ones[first] + ones[second]
-                    similarity = 2.0 * np.int64(common) / total if total > 0 else -1.0
-                    if similarity >= threshold:
-                        similarities[found] = similarity
-                        lower[found] = first
-                        higher[found] = second
-                        found += 1
-                position += 1
-                continue
-            _load_group(words, members[:end], position, count, group)
-            _group_counts(words, group, members[:end], position + 1, counts)
-            for slot in range(count):  # row ``slot`` of the group with the rows after it
-                first = members[position + slot]
-                ones_first = ones[first]
-                for other in range(position + slot + 1, end):
-                    second = members[other]
-                    total = ones_first + ones[second]
-                    similarity = 2.0 * counts[slot, other - position - 1] / total if total > 0 else -1.0
-                    if similarity >= threshold:
-                        similarities[found] = similarity
-                        lower[found] = first
-                        higher[found] = second
-                        found += 1
-            position += count
+        start, end = bounds[run], bounds[run + 1]
+        size = end - start
+        _copy_rows(words, members, start, size, local, local_ones, ones)
+        first = max(position - start, 0)
+        while first < size - 1:
+            if found + size - 1 - first > capacity:
+                return found, run, start + first
+            ones_first = local_ones[first]
+            for second in range(first + 1, size):
+                common = _common(local, first, second)
+                total = ones_first + local_ones[second]
+                if common >= needed[total]:
+                    similarities[found] = 2.0 * common / total
+                    lower[found] = members[start + first]
+                    higher[found] = members[start + second]
+                    found += 1
+            first += 1
         run += 1
-    return found, run, position
+    return found, run, 0
 
 
 @numba.njit(nogil=True, cache=True)
-def _across(words, ones, left, right, threshold, position, similarities, lower, higher):
+def _across(words, ones, left, right, needed, position, similarities, lower, higher):
     found = 0
     capacity = len(similarities)
-    group = np.empty((_GROUP, words.shape[1]), dtype=np.uint64)
-    counts = np.empty((_GROUP, len(right)), dtype=np.int64)
+    local = np.empty((len(right) + 1, words.shape[1]), dtype=np.uint64)  # the last: a row of left
+    local_ones = np.empty(len(right) + 1, dtype=np.int64)
+    _copy_rows(words, right, 0, len(right), local, local_ones, ones)
+    mine = len(right)
     while position < len(left):
-        count = min(_GROUP, len(left) - position)
-        if found + count * len(right) > capacity:
+        if found + len(right) > capacity:
             return found, position
-        _load_group(words, left, position, count, group)
-        _group_counts(words, group, right, 0, counts)
-        for slot in range(count):
-            first = left[position + slot]
-            ones_first = ones[first]
-            for other in range(len(right)):
-                second = right[other]
-                total = ones_first + ones[second]
-                similarity = 2.0 * counts[slot, other] / total if total > 0 else -1.0
-                if similarity >= threshold:
-                    similarities[found] = similarity
-                    lower[found] = first
-                    higher[found] = second
-                    found += 1
-        position += count
+        first = left[position]
+        local_ones[mine] = ones[first]
+        for place in range(words.shape[1]):
+            local[mine, place] = words[first, place]
+        for other in range(len(right)):
+            common = _common(local, mine, other)
+            total = local_ones[mine] + local_ones[other]
+            if common >= needed[total]:
+                similarities[found] = 2.0 * common / total
+                lower[found] = first
+                higher[found] = right[other]
+                found += 1
+        position += 1
     return found, position
 
 
 def _buffers(largest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    size = max(_OUTPUT_PAIRS, _GROUP * largest)
+    size = max(_OUTPUT_PAIRS, largest)
     return np.empty(size), np.empty(size, np.int64), np.empty(size, np.int64)
 
 
@@ -186,10 +170,11 @@ def dice_within_runs(words: np.ndarray, ones: np.ndarray, members: np.ndarray, b
     members = np.ascontiguousarray(members, dtype=np.int64)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
     largest = int(np.diff(bounds).max()) if len(bounds) > 1 else 0
+    needed = counts_needed(threshold, words.shape[1] * 64)
     similarities, lower, higher = _buffers(largest)
     parts, run, position = [], 0, 0
     while run < len(bounds) - 1:
-        found, run, position = _within_runs(words, ones, members, bounds, threshold, run, position,
+        found, run, position = _within_runs(words, ones, members, bounds, needed, run, position,
                                             similarities, lower, higher)
         parts.append((similarities[:found].copy(), lower[:found].copy(), higher[:found].copy()))
     return _joined(parts)
@@ -201,9 +186,10 @@ def dice_across(words: np.ndarray, ones: np.ndarray, left: np.ndarray, right: np
     (similarities, rows of ``left``, rows of ``right``) of every pair across the sets at or above it."""
     left = np.ascontiguousarray(left, dtype=np.int64)
     right = np.ascontiguousarray(right, dtype=np.int64)
+    needed = counts_needed(threshold, words.shape[1] * 64)
     similarities, lower, higher = _buffers(len(right))
     parts, position = [], 0
     while position < len(left):
-        found, position = _across(words, ones, left, right, threshold, position, similarities, lower, higher)
+        found, position = _across(words, ones, left, right, needed, position, similarities, lower, higher)
         parts.append((similarities[:found].copy(), lower[:found].copy(), higher[:found].copy()))
     return _joined(parts)

@@ -110,3 +110,30 @@ def test_the_kernel_releases_the_gil(rows):
     inside = [stamp for stamp in stamps if started < stamp < ended]
     assert len(inside) > 10
     assert inside[-1] - inside[0] > 0.5 * (ended - started)
+
+
+@pytest.mark.parametrize("bits", [512, 1024, 2048])
+def test_the_common_bits_needed_decide_as_the_similarity_does(bits):
+    """Thresholds that some pairs reach exactly (0.75 = 2*3/8, 0.5, 1.0) and arbitrary ones: for
+    every total and every count of common bits, ``common >= needed[total]`` is the kernel's
+    ``2.0 * common / total >= threshold``."""
+    from hublink.coordinator.matching.dice_kernel import counts_needed
+    totals = np.arange(1, 2 * bits + 1)
+    for threshold in (0.75, 0.5, 1.0, 0.5902272902097899, 0.72, 1e-9, 0.999):
+        needed = counts_needed(threshold, bits)
+        assert needed[0] > bits  # two empty CLKs never
+        commons = np.arange(bits + 1)
+        kept = (2.0 * commons[None, :] / totals[:, None]) >= threshold
+        assert np.array_equal(commons[None, :] >= needed[1:, None], kept), threshold
+
+
+def test_runs_larger_than_one_output_buffer_resume_inside_a_run(rows, monkeypatch):
+    """Two runs of 120 rows, 7,140 pairs each, through buffers of 1,000 pairs: the kernel stops
+    inside a run and resumes at the row where it stopped, with no pair lost or repeated."""
+    from hublink.coordinator.matching import dice_kernel
+    monkeypatch.setattr(dice_kernel, "_OUTPUT_PAIRS", 1_000)
+    members = np.r_[np.arange(0, 120), np.arange(300, 420)]
+    found = _ours(dice_within_runs(as_words(rows), row_popcounts(rows), members, np.array([0, 120, 240]), 0.05))
+    assert len(found) == 2 * 120 * 119 // 2
+    assert set(found) == ({(a, b) for a in range(120) for b in range(a + 1, 120)}
+                          | {(a, b) for a in range(300, 420) for b in range(a + 1, 420)})
