@@ -16,8 +16,9 @@ import numpy as np
 
 from hublink.coordinator.matching.records import ClkMatrix, InvalidMatchInput
 
-__all__ = ["BlockingSettings", "TableBlocks", "byte_columns", "choose_strategy", "iterate_blocks",
-           "pairs_share_a_block", "sample_bit_positions", "table_blocks"]
+__all__ = ["BlockingSettings", "TableBlocks", "byte_columns", "choose_strategy", "fill_table_keys",
+           "iterate_blocks", "pairs_share_a_block", "sample_bit_positions", "table_blocks", "table_keys",
+           "table_keys_type"]
 
 Strategy = Literal["auto", "all_pairs", "lsh"]
 
@@ -215,26 +216,42 @@ def table_blocks(byte_columns: np.ndarray, positions: np.ndarray, settings: Bloc
     return TableBlocks(np.concatenate(kept), all_bounds, split_blocks, oversized)
 
 
+def table_keys_type(row_count: int, table_count: int, settings: BlockingSettings,
+                    budget_bytes: int = TABLE_KEYS_BUDGET) -> np.dtype | None:
+    """Returns the type of :func:`table_keys`' matrix (the smallest unsigned type holding
+    ``bits_per_table`` bits), or None when ``row_count`` x ``table_count`` of it exceeds ``budget_bytes``."""
+    bits = settings.bits_per_table
+    dtype = np.dtype(np.uint16 if bits <= 16 else np.uint32 if bits <= 32 else np.uint64)
+    return None if row_count * table_count * dtype.itemsize > budget_bytes else dtype
+
+
+def fill_table_keys(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings,
+                    keys: np.ndarray, tables: range) -> int:
+    """Writes each row's key in each table of ``tables`` to its column of ``keys`` (rows x all
+    tables, :func:`table_keys_type`); returns the most rows sharing one key in those tables.
+    Tables are independent, so processes may fill different ones of one shared matrix."""
+    largest = 0
+    for table in tables:
+        column = _keys(byte_columns, positions[table][:settings.bits_per_table])
+        largest = max(largest, int(np.bincount(column.astype(np.intp)).max() if settings.bits_per_table <= 16
+                                   else np.unique(column, return_counts=True)[1].max(initial=0)))
+        keys[:, table] = column
+    return largest
+
+
 def table_keys(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings,
                budget_bytes: int = TABLE_KEYS_BUDGET) -> np.ndarray | None:
     """Given the CLKs as byte columns, every table's bit positions (:func:`sample_bit_positions`)
-    and settings, returns each row's key in every table (rows x tables, in the smallest unsigned
-    type holding ``bits_per_table`` bits): two rows share a block of table ``t`` exactly when their
-    keys in column ``t`` are equal. Returns None when that does not hold (some table has a block
-    over ``max_block_size``, which is split by more bits) or the matrix would exceed ``budget_bytes``."""
-    bits = settings.bits_per_table
-    dtype = np.uint16 if bits <= 16 else np.uint32 if bits <= 32 else np.uint64
-    rows = byte_columns.shape[1]
-    if rows * len(positions) * np.dtype(dtype).itemsize > budget_bytes:
+    and settings, returns each row's key in every table (rows x tables, :func:`table_keys_type`):
+    two rows share a block of table ``t`` exactly when their keys in column ``t`` are equal.
+    Returns None when that does not hold (some table has a block over ``max_block_size``, which
+    is split by more bits) or the matrix would exceed ``budget_bytes``."""
+    dtype = table_keys_type(byte_columns.shape[1], len(positions), settings, budget_bytes)
+    if dtype is None:
         return None
-    keys = np.empty((rows, len(positions)), dtype=dtype)
-    for table, table_positions in enumerate(positions):
-        column = _keys(byte_columns, table_positions[:bits])
-        largest = (np.bincount(column.astype(np.intp)).max() if bits <= 16
-                   else np.unique(column, return_counts=True)[1].max(initial=0))
-        if largest > settings.max_block_size:
-            return None
-        keys[:, table] = column
+    keys = np.empty((byte_columns.shape[1], len(positions)), dtype=dtype)
+    if fill_table_keys(byte_columns, positions, settings, keys, range(len(positions))) > settings.max_block_size:
+        return None
     return keys
 
 

@@ -2,11 +2,12 @@
 processes (arrays in shared memory) or on the workers of a ``dask.distributed`` cluster.
 
 A task carries only the table's bit positions; the CLK rows, their byte columns and bit counts
-are shared once per match. A candidate pair is met in many tables. On worker processes each row's
-key in every table is shared too (``blocking.table_keys``), and a table keeps only the pairs
-that share no key in an earlier table, so each pair comes back once, from the first table that
-compared it. Otherwise (a Dask client, a block split by more bits, or too many rows for the
-keys) results are deduplicated in the parent now and then, so its memory stays near the
+are shared once per match. A candidate pair is met in many tables. Every row's key in every
+table (``blocking.table_keys``) is shared too, filled by the worker processes themselves, a share
+of the tables each (on a Dask cluster each worker computes all of them), and a table keeps only
+the pairs that share no key in an earlier table, so each pair comes back once, from the first
+table that compared it. Otherwise (a block split by more bits, or too many rows for the keys)
+results are deduplicated in the parent now and then, so its memory stays near the
 candidates' size. Past ``record_cap.CANDIDATE_BUDGET`` distinct pairs, each record's best are
 kept as results arrive (``record_cap``), so memory stays bounded at any record count.
 """
@@ -20,8 +21,8 @@ from typing import Any
 import numba
 import numpy as np
 
-from hublink.coordinator.matching.blocking import (BlockingSettings, byte_columns, sample_bit_positions, table_blocks,
-                                                   table_keys)
+from hublink.coordinator.matching.blocking import (BlockingSettings, byte_columns, fill_table_keys,
+                                                   sample_bit_positions, table_blocks, table_keys, table_keys_type)
 from hublink.coordinator.matching.dice_kernel import row_popcounts
 from hublink.coordinator.matching.progress import ProgressCallback, compared
 from hublink.coordinator.matching.record_cap import CANDIDATE_BUDGET, above_lowest, lowest_kept
@@ -64,15 +65,21 @@ def compare_table_first_found(rows: np.ndarray, columns: np.ndarray, ones_per_ro
 
 
 def _table_in_pool(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, lowest: np.ndarray,
-                   *arguments: Any) -> tuple[Any, ...]:
-    """In a worker process: :func:`compare_table`, filtered by the shared ``lowest``."""
+                   keys: np.ndarray, *arguments: Any) -> tuple[Any, ...]:
+    """In a worker process: :func:`compare_table`, filtered by the shared ``lowest`` (``keys`` unused)."""
     return compare_table(rows, columns, ones_per_row, *arguments, lowest=lowest)
 
 
-def _first_found_in_pool(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, keys: np.ndarray,
-                         lowest: np.ndarray, *arguments: Any) -> tuple[Any, ...]:
+def _first_found_in_pool(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, lowest: np.ndarray,
+                         keys: np.ndarray, *arguments: Any) -> tuple[Any, ...]:
     """In a worker process: :func:`compare_table_first_found`, filtered by the shared ``lowest``."""
     return compare_table_first_found(rows, columns, ones_per_row, keys, *arguments, lowest=lowest)
+
+
+def _keys_in_pool(rows: np.ndarray, columns: np.ndarray, ones_per_row: np.ndarray, lowest: np.ndarray,
+                  keys: np.ndarray, positions: np.ndarray, blocking: BlockingSettings, tables: range) -> int:
+    """In a worker process: fills the shared ``keys`` of ``tables`` (``blocking.fill_table_keys``)."""
+    return fill_table_keys(columns, positions, blocking, keys, tables)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -163,16 +170,19 @@ def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Blocki
                            progress: ProgressCallback | None, chunk_size: int,
                            task_comparisons: int, budget: int = CANDIDATE_BUDGET) -> CollectedTables:
     """Given packed CLKs, a threshold and LSH settings, compares table by table on ``processes``
-    worker processes, at most two tables a process in flight."""
-    columns = byte_columns(matrix)
+    worker processes, at most two tables a process in flight. The processes first fill every
+    row's key in every table (``blocking.table_keys``, in shared memory), a share of the tables each."""
     all_positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
-    keys = table_keys(columns, all_positions, blocking)
-    collected = CollectedTables(matrix.record_count, keys is not None, budget)
-    shared = ([matrix.rows, columns, row_popcounts(matrix.rows)] + ([] if keys is None else [keys])
-              + [np.zeros(matrix.record_count)])  # every row's K-th similarity so far: 0 keeps all
-    with SharedRowsPool(shared, processes) as pool:
-        del columns, keys, shared
-        collected.shared_lowest = pool.shared(-1)
+    key_type = table_keys_type(matrix.record_count, len(all_positions), blocking)
+    keys = (np.empty((0, 0), np.uint16) if key_type is None
+            else np.empty((matrix.record_count, len(all_positions)), dtype=key_type))
+    shared = [matrix.rows, byte_columns(matrix), row_popcounts(matrix.rows),
+              np.zeros(matrix.record_count), keys]  # lowest: every row's K-th similarity so far, 0 keeps all
+    with SharedRowsPool(shared, processes, writable=(4,)) as pool:
+        del shared, keys
+        distinct = key_type is not None and _keys_hold(pool, all_positions, blocking)
+        collected = CollectedTables(matrix.record_count, distinct, budget)
+        collected.shared_lowest = pool.shared(3)
         in_flight: deque[Future] = deque()
         try:
             for table, positions in enumerate(all_positions):
@@ -191,6 +201,15 @@ def compare_tables_in_pool(matrix: ClkMatrix, threshold: float, blocking: Blocki
         finally:
             collected.shared_lowest = None  # the segment closes only once no view of it is left
     return collected
+
+
+def _keys_hold(pool: SharedRowsPool, all_positions: np.ndarray, blocking: BlockingSettings) -> bool:
+    """Fills the pool's shared keys, a share of the tables per process; returns whether they hold
+    (no block over ``max_block_size``, which would be split by more bits)."""
+    shares = np.array_split(np.arange(len(all_positions)), pool.processes)
+    filled = [pool.submit(_keys_in_pool, all_positions, blocking, range(int(share[0]), int(share[-1]) + 1))
+              for share in shares if len(share)]
+    return max(future.result() for future in filled) <= blocking.max_block_size
 
 
 _worker_state: tuple[tuple[int, ...], tuple[np.ndarray, ...], np.ndarray | None] | None = None

@@ -35,8 +35,8 @@ WARM_PROCESSES_FROM = 2_000
 """Once the workers run (a ``worker`` process after its first large match), matches of this many
 records or more use them too: below, a task's round trip costs more than it saves."""
 
-ArraySpec = tuple[str, tuple[tuple[tuple[int, ...], str, int], ...]]
-"""(segment name, ((shape, dtype, byte offset) of each array))."""
+ArraySpec = tuple[str, tuple[tuple[tuple[int, ...], str, int, bool], ...]]
+"""(segment name, ((shape, dtype, byte offset, whether workers may write it) of each array))."""
 
 _executor: ProcessPoolExecutor | None = None
 _executor_processes = 0
@@ -90,9 +90,9 @@ def _arrays_of(spec: ArraySpec) -> list[np.ndarray]:
         # the parent's resource tracker, so the segment is tracked once, by name).
         memory = shared_memory.SharedMemory(name=name)
         arrays = []
-        for shape, dtype, offset in layout:
+        for shape, dtype, offset, writable in layout:
             array = np.ndarray(shape, dtype=np.dtype(dtype), buffer=memory.buf, offset=offset)
-            array.flags.writeable = False
+            array.flags.writeable = writable
             arrays.append(array)
         _mapped = (name, memory, arrays)
     return _mapped[2]
@@ -103,18 +103,19 @@ def _call_with_arrays(spec: ArraySpec, function: Callable[..., Any], *arguments:
 
 
 class SharedRowsPool:
-    """``processes`` worker processes that see ``arrays`` through shared memory.
+    """``processes`` worker processes that see ``arrays`` through shared memory, read-only except
+    those numbered in ``writable`` (tasks must then write disjoint parts of them).
 
     Use as a context manager: on exit the segment is freed and tasks not yet started are
     cancelled; the processes stay for the next match (:func:`stop_workers` ends them).
     """
 
-    def __init__(self, arrays: Sequence[np.ndarray], processes: int) -> None:
+    def __init__(self, arrays: Sequence[np.ndarray], processes: int, writable: Sequence[int] = ()) -> None:
         offsets, layout, size = [], [], 0
         for array in arrays:
             size = (size + 63) // 64 * 64  # each array starts on a cache line
             offsets.append(size)
-            layout.append((tuple(array.shape), array.dtype.str, size))
+            layout.append((tuple(array.shape), array.dtype.str, size, len(layout) in writable))
             size += array.nbytes
         self._memory = shared_memory.SharedMemory(create=True, size=max(size, 1))
         try:
@@ -131,7 +132,7 @@ class SharedRowsPool:
     def shared(self, index: int) -> np.ndarray:
         """Returns a writable view of the ``index``-th array in shared memory: what this process
         writes there, the workers read (they see each element either before or after a write)."""
-        shape, dtype, offset = self._spec[1][index]
+        shape, dtype, offset, _ = self._spec[1][index]
         return np.ndarray(shape, dtype=np.dtype(dtype), buffer=self._memory.buf, offset=offset)
 
     def submit(self, function: Callable[..., Any], *arguments: Any) -> Future:

@@ -124,6 +124,21 @@ def test_each_pair_comes_once_from_the_first_table_that_shares_its_key(matrix):
     assert table_keys(columns, positions, blocking, budget_bytes=1_000) is None
 
 
+def test_worker_processes_fill_the_shared_keys_a_share_of_the_tables_each(matrix):
+    """The keys the processes write, each a share of the tables, are ``table_keys``' in every
+    table, and a block over ``max_block_size`` in any share is reported."""
+    from hublink.coordinator.matching import table_tasks
+    blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=8)
+    columns = byte_columns(matrix)
+    positions = sample_bit_positions(matrix.rows.shape[1] * 8, blocking)
+    shared = [matrix.rows, columns, row_popcounts(matrix.rows), np.zeros(matrix.record_count),
+              np.zeros((matrix.record_count, 12), np.uint16)]
+    with SharedRowsPool(shared, 2, writable=(4,)) as pool:
+        assert table_tasks._keys_hold(pool, positions, blocking)
+        assert np.array_equal(pool.shared(4), table_keys(columns, positions, blocking))
+        assert not table_tasks._keys_hold(pool, positions, replace(blocking, max_block_size=40))
+
+
 @pytest.mark.slow
 def test_whole_unsplit_tables_on_worker_processes_give_the_same_candidates_as_threads(matrix):
     blocking = BlockingSettings(strategy="lsh", tables=12, bits_per_table=8)

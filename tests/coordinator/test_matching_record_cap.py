@@ -147,10 +147,10 @@ def test_a_worker_drops_the_pairs_below_both_rows_shared_similarities(matrix):
     ones = row_popcounts(matrix.rows)
     arguments = (positions, blocking, 0.5, 2_048, 20_000)
     whole = table_tasks.compare_table(matrix.rows, columns, ones, *arguments)
-    nothing_yet = table_tasks._table_in_pool(matrix.rows, columns, ones, np.zeros(matrix.record_count), *arguments)
+    nothing_yet = table_tasks._table_in_pool(matrix.rows, columns, ones, np.zeros(matrix.record_count), None, *arguments)
     assert all(np.array_equal(left, right) for left, right in zip(whole[:3], nothing_yet[:3]))
     lowest = np.random.default_rng(2).uniform(0.5, 0.9, matrix.record_count)
-    sent = table_tasks._table_in_pool(matrix.rows, columns, ones, lowest, *arguments)
+    sent = table_tasks._table_in_pool(matrix.rows, columns, ones, lowest, None, *arguments)
     similarities, lower, higher = whole[:3]
     kept = (similarities >= lowest[lower]) | (similarities >= lowest[higher])
     assert 0 < kept.sum() < len(kept)
