@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterator, Literal, Sequence
 
+import numba
 import numpy as np
 
 from hublink.coordinator.matching.records import ClkMatrix, InvalidMatchInput
@@ -149,18 +150,42 @@ def sample_bit_positions(clk_bits: int, settings: BlockingSettings) -> np.ndarra
     return np.stack([generator.permutation(clk_bits) for _ in range(settings.tables)])
 
 
+@numba.njit(nogil=True, cache=True)
 def _keys(byte_columns: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Given CLKs as byte columns (``rows.T``, big-endian bit order) and at most 64 bit positions,
     returns each row's key.
 
     The key is those bits read as one integer; built bit by bit so memory stays one integer per row.
     Columns are contiguous, so each bit is read from one sequential array, not a strided one.
+    Compiled without the GIL: on a Dask worker, whose event loop wants the GIL too, the same
+    numpy code waited for it between its small steps (table keys of the city took 4 s, not 1).
     """
     keys = np.zeros(byte_columns.shape[1], dtype=np.uint64)
-    for place, position in enumerate(positions):
-        bit = (byte_columns[position // 8] >> np.uint8(7 - position % 8)) & np.uint8(1)
-        keys |= bit.astype(np.uint64) << np.uint64(place)
+    for place in range(len(positions)):
+        position = positions[place]
+        shift = np.uint8(7 - position % 8)
+        source = byte_columns[position // 8]
+        for row in range(len(keys)):
+            keys[row] |= np.uint64((source[row] >> shift) & np.uint8(1)) << np.uint64(place)
     return keys
+
+
+@numba.njit(nogil=True, cache=True)
+def _fill_keys(byte_columns, positions, bits, keys, first, last, counted):
+    """Writes the keys of tables ``first`` to ``last - 1`` to their columns of ``keys``; returns the
+    most rows sharing a key in them when ``counted`` (keys of at most 24 bits), else 0."""
+    largest = 0
+    counts = np.zeros(1 << bits if counted else 1, dtype=np.int64)
+    for table in range(first, last):
+        column = _keys(byte_columns, positions[table, :bits])
+        if counted:
+            counts[:] = 0
+            for key in column:
+                counts[key] += 1
+            largest = max(largest, counts.max())
+        for row in range(len(column)):
+            keys[row, table] = column[row]
+    return largest
 
 
 def _runs(members: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,15 +252,13 @@ def table_keys_type(row_count: int, table_count: int, settings: BlockingSettings
 
 def fill_table_keys(byte_columns: np.ndarray, positions: np.ndarray, settings: BlockingSettings,
                     keys: np.ndarray, tables: range) -> int:
-    """Writes each row's key in each table of ``tables`` to its column of ``keys`` (rows x all
-    tables, :func:`table_keys_type`); returns the most rows sharing one key in those tables.
+    """Writes each row's key in each table of ``tables`` (consecutive) to its column of ``keys``
+    (rows x all tables, :func:`table_keys_type`); returns the most rows sharing one key in them.
     Tables are independent, so processes may fill different ones of one shared matrix."""
-    largest = 0
-    for table in tables:
-        column = _keys(byte_columns, positions[table][:settings.bits_per_table])
-        largest = max(largest, int(np.bincount(column.astype(np.intp)).max() if settings.bits_per_table <= 16
-                                   else np.unique(column, return_counts=True)[1].max(initial=0)))
-        keys[:, table] = column
+    counted = settings.bits_per_table <= 24
+    largest = _fill_keys(byte_columns, positions, settings.bits_per_table, keys, tables.start, tables.stop, counted)
+    for table in ([] if counted else tables):  # wide keys: counted by sorting
+        largest = max(largest, int(np.unique(keys[:, table], return_counts=True)[1].max(initial=0)))
     return largest
 
 
