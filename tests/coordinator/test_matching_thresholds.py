@@ -148,6 +148,22 @@ def test_best_match_pairs_are_mutual_bests_per_other_dataset():
     assert best_match_pairs(candidates, across).tolist() == [0, 2]
 
 
+def test_both_stages_found_in_one_pass_are_each_stage_found_alone():
+    """Random candidates of 200 records in 6 datasets, within and across: the one pass gives each
+    stage what that stage's mask alone gives, ranks counted per stage."""
+    from hublink.coordinator.matching.best_pairs import stage_best_pairs
+    generator = np.random.default_rng(4)
+    count = 3_000
+    datasets = generator.integers(0, 6, size=(2, count)).astype(np.uint32)
+    records = generator.integers(0, 40, size=(2, count)).astype(np.uint32)
+    candidates = (np.sort(generator.random(count))[::-1], (datasets[0], datasets[1]), (records[0], records[1]))
+    same = datasets[0] == datasets[1]
+    found = stage_best_pairs(candidates)
+    assert np.array_equal(found["across"], best_match_pairs(candidates, ~same))
+    assert np.array_equal(found["within"], best_match_pairs(candidates, same))
+    assert len(found["across"]) > 50 and len(found["within"]) > 20
+
+
 def test_with_many_partners_a_record_keeps_only_its_most_similar_mutual_best_pairs():
     # six datasets of one record each: every pair is a mutual best, every record has five; at
     # 80 partners such look-alikes outnumber a youth's few matches, so only the best few count
