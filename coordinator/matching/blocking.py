@@ -257,8 +257,8 @@ def fill_table_keys(byte_columns: np.ndarray, positions: np.ndarray, settings: B
     Tables are independent, so processes may fill different ones of one shared matrix."""
     counted = settings.bits_per_table <= 24
     largest = _fill_keys(byte_columns, positions, settings.bits_per_table, keys, tables.start, tables.stop, counted)
-    for table in ([] if counted else tables):  # wide keys: counted by sorting
-        largest = max(largest, int(np.unique(keys[:, table], return_counts=True)[1].max(initial=0)))
+    if not counted:  # wide keys: counted by sorting
+        largest = max(int(np.unique(keys[:, table], return_counts=True)[1].max(initial=0)) for table in tables)
     return largest
 
 
