@@ -6,19 +6,28 @@ result must equal a full run's on the same data. So it carries the thresholds of
 state it extends (recorded in that run's review), and says so in its own review. Thresholds the
 operator set for the run are used as they are. A state run without a review (made before runs
 kept one) cannot be extended: the caller then matches in full.
+
+Partners' parts (``outputs.link_ids``) are made the same way: the thresholds each partner's parts
+were made with are kept in the run's review (``partner_thresholds``: thresholds, no counts or
+scores); an incremental run makes a changed partner's parts with that partner's, and a full run
+estimates them afresh from the partner's own records. A partner's parts are a full match of its
+records, so with its thresholds held, records it did not change keep their parts.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from typing import Any
+from typing import Any, Mapping
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.matching import MatchSettings
+from hublink.coordinator.outputs.link_ids import PartThresholds
 from hublink.coordinator.storage.models import MatchRun
 
-__all__ = ["carried_thresholds"]
+__all__ = ["carried_thresholds", "part_thresholds", "run_part_thresholds", "with_part_thresholds"]
+
+_PARTS = "partner_thresholds"
 
 
 def carried_thresholds(home: CoordinatorHome, state_run_id: int,
@@ -49,3 +58,23 @@ def carried_thresholds(home: CoordinatorHome, state_run_id: int,
             stage["reason"] = (f"carried from run {state_run_id}, whose state this incremental run "
                                f"extends: {stage['reason']}")
     return filled, review
+
+
+def part_thresholds(review: Mapping[str, Any] | None) -> PartThresholds:
+    """Returns the thresholds each partner's parts were made with, as a run's review keeps them
+    (none for a run made before reviews kept them)."""
+    return {int(partner_id): (float(across), float(within))
+            for partner_id, (across, within) in (review or {}).get(_PARTS, {}).items()}
+
+
+def run_part_thresholds(home: CoordinatorHome, run_id: int) -> PartThresholds:
+    """Returns the thresholds each partner's parts were made with in run ``run_id``."""
+    with home.database.session() as session:
+        run = session.get(MatchRun, run_id)
+        return part_thresholds(run.review if run is not None else None)
+
+
+def with_part_thresholds(review: dict[str, Any], thresholds: PartThresholds) -> dict[str, Any]:
+    """Returns ``review`` holding ``thresholds`` as the partners' parts' (JSON: ids as strings)."""
+    return {**review, _PARTS: {str(partner_id): [across, within]
+                               for partner_id, (across, within) in sorted(thresholds.items())}}

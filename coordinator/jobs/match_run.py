@@ -26,7 +26,8 @@ from hublink.coordinator.linkage_secret import check_one_secret
 from hublink.coordinator.jobs.lease import RunLease
 from hublink.coordinator.jobs.history import link_moves, record_moves
 from hublink.coordinator.jobs.match_state import MatchState, load_state, save_state, settings_key
-from hublink.coordinator.jobs.carried_thresholds import carried_thresholds
+from hublink.coordinator.jobs.carried_thresholds import (carried_thresholds, part_thresholds,
+                                                          run_part_thresholds, with_part_thresholds)
 from hublink.coordinator.jobs.queue import (DEFAULT_LEASE_SECONDS, ClaimedRun, RunCancelled,
                                             RunLost, Superseded, claim_run, enqueue_run,
                                             take_for_writing)
@@ -124,8 +125,10 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
         if incremental:
             lease.report(Progress("relinking", 0, None, f"re-linking {int((current.carried < 0).sum()):,} "
                                   f"new or changed records of {matrix.record_count:,}"))
-            relinked = relink_changes(state, current, matrix, settings, operator_settings)
+            carried_parts = part_thresholds(review)
+            relinked = relink_changes(state, current, matrix, settings, operator_settings, carried_parts)
             figures = (matrix.record_count, relinked.entity_count, relinked.comparisons)
+            made_with = {**carried_parts, **relinked.part_thresholds}
         else:
             result = match_partners(current.datasets, settings, client=client, progress=lease.report)
             figures = (result.record_count, result.entity_count, result.comparisons)
@@ -135,8 +138,11 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             # parts depend only on its records and the operator's settings (``outputs.link_ids``).
             everyone = {dataset.partner_id for dataset in current.datasets}
             kept = everyone - changed_partners(state, current) if state is not None else set()
-            parts = parts_of_partners(current.datasets, current.pseudonyms, operator_settings,
-                                      only=everyone - kept)
+            parts, made_with = parts_of_partners(current.datasets, current.pseudonyms, operator_settings,
+                                                 only=everyone - kept)
+            if kept:
+                made_with.update({partner_id: thresholds for partner_id, thresholds
+                                  in run_part_thresholds(home, state.run_id).items() if partner_id in kept})
         lease.set_stage("writing")
         # Exclusive: two runs finishing together must not interleave their reads of the
         # previous link IDs and their replacements of the table.
@@ -159,8 +165,10 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
                 assigned = assign_link_ids(groups, previous)
                 if kept and _last_written_run(session) != state.run_id:
                     # the links were replaced since the state's run: make the kept parts too
-                    parts += parts_of_partners(current.datasets, current.pseudonyms,
-                                               operator_settings, only=kept)
+                    more, more_made_with = parts_of_partners(current.datasets, current.pseudonyms,
+                                                             operator_settings, only=kept)
+                    parts += more
+                    made_with.update(more_made_with)
                     kept = set()
                 partner_assigned = assign_partner_link_ids(parts, previous_partner)
                 partner_assigned.update({key: previous_partner[key] for key in keys if key[0] in kept})
@@ -177,7 +185,9 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
             seconds = time.perf_counter() - started
             run.status, run.finished_at, run.seconds = "succeeded", utc_now(), seconds
             run.record_count, run.entity_count, run.comparisons = figures
-            run.review = review
+            present = {dataset.partner_id for dataset in current.datasets}
+            run.review = with_part_thresholds(review, {partner_id: thresholds for partner_id, thresholds
+                                                       in made_with.items() if partner_id in present})
             run.sync_ids = current.sync_ids
             run.mode, run.changed_records = ("incremental" if incremental else "full"), changed_records
             run.stage, run.comparisons_done = "done", figures[2]

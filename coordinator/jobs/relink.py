@@ -21,7 +21,7 @@ from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link
 from hublink.coordinator.matching.blocking import choose_strategy
 from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
 from hublink.coordinator.matching.records import ClkMatrix
-from hublink.coordinator.outputs.link_ids import assign_partner_link_ids, parts_of_partners
+from hublink.coordinator.outputs.link_ids import PartThresholds, assign_partner_link_ids, parts_of_partners
 from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
 from hublink.coordinator.linkage_secret import last_committed_sync
@@ -122,6 +122,8 @@ class Relinked:
     changed_records: int
     comparisons: int
     entity_count: int
+    part_thresholds: PartThresholds
+    """The thresholds the parts of the changed partners were made with."""
 
 
 def changed_partners(state: MatchState, current: CurrentRecords) -> set[int]:
@@ -137,12 +139,14 @@ def changed_partners(state: MatchState, current: CurrentRecords) -> set[int]:
 
 
 def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix,
-                   settings: MatchSettings, partner_settings: MatchSettings | None = None) -> Relinked:
+                   settings: MatchSettings, partner_settings: MatchSettings | None = None,
+                   part_thresholds: PartThresholds | None = None) -> Relinked:
     """Given the previous run's state, the current records, their packed CLKs, the run's
-    settings and the operator's (for partner parts, ``outputs.link_ids``), re-links the records
-    the changes touched; every other record keeps its link ID. Partner link IDs: a partner
-    whose records are as in the state keeps its own; another's parts are made anew from its
-    own records, as a full run makes them."""
+    settings, the operator's (for partner parts, ``outputs.link_ids``) and the thresholds each
+    partner's parts were made with in the state's run, re-links the records the changes touched;
+    every other record keeps its link ID. Partner link IDs: a partner whose records are as in
+    the state keeps its own; another's parts are made anew from its own records, as a full run
+    makes them but with its carried thresholds (estimated afresh for a partner without)."""
     keys = current.keys()
     carried, known = current.carried, current.known
     changed = np.flatnonzero(carried < 0)
@@ -154,9 +158,10 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
                 if known[row] >= 0}
     assigned = assign_link_ids(groups, previous)
     partners_changed = changed_partners(state, current)
+    parts, made_with = parts_of_partners(current.datasets, current.pseudonyms, partner_settings or settings,
+                                         only=partners_changed, carried=part_thresholds)
     partner_assigned = assign_partner_link_ids(
-        parts_of_partners(current.datasets, current.pseudonyms, partner_settings or settings,
-                          only=partners_changed),
+        parts,
         {keys[row]: state.partner_link_ids[known[row]].decode() for row in np.flatnonzero(known >= 0).tolist()})
     link_ids, partner_link_ids = [""] * len(keys), [""] * len(keys)
     unaffected = np.ones(len(keys), dtype=bool)
@@ -189,7 +194,8 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     kept_entities = len(np.unique(state_link_ids[carried[unaffected]])) if unaffected.any() else 0
     return Relinked(link_ids=link_ids, partner_link_ids=partner_link_ids, changed_links=changed_links, deleted=deleted, moves=moves,
                     graph=result.graph, changed_records=len(changed) + len(deleted),
-                    comparisons=result.comparisons, entity_count=kept_entities + len(groups))
+                    comparisons=result.comparisons, entity_count=kept_entities + len(groups),
+                    part_thresholds=made_with)
 
 
 def write_relinked(session: Session, run_id: int, relinked: Relinked) -> None:

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from sqlalchemy import delete, select
 
 from hublink.coordinator.cli import main
-from hublink.coordinator.matching import MatchSettings
+from hublink.coordinator.matching import MatchSettings, PartnerClks
 from hublink.coordinator.jobs.match_run import run_match
 from hublink.coordinator.jobs.queue import get_run
-from hublink.coordinator.storage.models import Encoding, Link, LinkHistory, Partner, Sync, utc_now
+from hublink.coordinator.storage.models import Encoding, Link, LinkHistory, MatchRun, Partner, Sync, utc_now
 from hublink.coordinator.storage.sealed_records import seal_clk
 
 CLK_BYTES = 128
@@ -103,9 +103,9 @@ def test_a_full_run_makes_parts_only_for_partners_whose_records_changed(hub, clk
     made: list[int] = []
     partner_parts = link_ids.partner_parts
 
-    def spied(dataset, pseudonyms, settings):
+    def spied(dataset, pseudonyms, settings, carried=None):
         made.append(dataset.partner_id)
-        return partner_parts(dataset, pseudonyms, settings)
+        return partner_parts(dataset, pseudonyms, settings, carried)
 
     monkeypatch.setattr(link_ids, "partner_parts", spied)
     # partner 2 replaces all its records by three times as many: too many changes for an
@@ -118,6 +118,47 @@ def test_a_full_run_makes_parts_only_for_partners_whose_records_changed(hub, clk
     made.clear()
     assert run_match(hub, full=True).mode == "full" and sorted(made) == [1, 2, 3]
     assert _partner_links(hub) == kept  # what making every part again gives
+
+
+def test_a_changed_partners_parts_keep_their_thresholds_until_a_full_run(hub, clks, monkeypatch):
+    """A few changed records must not re-estimate a partner's own thresholds past a pair of its
+    records they have nothing to do with (the pipeline test's unaffected pair that split)."""
+    from hublink.coordinator.outputs import link_ids
+    first = run_match(hub)
+    made_with = get_run(hub.database, first.run_id).review["partner_thresholds"]
+    assert sorted(made_with) == ["1", "2", "3"]
+    assert all(0.0 < across <= 1.0 and 0.0 < within <= 1.0 for across, within in made_with.values())
+    # what the incremental run carries is what it uses: make partner 2's look strict
+    with hub.database.session() as session:
+        run = session.get(MatchRun, first.run_id)
+        run.review = {**run.review, "partner_thresholds": {**made_with, "2": [0.999, 0.999]}}
+    carried: dict[int, object] = {}
+    partner_parts = link_ids.partner_parts
+
+    def spied(dataset, pseudonyms, settings, carried_thresholds=None):
+        carried[dataset.partner_id] = carried_thresholds
+        return partner_parts(dataset, pseudonyms, settings, carried_thresholds)
+
+    monkeypatch.setattr(link_ids, "partner_parts", spied)
+    changes = {f"r{index:05d}": clks[1_500 + index] for index in range(1, 31, 3)}
+    _commit(hub, 2, changes)
+    second = run_match(hub)
+    assert second.mode == "incremental" and carried == {2: (0.999, 0.999)}
+    assert get_run(hub.database, second.run_id).review["partner_thresholds"] == \
+        {**made_with, "2": [0.999, 0.999]}
+    records = dict(sorted({**{f"r{index:05d}": clks[index] for index in range(1, 1_500, 3)}, **changes}.items()))
+    strict = partner_parts(PartnerClks(partner_id=2, clks=b"".join(records.values()), clk_bytes=CLK_BYTES),
+                           list(records), MatchSettings(threshold=0.999, within_threshold=0.999))[0]
+    partner_two = {key: link for key, link in _partner_links(hub).items() if key[0] == 2}
+    assert _partition(partner_two) == {frozenset(part) for part in strict}
+
+    carried.clear()
+    third = run_match(hub, full=True)
+    assert carried == {1: None, 2: None, 3: None}  # a full run estimates each partner's afresh
+    afresh = partner_parts(PartnerClks(partner_id=2, clks=b"".join(records.values()), clk_bytes=CLK_BYTES),
+                           list(records), MatchSettings())[1]
+    assert get_run(hub.database, third.run_id).review["partner_thresholds"]["2"] == list(afresh)
+    assert list(afresh) != [0.999, 0.999]
 
 
 def test_a_run_with_nothing_changed_keeps_every_link(hub):

@@ -41,31 +41,31 @@ def test_a_partners_parts_hold_its_own_evidence_only():
     b, _ = partner(2, [BRIDGE[1], BRIDGE[2], *random_clks(30, CLK_BYTES, seed=6)])
     hub = match_partners([A, b]).groups
     assert any({(0, 0), (0, 1)} <= set(group) for group in hub)  # the hub joins A1 and A2 through B
-    parts = {frozenset(part) for part in partner_parts(A, A_NAMES, MatchSettings())}
+    parts = {frozenset(part) for part in partner_parts(A, A_NAMES, MatchSettings())[0]}
     assert frozenset({(1, "1-000")}) in parts and frozenset({(1, "1-001")}) in parts
     assert frozenset({(1, "1-002"), (1, "1-003")}) in parts  # its own duplicates still merge
     assert sum(len(part) for part in parts) == len(A_NAMES)
 
 
 def test_a_partners_ids_do_not_depend_on_other_partners_records():
-    first = ids_of(partner_parts(A, A_NAMES, MatchSettings()))
+    first = ids_of(partner_parts(A, A_NAMES, MatchSettings())[0])
     for b_clks in ([], [BRIDGE[1], BRIDGE[2]], [BRIDGE[1]] * 3 + random_clks(60, CLK_BYTES, seed=7)):
         b, b_names = partner(2, b_clks)
         previous = {**first, **{(2, name): f"b-{name}" for name in b_names}}
-        parts = partner_parts(A, A_NAMES, MatchSettings())
+        parts = partner_parts(A, A_NAMES, MatchSettings())[0]
         if b_clks:
-            parts += partner_parts(b, b_names, MatchSettings())
+            parts += partner_parts(b, b_names, MatchSettings())[0]
         again = ids_of(parts, previous)
         assert {key: again[key] for key in first} == first
         assert set(again[(2, name)] for name in b_names).isdisjoint(first.values())
 
 
 def test_a_partner_id_changes_only_through_the_partners_own_records():
-    first = ids_of(partner_parts(A, A_NAMES, MatchSettings()))
+    first = ids_of(partner_parts(A, A_NAMES, MatchSettings())[0])
     a1_again = chain(2, CLK_BYTES, seed=8, step=0.05)
     clks = [a1_again[0], *A_CLKS[1:3], random_clks(1, CLK_BYTES, seed=9)[0], *A_CLKS[4:], a1_again[1]]
     changed, names = partner(1, clks)  # record 0 gains a duplicate (1-034); 1-003 leaves its twin
-    second = ids_of(partner_parts(changed, names, MatchSettings()), first)
+    second = ids_of(partner_parts(changed, names, MatchSettings())[0], first)
     assert second[(1, "1-000")] == second[(1, "1-034")] == first[(1, "1-000")]
     assert second[(1, "1-002")] == first[(1, "1-002")] != second[(1, "1-003")]
     unchanged = [key for key in first if key[1] not in ("1-000", "1-003")]
