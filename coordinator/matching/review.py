@@ -115,4 +115,10 @@ def review_lines(review: dict[str, Any]) -> list[str]:
             marker = " <- threshold" if start <= stage["threshold"] < start + review["bin_width"] else ""
             lines.append(f"  {start:.2f}-{start + review['bin_width']:.2f}  {count:>15,}  "
                          f"{best:>17,}{marker}")
+    parts = review.get("partner_thresholds")
+    if parts:
+        within = [pair[1] for pair in parts.values()]
+        lines += ["", f"partner link IDs: {len(parts)} partners' own parts made at within-partner "
+                      f"thresholds {min(within):.3f} to {max(within):.3f} (each partner's, from its "
+                      f"own records in a full run, carried by an incremental one)"]
     return lines

@@ -262,7 +262,11 @@ def test_match_review_prints_counts_and_the_reason(home, synthetic):
     seed(home, records=60)
     summary = run_match(home)
     review = get_run(home.database, summary.run_id).review
-    # counts, thresholds and bin starts only: every fraction is a threshold, floor, bin or fit measure
+    # counts, thresholds and bin starts only: every fraction is a threshold, floor, bin or fit
+    # measure; the partners' parts' thresholds are (across, within) pairs
+    parts = review.pop("partner_thresholds")
+    assert sorted(parts) == ["1", "2"]
+    assert all(len(pair) == 2 and all(0.0 < value <= 1.0 for value in pair) for pair in parts.values())
     fractions = {key for key, number in _numbers(review) if isinstance(number, float)}
     assert fractions <= {"floor", "bin_width", "near", "threshold",
                          "candidate_histogram", "best_pair_histogram"}
@@ -271,6 +275,7 @@ def test_match_review_prints_counts_and_the_reason(home, synthetic):
     assert "across partners: threshold" in result.output
     assert "within one partner: threshold" in result.output
     assert "why:" in result.output and "records with a best-match pair within" in result.output
+    assert "partner link IDs: 2 partners' own parts made at within-partner thresholds" in result.output
     missing = CliRunner().invoke(main, ["--home", str(home.path), "match", "review", "99"])
     assert missing.exit_code != 0 and "does not exist" in missing.output
 
