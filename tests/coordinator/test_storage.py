@@ -61,6 +61,32 @@ def test_concurrent_upgrades_of_an_empty_database_agree(empty_database_url):
         database.dispose()
 
 
+def test_connections_opening_a_new_sqlite_database_at_once_all_get_in(tmp_path):
+    """Two connections switching a new file to WAL at once: SQLite refuses one without waiting
+    (without the retry, each of three runs of this test failed with "database is locked")."""
+    errors: list[BaseException] = []
+    for round_ in range(25):
+        databases = [Database(f"sqlite:///{tmp_path / f'new-{round_}.db'}") for _ in range(6)]
+        together = threading.Barrier(len(databases))
+
+        def connect(database: Database) -> None:
+            together.wait()
+            try:
+                with database.engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except BaseException as error:  # collected: a thread's exception is otherwise lost
+                errors.append(error)
+
+        threads = [threading.Thread(target=connect, args=(database,)) for database in databases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for database in databases:
+            database.dispose()
+    assert errors == []
+
+
 def test_sqlite_foreign_keys_stay_on_after_a_migration(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'hublink.db'}")
     database.upgrade_schema()
