@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from click.testing import CliRunner
 from sqlalchemy import inspect
@@ -40,51 +41,48 @@ def test_init_command_migrates_an_empty_database_and_is_idempotent(tmp_path, emp
     database.dispose()
 
 
-def test_concurrent_upgrades_of_an_empty_database_agree(empty_database_url):
-    databases = [Database(empty_database_url) for _ in range(4)]
+def _at_once(databases: list[Database], action: Callable[[Database], object]) -> list[BaseException]:
+    """Runs ``action`` on each database in its own thread, all released together, and returns
+    the exceptions they raised (a thread's exception is otherwise lost)."""
+    together = threading.Barrier(len(databases))
     errors: list[BaseException] = []
 
-    def upgrade(database: Database) -> None:
+    def run(database: Database) -> None:
+        together.wait()
         try:
-            database.upgrade_schema()
-        except BaseException as error:  # collected: a thread's exception is otherwise lost
+            action(database)
+        except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=upgrade, args=(database,)) for database in databases]
+    threads = [threading.Thread(target=run, args=(database,)) for database in databases]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_concurrent_upgrades_of_an_empty_database_agree(empty_database_url):
+    databases = [Database(empty_database_url) for _ in range(4)]
+    assert _at_once(databases, Database.upgrade_schema) == []
     assert current_revision(databases[0].engine) == head_revision()
     for database in databases:
         database.dispose()
 
 
+def _journal_mode(database: Database) -> None:
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
 def test_connections_opening_a_new_sqlite_database_at_once_all_get_in(tmp_path):
     """Two connections switching a new file to WAL at once: SQLite refuses one without waiting
     (without the retry, each of three runs of this test failed with "database is locked")."""
-    errors: list[BaseException] = []
     for round_ in range(25):
         databases = [Database(f"sqlite:///{tmp_path / f'new-{round_}.db'}") for _ in range(6)]
-        together = threading.Barrier(len(databases))
-
-        def connect(database: Database) -> None:
-            together.wait()
-            try:
-                with database.engine.connect() as connection:
-                    assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            except BaseException as error:  # collected: a thread's exception is otherwise lost
-                errors.append(error)
-
-        threads = [threading.Thread(target=connect, args=(database,)) for database in databases]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        assert _at_once(databases, _journal_mode) == []
         for database in databases:
             database.dispose()
-    assert errors == []
 
 
 def test_sqlite_foreign_keys_stay_on_after_a_migration(tmp_path):
