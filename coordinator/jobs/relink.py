@@ -20,7 +20,7 @@ from hublink.coordinator.jobs.match_state import MatchState
 from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link_ids
 from hublink.coordinator.matching.blocking import choose_strategy
 from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
-from hublink.coordinator.matching.records import ClkMatrix
+from hublink.coordinator.matching.records import ClkMatrix, dataset_of_rows
 from hublink.coordinator.outputs.link_ids import PartThresholds, assign_partner_link_ids, parts_of_partners
 from hublink.coordinator.storage.models import Encoding, Link
 from hublink.coordinator.storage.sealed_records import open_clk
@@ -160,9 +160,8 @@ def relink_changes(state: MatchState, current: CurrentRecords, matrix: ClkMatrix
     partners_changed = changed_partners(state, current)
     parts, made_with = parts_of_partners(current.datasets, current.pseudonyms, partner_settings or settings,
                                          only=partners_changed, carried=part_thresholds)
-    of_changed = np.isin(np.repeat([dataset.partner_id for dataset in current.datasets],
-                                   [dataset.record_count for dataset in current.datasets]),
-                         sorted(partners_changed))
+    partner_of_row = np.array([dataset.partner_id for dataset in current.datasets])[dataset_of_rows(offsets)]
+    of_changed = np.isin(partner_of_row, sorted(partners_changed))
     had_ids = np.flatnonzero(of_changed & (known >= 0))
     partner_assigned = assign_partner_link_ids(
         parts, dict(zip([keys[row] for row in had_ids.tolist()], _texts(state.partner_link_ids, known[had_ids]))))

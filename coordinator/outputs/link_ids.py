@@ -68,7 +68,7 @@ def partner_parts(dataset: PartnerClks, pseudonyms: Sequence[str], settings: Mat
 
 def parts_of_partners(datasets: Sequence[PartnerClks], pseudonyms: Sequence[Sequence[str]],
                       settings: MatchSettings, only: set[int] | None = None,
-                      carried: Mapping[int, tuple[float, float]] | None = None,
+                      carried: PartThresholds | None = None,
                       ) -> tuple[list[list[RecordRef]], PartThresholds]:
     """Returns the parts (``partner_parts``) of every partner in ``datasets`` (of those whose
     id is in ``only``, when given), one partner at a time, each with the thresholds in
