@@ -83,18 +83,18 @@ def _load(home: CoordinatorHome, full: bool, settings_text: str) -> tuple[Curren
 
 def _save_state(home: CoordinatorHome, run_id: int, settings_text: str, current: CurrentRecords,
                 matrix: ClkMatrix, graph: CandidateGraph, link_ids: list[str], partner_link_ids: list[str],
-                comparisons: int) -> None:
+                comparisons: int, previous: MatchState | None) -> None:
     state = MatchState(
         run_id=run_id, settings=settings_text,
         partner_ids=np.array([dataset.partner_id for dataset in current.datasets], dtype=np.int64),
         sync_ids=list(current.sync_ids), offsets=matrix.offsets.astype(np.int64),
         pseudonyms=np.array([name.encode() for names in current.pseudonyms for name in names], dtype="S"),
         # link IDs are UUID text (ASCII), which numpy encodes itself, about 3x faster
-        rows=matrix.rows, graph=graph, link_ids=np.array(link_ids, dtype="S36"),
+        rows=matrix.rows, digests=current.digests, graph=graph, link_ids=np.array(link_ids, dtype="S36"),
         partner_link_ids=np.array(partner_link_ids, dtype="S36"),
         comparisons=comparisons)
     try:
-        save_state(home, state)
+        save_state(home, state, previous)
     except OSError as error:  # the links are written; the next run will be a full one
         log.warning("match run %s: could not keep its state for the next run (%s)", run_id,
                     type(error).__name__)
@@ -209,10 +209,10 @@ def execute_run(home: CoordinatorHome, claimed: ClaimedRun, lease: RunLease,
         raise
     if incremental:
         _save_state(home, run_id, settings_text, current, matrix, relinked.graph, link_ids, partner_link_ids,
-                    state.comparisons)
+                    state.comparisons, state)
     elif result.graph is not None:
         _save_state(home, run_id, settings_text, current, matrix, result.graph, link_ids, partner_link_ids,
-                    result.comparisons)
+                    result.comparisons, state)
     record_event(home.database, "operator", "match_succeeded", run=run_id, mode=run.mode,
                  records=figures[0], entities=figures[1])
     return MatchSummary(run_id=run_id, record_count=figures[0], entity_count=figures[1],

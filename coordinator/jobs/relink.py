@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.jobs.history import link_moves, record_moves
-from hublink.coordinator.jobs.match_state import MatchState
+from hublink.coordinator.jobs.match_state import DIGEST_BYTES, MatchState, stored_digests
 from hublink.coordinator.matching import MatchSettings, PartnerClks, assign_link_ids
 from hublink.coordinator.matching.blocking import choose_strategy
 from hublink.coordinator.matching.incremental import CandidateGraph, carry_over, match_changes
@@ -37,7 +37,8 @@ class CurrentRecords:
     """Every partner's current records, packed as a run packs them, and how they map to the state.
 
     ``known[i]`` is record i's row in the state by key (-1: new); ``carried[i]`` the same, or -1
-    when its CLK changed too. Both are all -1 without a state.
+    when its CLK changed too. Both are all -1 without a state. ``digests`` are the stored CLKs'
+    (``match_state.stored_digests``), in row order.
     """
 
     datasets: list[PartnerClks]
@@ -45,6 +46,7 @@ class CurrentRecords:
     sync_ids: list[str]
     known: np.ndarray
     carried: np.ndarray
+    digests: np.ndarray
 
     def keys(self) -> list[tuple[int, str]]:
         """Returns (partner_id, pseudonym) of every record, in row order."""
@@ -54,32 +56,42 @@ class CurrentRecords:
 
 def load_current(home: CoordinatorHome, session: Session, partner_ids: list[int],
                  state: MatchState | None) -> CurrentRecords:
-    """Given the partners (by id) and the previous run's state if any, returns their current records."""
-    datasets, pseudonyms, sync_ids, known, carried = [], [], [], [], []
+    """Given the partners (by id) and the previous run's state if any, returns their current records.
+
+    A changed partner's records whose stored CLK has the state's digest take the state's CLK;
+    only the others are unsealed (a nightly sync changes a few of a partner's records)."""
+    datasets, pseudonyms, sync_ids, known, carried, digests = [], [], [], [], [], []
     for partner_id in partner_ids:
         sync = last_committed_sync(session, partner_id)
         if sync is None:
             continue
         kept = state.partner_rows(partner_id) if state is not None else None
-        index = int(np.flatnonzero(state.partner_ids == partner_id)[0]) if kept is not None else -1
-        if kept is not None and state.sync_ids[index] == sync.id:
+        if kept is not None and state.sync_ids[state.partner_index(partner_id)] == sync.id:
             names = [name.decode() for name in state.pseudonyms[kept].tolist()]
             clks = state.rows[kept].tobytes()
             same = np.arange(kept.start, kept.stop, dtype=np.int64)
-            partner_known, partner_carried = same, same
+            partner_known, partner_carried, partner_digests = same, same, state.digests[kept]
         else:
             rows = session.execute(select(Encoding.pseudonym, Encoding.clk)
                                    .where(Encoding.partner_id == partner_id)
                                    .order_by(Encoding.pseudonym)).all()
             names = [pseudonym for pseudonym, _ in rows]
-            clks = b"".join(open_clk(home.sealer, partner_id, pseudonym, clk) for pseudonym, clk in rows)
+            partner_digests = stored_digests([clk for _, clk in rows])
             partner_known = partner_carried = np.full(len(names), -1, dtype=np.int64)
             if kept is not None and names and sync.clk_bytes == state.rows.shape[1]:
+                previous_names = state.pseudonyms[kept].tolist()
+                index_of = dict(zip(previous_names, range(kept.start, kept.stop)))
+                by_key = np.array([index_of.get(name.encode(), -1) for name in names], dtype=np.int64)
+                unchanged = (by_key >= 0) & (state.digests[np.maximum(by_key, 0)] == partner_digests)
+                clks = b"".join(state.rows[row].tobytes() if same else open_clk(home.sealer, partner_id, name, clk)
+                                for row, same, (name, clk) in zip(by_key.tolist(), unchanged.tolist(), rows))
                 partner_known, partner_carried = carry_over(
-                    state.pseudonyms[kept].tolist(), state.rows[kept], [name.encode() for name in names],
+                    previous_names, state.rows[kept], [name.encode() for name in names],
                     np.frombuffer(clks, dtype=np.uint8).reshape(len(names), -1))
                 partner_known = np.where(partner_known >= 0, partner_known + kept.start, -1)
                 partner_carried = np.where(partner_carried >= 0, partner_carried + kept.start, -1)
+            else:
+                clks = b"".join(open_clk(home.sealer, partner_id, pseudonym, clk) for pseudonym, clk in rows)
         if not names:
             continue
         datasets.append(PartnerClks(partner_id=partner_id, clks=clks, clk_bytes=sync.clk_bytes))
@@ -87,9 +99,11 @@ def load_current(home: CoordinatorHome, session: Session, partner_ids: list[int]
         sync_ids.append(sync.id)
         known.append(partner_known)
         carried.append(partner_carried)
+        digests.append(partner_digests)
     empty = np.empty(0, dtype=np.int64)
     return CurrentRecords(datasets, pseudonyms, sync_ids, np.concatenate(known) if known else empty,
-                          np.concatenate(carried) if carried else empty)
+                          np.concatenate(carried) if carried else empty,
+                          np.concatenate(digests) if digests else np.empty(0, dtype=f"S{DIGEST_BYTES}"))
 
 
 def worth_relinking(state: MatchState | None, current: CurrentRecords, settings_text: str,

@@ -218,3 +218,38 @@ def test_match_full_on_the_command_line(hub):
     assert result.exit_code == 0 and "incremental, 0 records added, changed or deleted" in result.output
     result = runner.invoke(main, ["--home", str(hub.path), "match", "--full"])
     assert result.exit_code == 0 and "(run 3, full)" in result.output
+
+
+def _state_files(home) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in (home.path / "match-state").iterdir()}
+
+
+def test_a_nightly_run_reseals_only_the_changed_partners_records(hub, clks, monkeypatch):
+    first = run_match(hub)
+    before = _state_files(hub)
+    assert sorted(name.split("-")[0] for name in before) == ["records"] * 3 + ["run"]
+    _commit(hub, 2, {"r00001": clks[1_501], "r00004": clks[4]})  # one changed, one the same CLK sealed again
+    opened = []
+    real_open = hub.sealer.open
+    monkeypatch.setattr(hub.sealer, "open", lambda value, context, *rest: opened.append(context) or
+                        real_open(value, context, *rest))
+    second = run_match(hub)
+    assert (second.mode, second.changed_records) == ("incremental", 1)
+    # of partner 2's 500 records only the two whose stored bytes changed were unsealed
+    assert sorted(context for context in opened if context.startswith(b"encodings:")) == \
+        [b"encodings:2:r00001", b"encodings:2:r00004"]
+    after = _state_files(hub)
+    assert f"run-{first.run_id}.sealed" not in after and f"run-{second.run_id}.sealed" in after
+    kept = {name for name in before if name.startswith("records-")} & set(after)
+    assert {name.split("-")[1] for name in kept} == {"1", "3"}  # the same files, not written again
+    assert all(after[name] == before[name] for name in kept)
+    assert len([name for name in after if name.startswith("records-2-")]) == 1
+    assert all(b"r00001" not in content and clks[1_501] not in content for content in after.values())
+
+
+def test_a_missing_records_file_means_a_full_run(hub, clks):
+    run_match(hub)
+    next(path for path in (hub.path / "match-state").iterdir() if path.name.startswith("records-3-")).unlink()
+    _commit(hub, 2, {"r00001": clks[1_501]})
+    assert run_match(hub).mode == "full"
+    assert run_match(hub).mode == "incremental"
