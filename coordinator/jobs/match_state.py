@@ -35,7 +35,8 @@ from hublink.coordinator.matching import MatchSettings
 from hublink.coordinator.matching.incremental import CandidateGraph
 from hublink.coordinator.storage.sealing import SealingError
 
-__all__ = ["DIGEST_BYTES", "MatchState", "load_state", "save_state", "settings_key", "stored_digests"]
+__all__ = ["DIGEST_BYTES", "MatchState", "forget_partners", "load_state", "save_state", "settings_key",
+           "stored_digests"]
 
 _FOLDER = "match-state"
 
@@ -169,6 +170,18 @@ def save_state(home: CoordinatorHome, state: MatchState, previous: MatchState | 
     for other in folder.iterdir():
         if other not in keep:
             other.unlink(missing_ok=True)
+
+
+def forget_partners(home: CoordinatorHome, partner_ids: Sequence[int]) -> None:
+    """Deletes every kept record of these partners (a purge, or encodings deleted after a run)
+    and the runs' files, which hold their link IDs and similarities: the next run is a full one."""
+    folder = _folder(home)
+    if not partner_ids or not folder.exists():
+        return
+    prefixes = ("run-", *(f"records-{int(partner_id)}-" for partner_id in partner_ids))
+    for path in folder.iterdir():
+        if path.name.startswith(prefixes):
+            path.unlink(missing_ok=True)
 
 
 def load_state(home: CoordinatorHome, run_id: int | None) -> MatchState | None:

@@ -1,8 +1,8 @@
 """Destroy a project: ``purge_project`` (operator) and ``housekeeping`` (expiry, scheduled).
 
 A purge removes the project's publications and output files, its copied files, its analyst
-tokens, and the records (encodings, attributes, links, spooled chunks) of every partner of it
-that no other live project (draft or approved, unexpired) needs; those partners' syncs are
+tokens, and the records (encodings, attributes, links, spooled chunks, the match state's copies)
+of every partner of it that no other live project (draft or approved, unexpired) needs; those partners' syncs are
 marked purged, so their agents' next sync must be full. The project row keeps only its name,
 status and dates. A destruction record (counts, never identifiers) goes to the audit log.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from hublink.coordinator.errors import Conflict, NotFound
 from hublink.coordinator.home import CoordinatorHome
+from hublink.coordinator.jobs.match_state import forget_partners
 from hublink.coordinator.projects.lifecycle import LIVE_STATUSES, project_folder
 from hublink.coordinator.storage import record_event
 from hublink.coordinator.storage.models import (ApiToken, Encoding, Link, Partner, Publication,
@@ -58,6 +59,7 @@ def purge_project(home: CoordinatorHome, name: str, actor: str = "operator",
             token.revoked_at = utc_now()
         row.status, row.purged_at = "purged", utc_now()
         row.definition = {"name": name, "purged_because": reason}
+    forget_partners(home, partner_ids)
     for sync_id in open_syncs:
         home.spool.discard(sync_id)
     counts["spooled_syncs"] = len(open_syncs)
@@ -70,8 +72,9 @@ def purge_project(home: CoordinatorHome, name: str, actor: str = "operator",
 
 def release_encodings(home: CoordinatorHome, name: str, actor: str = "operator") -> int:
     """For a project with ``retention.delete_encodings_after_run``: deletes the encodings of its
-    partners that no other live project keeps (one without that setting), and marks their
-    syncs purged so their next sync is full; returns how many encodings were deleted."""
+    partners that no other live project keeps (one without that setting), with the match
+    state's copies, and marks their syncs purged so their next sync is full; returns how many
+    encodings were deleted."""
     today = date.today()
     with home.database.session() as session:
         row = session.scalars(select(SharingProject).where(SharingProject.name == name)).one()
@@ -88,6 +91,7 @@ def release_encodings(home: CoordinatorHome, name: str, actor: str = "operator")
         for sync in session.scalars(select(Sync).where(Sync.partner_id.in_(partner_ids),
                                                        Sync.status == "committed")):
             sync.status = "purged"
+    forget_partners(home, partner_ids)
     record_event(home.database, actor, "encodings_deleted", project=name,
                  partners=len(partner_ids), encodings=deleted)
     return deleted

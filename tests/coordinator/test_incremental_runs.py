@@ -253,3 +253,34 @@ def test_a_missing_records_file_means_a_full_run(hub, clks):
     _commit(hub, 2, {"r00001": clks[1_501]})
     assert run_match(hub).mode == "full"
     assert run_match(hub).mode == "incremental"
+
+
+def test_a_purge_deletes_the_partners_records_from_the_match_state(hub, clks, tmp_path):
+    from hublink.coordinator.projects.purge import purge_project
+    from tests.project_files import approved_project
+
+    run_match(hub)
+    approved_project(hub, tmp_path, "gone", ["partner-1"], ["zip"])
+    purge_project(hub, "gone")
+    left = {path.name for path in (hub.path / "match-state").iterdir()}
+    assert sorted(name.split("-")[1] for name in left) == ["1", "3"]  # no run file, nothing of partner 2
+    assert all(name.startswith("records-") for name in left)
+    summary = run_match(hub)
+    assert summary.mode == "full" and summary.record_count == 1_000
+    assert run_match(hub).mode == "incremental"
+
+
+def test_encodings_deleted_after_a_run_leave_no_copy_in_the_match_state(hub, tmp_path):
+    from hublink.coordinator.projects.purge import release_encodings
+    from hublink.coordinator.storage.models import SharingProject
+    from tests.project_files import approved_project
+
+    run_match(hub)
+    approved_project(hub, tmp_path, "brief", ["partner-2"], ["zip"])
+    with hub.database.session() as session:
+        row = session.scalars(select(SharingProject).where(SharingProject.name == "brief")).one()
+        row.definition = {**row.definition, "retention": {**row.definition["retention"],
+                                                          "delete_encodings_after_run": True}}
+    assert release_encodings(hub, "brief") == 500
+    left = {path.name for path in (hub.path / "match-state").iterdir()}
+    assert sorted(name.split("-")[1] for name in left) == ["1", "2"]  # partner 3's records are gone
