@@ -33,6 +33,7 @@ import numpy as np
 from hublink.coordinator.home import CoordinatorHome
 from hublink.coordinator.matching import MatchSettings
 from hublink.coordinator.matching.incremental import CandidateGraph
+from hublink.coordinator.matching.solve import GROUP_MERGE_THRESHOLD
 from hublink.coordinator.storage.sealing import SealingError
 
 __all__ = ["DIGEST_BYTES", "MatchState", "forget_partners", "load_state", "save_state", "settings_key",
@@ -46,8 +47,9 @@ digest has the state's CLK, so the next run need not unseal it."""
 
 
 def settings_key(settings: MatchSettings) -> str:
-    """Returns the settings as canonical JSON: an incremental run needs the previous run's."""
-    return json.dumps(asdict(settings), sort_keys=True)
+    """Returns the settings, and the solver's fixed share for merging groups, as canonical JSON:
+    an incremental run needs the previous run's."""
+    return json.dumps({**asdict(settings), "group_merge_threshold": GROUP_MERGE_THRESHOLD}, sort_keys=True)
 
 
 def stored_digests(stored: Sequence[bytes]) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Turning candidate pairs into entities with anonlink's probabilistic greedy solver, in two stages.
+"""Turning candidate pairs into entities with a household-aware probabilistic greedy solver
+(``matching.greedy_solve``), in two stages.
 
 1. Within each partner: pairs at or above ``within_threshold`` are solved with records of one
    partner allowed to share an entity (one youth enrolled twice at one program).
@@ -15,42 +16,33 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from anonlink.solving import probabilistic_greedy_solve
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from hublink.coordinator.matching.compare import CandidatePairs
+from hublink.coordinator.matching.greedy_solve import greedy_groups
 from hublink.coordinator.matching.records import RecordPosition, row_positions
 
-__all__ = ["DEFAULT_MERGE_THRESHOLD", "Groups", "component_labels", "solve_groups"]
+__all__ = ["DEFAULT_MERGE_THRESHOLD", "GROUP_MERGE_THRESHOLD", "Groups", "component_labels", "solve_groups"]
 
 Groups = tuple[tuple[RecordPosition, ...], ...]
 
 DEFAULT_MERGE_THRESHOLD = 0.5
-"""The share of pairs between two groups at or above the stage's threshold that the solver needs to
-merge them: at 0.5 a record joins a youth's pair of records on one link. With thresholds estimated
-per run, 0.5 against 0.8 (benchmarks/RESULTS-matching.md, 9): the 252k city's unduplicated count
-+2.30% -> +0.62%, recall spread over groups 5.06 -> 3.12 points, every corruption type's recall
-up 4-18 points, F1 0.9578 -> 0.9567; FEBRL3 F1 +0.8 point on average over ten secrets, FEBRL4
+"""The share of pairs between a record and a group at or above the stage's threshold that the
+solver needs to join them: at 0.5 a record joins a youth's pair of records on one link. With
+thresholds estimated per run, 0.5 against 0.8 (benchmarks/RESULTS-matching.md, 9): the 252k city's
+unduplicated count +2.30% -> +0.62%, recall spread over groups 5.06 -> 3.12 points, every
+corruption type's recall up 4-18 points; FEBRL3 F1 +0.8 point on average over ten secrets, FEBRL4
 unchanged. (0.8 beat 0.5 in RESULTS-matching.md, 3, at a fixed threshold of 0.72, far below
 where an estimate now puts it, when look-alikes above it made precision 0.67.)"""
 
-
-def _native_layout(candidates: CandidatePairs, keep: np.ndarray) -> CandidatePairs:
-    """Returns the kept candidate pairs as the buffers the native solver accepts.
-
-    The solver reads ``double`` similarities and ``unsigned int`` indices through typed memoryviews:
-    contiguous float64/uint32 arrays; int64 indices are rejected. Order (decreasing similarity)
-    is preserved.
-    """
-    similarities, (dataset_lower, dataset_higher), (record_lower, record_higher) = candidates
-
-    def indices(values: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.asarray(values)[keep], dtype=np.uint32)
-
-    return (np.ascontiguousarray(np.asarray(similarities)[keep], dtype=np.float64),
-            (indices(dataset_lower), indices(dataset_higher)),
-            (indices(record_lower), indices(record_higher)))
+GROUP_MERGE_THRESHOLD = 0.8
+"""The share two groups of two or more records each need to merge (never less than the merge
+threshold): a youth's agreeing records are an entity, and siblings' and twins' entities reach the
+threshold on some of their cross pairs. 0.8 for such merges and 0.5 for a record joining
+(RESULTS-matching.md, 13): the 252k city's F1 0.9567 -> 0.9642 (precision 0.9499 -> 0.9654, recall
+0.9637 -> 0.9630), FEBRL3 0.9783-0.9836 -> 0.9805-0.9853 over ten secrets, FEBRL1 up, FEBRL4 the
+same, every smaller synthetic city's F1 up and its count nearer the truth."""
 
 
 def component_labels(record_count: int, lower: np.ndarray, higher: np.ndarray) -> np.ndarray:
@@ -74,23 +66,26 @@ def solve_groups(candidates: CandidatePairs, record_counts: Sequence[int], merge
         raise ValueError(f"merge_threshold must be in [0, 1] (got {merge_threshold})")
     within_threshold = threshold if within_threshold is None else within_threshold
     similarities = np.asarray(candidates[0], dtype=np.float64)
-    same_dataset = np.asarray(candidates[1][0]) == np.asarray(candidates[1][1])
+    datasets = tuple(np.asarray(side) for side in candidates[1])
+    records = tuple(np.asarray(side) for side in candidates[2])
+    same_dataset = datasets[0] == datasets[1]
     stages = ((same_dataset & (similarities >= within_threshold), False),
               (~same_dataset & (similarities >= threshold), True))
     offsets = np.zeros(len(record_counts) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(record_counts)
-    starts = offsets.tolist()
     firsts: list[int] = []  # each solved group joins its members to its first one, as global rows
     others: list[int] = []
     for keep, deduplicated in stages:
-        if not keep.any():
+        kept = np.flatnonzero(keep)  # in order: decreasing similarity
+        if not len(kept):
             continue
-        for group in probabilistic_greedy_solve(_native_layout(candidates, keep),
-                                                merge_threshold=merge_threshold,
-                                                deduplicated=deduplicated):
-            rows = [starts[int(dataset)] + int(record) for dataset, record in group]
-            firsts += [rows[0]] * (len(rows) - 1)
-            others += rows[1:]
+        kept_datasets = [side[kept].astype(np.int64) for side in datasets]
+        rows = [offsets[side] + records_of[kept] for side, records_of in zip(kept_datasets, records)]
+        for group in greedy_groups(*rows, *kept_datasets, merge_threshold=merge_threshold,
+                                   group_merge_threshold=max(merge_threshold, GROUP_MERGE_THRESHOLD),
+                                   deduplicated=deduplicated):
+            firsts += [group[0]] * (len(group) - 1)
+            others += group[1:]
     return _groups_of(offsets, component_labels(int(offsets[-1]), np.array(firsts, dtype=np.int64),
                                                 np.array(others, dtype=np.int64)))
 
