@@ -61,8 +61,9 @@ def register(main: click.Group, edge) -> None:  # type: ignore[no-untyped-def]
                   help="Dice threshold for duplicates within one partner (default: estimated "
                        "for each run).")
     @click.option("--merge-threshold", type=float, default=None,
-                  help="Share of agreeing pairs the solver needs to merge two groups (default: "
-                       "the solver's DEFAULT_MERGE_THRESHOLD; see docs/linkage-schema.md).")
+                  help="Share of agreeing pairs the solver needs to join a record to a group (default: "
+                       "the solver's DEFAULT_MERGE_THRESHOLD; two groups of several records need "
+                       "at least GROUP_MERGE_THRESHOLD; see docs/linkage-schema.md).")
     @click.option("--scheduler", default=None, envvar="HUBLINK_DASK_SCHEDULER", help=_SCHEDULER_HELP)
     @click.option("--queue-only", is_flag=True,
                   help="Only queue the run for a `worker`; print its id and return.")

@@ -29,8 +29,9 @@ class MatchSettings:
     ``within_threshold``: the same for two records of one partner (duplicates).
     Either left None (the default) is estimated for each run from the run's own similarities
     (``matching.thresholds``), so it follows the data and the encoding without tuning.
-    ``merge_threshold``: the share of candidate pairs between two groups the solver needs to
-    merge them (``solve.DEFAULT_MERGE_THRESHOLD``).
+    ``merge_threshold``: the share of candidate pairs between a record and a group the solver
+    needs to join them (``solve.DEFAULT_MERGE_THRESHOLD``); two groups of several records each
+    need at least ``solve.GROUP_MERGE_THRESHOLD``.
 
     A queued run stores ``to_dict()``, and its worker rebuilds the settings with ``from_dict``.
     """
