@@ -23,14 +23,11 @@ __all__ = ["LinkageSchema", "SchemaRefused", "load_linkage_schema", "schema_fing
 # linkage-v3 keeps linkage-v2's hardening (balanced, permuted, XOR-folded: the pattern-mining
 # and frequency attacks stay at guessing level) with order-free name features, so a record with
 # given and family names swapped links as well as unswapped; measured against linkage-v2 under
-# the same secrets it costs under 0.5 point of F1 anywhere (docs/linkage-schema.md). linkage-v1,
-# linkage-v2 and linkage-v3 stay loadable so that a hub's stored uploads still match until every partner
-# has re-encoded. linkage-v4 adds the sounded name pair (Metaphone codes of given and family
-# name, order-free), so spellings and romanisations that sound alike share weight
-# (docs/linkage-schema.md, *linkage-v4*). HARDENED_SCHEMA_ID is the newest hardened schema,
-# which the hardening tests check.
-CURRENT_SCHEMA_ID = "linkage-v4"
-HARDENED_SCHEMA_ID = "linkage-v4"
+# the same secrets it costs under 0.5 point of F1 anywhere (docs/linkage-schema.md). linkage-v1
+# and linkage-v2 stay loadable so that a hub's stored uploads still match until every partner
+# has re-encoded. HARDENED_SCHEMA_ID is the newest hardened schema, which the hardening tests check.
+CURRENT_SCHEMA_ID = "linkage-v3"
+HARDENED_SCHEMA_ID = "linkage-v3"
 MINIMUM_IDENTIFYING_FEATURES = 3
 """Fewer hashed features than this make CLKs that say little but reveal the few they hold."""
 _FINGERPRINT_CONTEXT = b"hublink/fingerprint/v1\x00"

@@ -25,7 +25,7 @@ __all__ = ["FEATURE_NAMES", "NormalisedRecord", "RawIdentifiers", "RecordProblem
 FEATURE_NAMES: tuple[str, ...] = (
     "given_name", "family_name", "name_tokens", "middle_initial",
     "birth_year", "birth_month", "birth_day", "birth_day_month",
-    "sex", "street", "city", "zip", "given_or_family", "given_or_family_sound",
+    "sex", "street", "city", "zip", "given_or_family",
 )
 """Every feature the normaliser makes, in the order of a record's ``features``. A schema encodes
 those it names (``agent/encode.py`` picks them by name); new features are appended, so a
@@ -66,7 +66,7 @@ def normalise_record(raw: RawIdentifiers, dob_format: DateReader | str | list[st
     its date of birth, today's date (default: the system date) and whether a ZIP's dropped
     leading zero is restored, returns its features and problems; never raises for a bad
     value."""
-    given, family, name_tokens, middle_initial, given_or_family, sound, name_problems = normalise_names(
+    given, family, name_tokens, middle_initial, given_or_family, name_problems = normalise_names(
         cell_text(raw.first_name), cell_text(raw.middle_name), cell_text(raw.last_name),
         cell_text(raw.full_name))
     problems = [RecordProblem(kind, field) for kind, field in name_problems]
@@ -82,5 +82,5 @@ def normalise_record(raw: RawIdentifiers, dob_format: DateReader | str | list[st
         problems.append(RecordProblem(zip_problem, "zip"))
     features = (given, family, name_tokens, middle_initial, year, month, day, day_month,
                 sex, normalise_street(raw.address), normalise_city(raw.city), zip_code,
-                given_or_family, sound)
+                given_or_family)
     return NormalisedRecord(features=features, problems=tuple(problems))

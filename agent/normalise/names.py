@@ -19,11 +19,8 @@ Rules (tested in tests/agent/test_normalise.py):
   ``middle_initial`` the first letter of the middle-name column, or else of the second
   given token; ``name_tokens`` every given and family token, deduplicated and sorted, so a
   record with the name columns swapped has the same tokens; ``given_or_family`` the pair
-  {``given_name``, ``family_name``} sorted and joined by a space, both as their formal name
-  (one exact value, the same for a record with the name columns swapped, a nickname then
-  standing in the family-name column; empty unless both names are present);
-  ``given_or_family_sound`` the same pair as Metaphone codes (jellyfish), so that names
-  which sound alike (CHOI and CHOE, MOHAMMED and MUHAMMAD, KAITLYN and CAITLIN) share it.
+  {``given_name``, ``family_name``} sorted and joined by a space (one exact value, the same
+  for a record with the name columns swapped; empty unless both names are present).
 * A full-name column in the comma form is "Family, Given More"; in the form without a
   comma the first token is the given name, the last the family name and those between
   middle names (a second surname of "Maria Garcia Lopez" lands there, but every token
@@ -41,17 +38,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import jellyfish
-
 from hublink.agent.normalise.nicknames import formal_given_name
 from hublink.agent.normalise.text import fold_to_ascii
 
 __all__ = ["NameFeatures", "normalise_names"]
 
-# given_name, family_name, name_tokens, middle_initial, given_or_family, given_or_family_sound,
-# problems as
+# given_name, family_name, name_tokens, middle_initial, given_or_family, problems as
 # (kind, field) pairs
-NameFeatures = tuple[str, str, str, str, str, str, tuple[tuple[str, str], ...]]
+NameFeatures = tuple[str, str, str, str, str, tuple[tuple[str, str], ...]]
 
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "SRA", "SRTA"})
 _SUFFIXES = frozenset({"JR", "SR", "JNR", "SNR", "II", "III", "IV", "ESQ"})
@@ -164,7 +158,7 @@ def _merge(*problem_lists: tuple[str, ...]) -> tuple[str, ...]:
 
 def normalise_names(first_name: str | None, middle_name: str | None, last_name: str | None,
                     full_name: str | None) -> NameFeatures:
-    """Given the name cells (None when missing), returns the six name features and the
+    """Given the name cells (None when missing), returns the five name features and the
     problems as (kind, field) pairs. Separate name columns win over a full-name column."""
     problems: list[tuple[str, str]] = []
     middle: tuple[str, ...] = ()
@@ -199,17 +193,7 @@ def normalise_names(first_name: str | None, middle_name: str | None, last_name: 
     name_tokens = " ".join(sorted(set(given + extra_given + family)))
     given_name = formal_given_name(given[0]) if given else ""
     family_name = family[0] if family else ""
-    # the pair takes both names' formal names, so that it stays the same when the name columns
-    # are swapped (a nickname then stands in the family-name column)
-    pair = (given_name, formal_given_name(family_name))
-    given_or_family = " ".join(sorted(pair)) if all(pair) else ""
-    sounds = (_sound(pair[0]), _sound(pair[1]))
-    given_or_family_sound = " ".join(sorted(sounds)) if all(sounds) else ""
+    given_or_family = (" ".join(sorted((given_name, family_name)))
+                       if given_name and family_name else "")
     return (given_name, family_name, name_tokens, middle[0][0] if middle else "",
-            given_or_family, given_or_family_sound, tuple(problems))
-
-
-@lru_cache(maxsize=32_768)
-def _sound(token: str) -> str:
-    """Given an upper-case ASCII name token, returns its Metaphone code ("" for "")."""
-    return jellyfish.metaphone(token) if token else ""
+            given_or_family, tuple(problems))

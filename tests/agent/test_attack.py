@@ -1,6 +1,6 @@
 """The pattern-mining attack (benchmarks/attack.py) at the smallest size where it works on the
 unhardened ``linkage-v1``: it must recover most first names there (so the test fails when the
-attack is broken), and the default encoding (``CURRENT_SCHEMA_ID``, the hardened ``linkage-v4``)
+attack is broken), and the default encoding (``CURRENT_SCHEMA_ID``, the hardened ``linkage-v3``)
 must resist it on the same targets under the same secret: under 1% of records by both names and
 under 5% by either. Figures per size, schema and secret: benchmarks/RESULTS.md."""
 

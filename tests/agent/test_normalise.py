@@ -42,7 +42,7 @@ def test_a_complete_record_gives_every_feature_in_schema_order():
                        dob="03/07/2009", sex="F", address="123 North Charles Street",
                        city="Baltimore", zip="21201"), "%m/%d/%Y", today=TODAY)
     assert record.features == ("ANN", "LEE", "ANN LEE", "M", "2009", "03", "07", "03 07",
-                               "F", "123 N CHARLES ST", "BALTIMORE", "21201", "ANN LEE", "AN L")
+                               "F", "123 N CHARLES ST", "BALTIMORE", "21201", "ANN LEE")
     assert record.problems == ()
 
 
@@ -59,31 +59,11 @@ def test_swapped_given_and_family_names_give_the_same_order_free_features():
     assert features(first_name="Ann", last_name="Lee")["name_tokens"] == \
         features(first_name="Lee", last_name="Ann")["name_tokens"] == "ANN LEE"
     assert (recorded["given_name"], swapped["given_name"]) == ("MICHAEL", "GARCIA")
-    # a nickname in the family-name column takes its formal name in the pairs as well
-    shortened = features(first_name="Garcia", middle_name="J", last_name="Mike")
-    for pair in ("given_or_family", "given_or_family_sound"):
-        assert recorded[pair] == shortened[pair] != ""
 
 
 def test_the_order_free_name_pair_needs_both_names():
-    for feature in ("given_or_family", "given_or_family_sound"):
-        assert features(first_name="Ann")[feature] == ""
-        assert features(last_name="Lee")[feature] == ""
-
-
-def test_names_that_sound_alike_share_the_sounded_name_pair_and_only_it():
-    # romanisations, spellings and slips a clerk makes of one child's name; the pair is order-free
-    for recorded, other in ((("Seo-yeon", "Choi"), ("Seo-yeon", "Choe")),
-                            (("Mohammed", "Haddad"), ("Muhammad", "Hadad")),
-                            (("Jayden", "Smith"), ("Smyth", "Jaiden")),
-                            (("Kaitlyn", "Stewart"), ("Caitlin", "Stewart"))):
-        first = features(first_name=recorded[0], last_name=recorded[1])
-        second = features(first_name=other[0], last_name=other[1])
-        assert first["given_or_family_sound"] == second["given_or_family_sound"] != ""
-        assert first["given_or_family"] != second["given_or_family"]
-    # a sibling's other given name is another sound
-    assert (features(first_name="Jayden", last_name="Smith")["given_or_family_sound"]
-            != features(first_name="Jordan", last_name="Smith")["given_or_family_sound"])
+    assert features(first_name="Ann")["given_or_family"] == ""
+    assert features(last_name="Lee")["given_or_family"] == ""
 
 
 # Names
