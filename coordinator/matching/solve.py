@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from hublink.coordinator.matching.compare import CandidatePairs
-from hublink.coordinator.matching.greedy_solve import greedy_groups
+from hublink.coordinator.matching.greedy_solve import greedy_group_arrays
 from hublink.coordinator.matching.records import RecordPosition, row_positions
 
 __all__ = ["DEFAULT_MERGE_THRESHOLD", "GROUP_MERGE_THRESHOLD", "Groups", "component_labels", "solve_groups"]
@@ -73,21 +73,22 @@ def solve_groups(candidates: CandidatePairs, record_counts: Sequence[int], merge
               (~same_dataset & (similarities >= threshold), True))
     offsets = np.zeros(len(record_counts) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(record_counts)
-    firsts: list[int] = []  # each solved group joins its members to its first one, as global rows
-    others: list[int] = []
+    firsts, others = [], []  # each solved group joins its members to its first one, as global rows
     for keep, deduplicated in stages:
         kept = np.flatnonzero(keep)  # in order: decreasing similarity
         if not len(kept):
             continue
         kept_datasets = [side[kept].astype(np.int64) for side in datasets]
         rows = [offsets[side] + records_of[kept] for side, records_of in zip(kept_datasets, records)]
-        for group in greedy_groups(*rows, *kept_datasets, merge_threshold=merge_threshold,
-                                   group_merge_threshold=max(merge_threshold, GROUP_MERGE_THRESHOLD),
-                                   deduplicated=deduplicated):
-            firsts += [group[0]] * (len(group) - 1)
-            others += group[1:]
-    return _groups_of(offsets, component_labels(int(offsets[-1]), np.array(firsts, dtype=np.int64),
-                                                np.array(others, dtype=np.int64)))
+        starts, members = greedy_group_arrays(*rows, *kept_datasets, merge_threshold=merge_threshold,
+                                              group_merge_threshold=max(merge_threshold, GROUP_MERGE_THRESHOLD),
+                                              deduplicated=deduplicated)
+        first = np.zeros(len(members), dtype=bool)
+        first[starts[:-1]] = True
+        firsts.append(np.repeat(members[starts[:-1]], np.diff(starts) - 1))
+        others.append(members[~first])
+    joined = [np.concatenate(side) if side else np.zeros(0, dtype=np.int64) for side in (firsts, others)]
+    return _groups_of(offsets, component_labels(int(offsets[-1]), *joined))
 
 
 def _groups_of(offsets: np.ndarray, labels: np.ndarray) -> Groups:
