@@ -66,7 +66,13 @@ def test_synthetic_youth_quality_by_group_and_corruption(tmp_path):
 
 def test_mixed_date_forms_link_as_well_as_clean_dates_and_every_enrollment_is_exported(tmp_path):
     from benchmarks.synthetic import run_date_comparison
-    clean, mixed = run_date_comparison(tmp_path, youth=600, seed=3)
+    # Under the benchmark's fixed secret, so that the figures repeat. Under a new secret per run,
+    # 8 of 10 runs gave identical F1 and the others differed by 0.001 and 0.009 (2026-12-06), and
+    # one CI run by 0.019: the dates that "auto" reads otherwise change some CLKs,
+    # and at 600 youth that moves the estimated thresholds past a cluster of look-alike pairs
+    # (clean F1 0.978-0.996 over those secrets, mixed the same range). This test is about the
+    # dates, not about that.
+    clean, mixed = run_date_comparison(tmp_path, youth=600, seed=3, secret=BENCHMARK_SECRET)
     for result in (clean, mixed):
         assert result.source_rows > result.records and result.exported_rows == result.source_rows
     assert abs(mixed.quality.f1 - clean.quality.f1) <= 0.01, mixed.lines() + clean.lines()
