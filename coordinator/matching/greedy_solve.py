@@ -25,28 +25,16 @@ import numpy as np
 from numba import types
 from numba.typed import Dict
 
-__all__ = ["greedy_group_arrays", "greedy_groups"]
-
-
-def greedy_groups(lower: np.ndarray, higher: np.ndarray, datasets_lower: np.ndarray, datasets_higher: np.ndarray,
-                  *, merge_threshold: float, group_merge_threshold: float,
-                  deduplicated: bool) -> list[list[int]]:
-    """Given the pairs' records (any integer ids) and datasets, in decreasing similarity, the two
-    merge shares and whether a group may hold two records of one dataset, returns the groups of two
-    or more records, each as its records' ids in the order they joined, the groups in the order
-    they were first made."""
-    starts, members = greedy_group_arrays(lower, higher, datasets_lower, datasets_higher,
-                                          merge_threshold=merge_threshold,
-                                          group_merge_threshold=group_merge_threshold, deduplicated=deduplicated)
-    records, bounds = members.tolist(), starts.tolist()
-    return [records[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+__all__ = ["greedy_group_arrays"]
 
 
 def greedy_group_arrays(lower: np.ndarray, higher: np.ndarray, datasets_lower: np.ndarray,
                         datasets_higher: np.ndarray, *, merge_threshold: float, group_merge_threshold: float,
                         deduplicated: bool) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`greedy_groups` as arrays: (starts, members), group k being
-    ``members[starts[k]:starts[k + 1]]`` (record ids, int64)."""
+    """Given the pairs' records (any integer ids) and datasets, in decreasing similarity, the two
+    merge shares and whether a group may hold two records of one dataset, returns the groups of two
+    or more records as (starts, members): group k is ``members[starts[k]:starts[k + 1]]``, its
+    records' ids (int64) in the order they joined, the groups in the order they were first made."""
     if len(lower) == 0:
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ids, dense = np.unique(np.concatenate([np.asarray(lower), np.asarray(higher)]).astype(np.int64),
@@ -138,7 +126,7 @@ def _solve(lower, higher, datasets_lower, datasets_higher, records, dataset_coun
                 other = neighbour[edge]
                 edge = neighbour_next[edge]
                 old = _key(absorbed, other, records)
-                if other == kept or old not in counts:
+                if old not in counts:  # a group absorbed since, or ``kept`` (its count went above)
                     continue
                 count = counts.pop(old)
                 new = _key(kept, other, records)

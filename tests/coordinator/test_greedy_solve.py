@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 from anonlink.solving import probabilistic_greedy_solve
 
-from hublink.coordinator.matching.greedy_solve import greedy_groups
+from hublink.coordinator.matching.greedy_solve import greedy_group_arrays
 from hublink.coordinator.matching.solve import GROUP_MERGE_THRESHOLD, solve_groups
+
+
+def greedy_groups(*pairs, **settings) -> list[list[int]]:
+    """:func:`greedy_group_arrays` as lists, one per group."""
+    starts, members = greedy_group_arrays(*pairs, **settings)
+    return [members[start:end].tolist() for start, end in zip(starts[:-1], starts[1:])]
 
 
 def _random_pairs(seed: int, records: int = 60, datasets: int = 4, pairs: int = 400):
@@ -72,9 +78,9 @@ def test_a_record_still_joins_a_pair_on_one_of_its_two_links():
 
 # The solver as first ported from anonlink's pure-Python reference (a dict per group), kept here
 # as the oracle the compiled one must equal.
-def _reference_groups(lower: np.ndarray, higher: np.ndarray, datasets_lower: np.ndarray, datasets_higher: np.ndarray,
-                  *, merge_threshold: float, group_merge_threshold: float,
-                  deduplicated: bool) -> list[list[int]]:
+def _reference_groups(lower: np.ndarray, higher: np.ndarray, datasets_lower: np.ndarray,
+                      datasets_higher: np.ndarray, *, merge_threshold: float, group_merge_threshold: float,
+                      deduplicated: bool) -> list[list[int]]:
     """Given the pairs' records (any integer ids) and datasets, in decreasing similarity, the two
     merge shares and whether a group may hold two records of one dataset, returns the groups of two
     or more records, each as its records' ids in the order they joined."""
