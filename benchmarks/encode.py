@@ -32,6 +32,7 @@ from clkhash.schema import from_json_dict  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from benchmarks.realistic_clks import BENCHMARK_SECRET  # noqa: E402
 from hublink.agent.chunk_sending import ENCODE_BATCH  # noqa: E402
 from hublink.agent.encode import RowEncoder, balance_permutation, harden  # noqa: E402
 from hublink.agent.normalise import FEATURE_NAMES, RawIdentifiers, normalise_record  # noqa: E402
@@ -40,7 +41,6 @@ from hublink.synthetic import PartnerFile, generate_dataset  # noqa: E402
 from hublink.synthetic.population import REFERENCE_DATE  # noqa: E402
 
 TARGET_RATIO = 1.8
-BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
 
 
 def _partner_rows(partner: PartnerFile) -> list[tuple[str, ...]]:

@@ -102,25 +102,30 @@ def run_febrl(name: str, frames: dict[str, pandas.DataFrame], root: Path,
     return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages)
 
 
+def encode_frames(frames: dict[str, pandas.DataFrame], root: Path,
+                  secret: bytes) -> tuple[list[PartnerClks], dict[tuple[int, int], str]]:
+    """Given partner name -> FEBRL frame, a scratch folder and the linkage secret, returns each
+    frame's CLKs as the agent encodes them and (dataset, record) -> true FEBRL entity."""
+    schema = load_linkage_schema()
+    datasets, truth = [], {}
+    for index, (partner, frame) in enumerate(frames.items()):
+        source = root / f"{partner}.csv"
+        _write_source(frame, source)
+        record_keys, clks = encode_source(source, "rec_id", FEBRL_IDENTIFIERS, schema, secret, root)
+        datasets.append(PartnerClks(index + 1, clks, CLK_BYTES))
+        truth.update({(index, record): _entity(key) for record, key in enumerate(record_keys)})
+    return datasets, truth
+
+
 def match_febrl_in_engine(name: str, frames: dict[str, pandas.DataFrame], root: Path,
                           secret: bytes) -> FebrlResult:
     """Given partner name -> FEBRL frame, a scratch folder and the linkage secret, encodes each
     frame with the agent's code, matches in the engine at its defaults and returns the pairwise
     quality, with the thresholds it estimated."""
-    schema = load_linkage_schema()
     stages: dict[str, float] = {}
-    keys, datasets = [], []
-    for index, (partner, frame) in enumerate(frames.items()):
-        source = root / f"{partner}.csv"
-        _write_source(frame, source)
-        record_keys, clks = _timed(stages, "encode", lambda: encode_source(
-            source, "rec_id", FEBRL_IDENTIFIERS, schema, secret, root))
-        keys.append(record_keys)
-        datasets.append(PartnerClks(index + 1, clks, CLK_BYTES))
+    datasets, truth = _timed(stages, "encode", lambda: encode_frames(frames, root, secret))
     result = _timed(stages, "match", lambda: match_partners(datasets, MatchSettings()))
     predicted = {position: entity for entity, group in enumerate(result.groups) for position in group}
-    truth = {(dataset, record): _entity(key)
-             for dataset, record_keys in enumerate(keys) for record, key in enumerate(record_keys)}
     methods = ", ".join(f"{estimate['stage']} {estimate['threshold']:.3f} ({estimate['method']})"
                         for estimate in result.review.get("stages", []))
     return FebrlResult(name, len(truth), pairwise_quality(predicted, truth), stages, methods)
@@ -152,6 +157,12 @@ def febrl3(root: Path, secret: bytes | None = None) -> FebrlResult:
     return run_febrl("FEBRL3", febrl3_frames(), root, secret=secret)
 
 
+def every_febrl() -> list[tuple[str, dict[str, pandas.DataFrame]]]:
+    """FEBRL4, FEBRL3, FEBRL1 and FEBRL2, each as (name, partner name -> frame)."""
+    return [("FEBRL4", febrl4_frames()), ("FEBRL3", febrl3_frames()),
+            ("FEBRL1", one_partner_frames("febrl1")), ("FEBRL2", one_partner_frames("febrl2"))]
+
+
 def numbered_secret(number: int) -> bytes:
     """The benchmark's ``number``-th linkage secret, ``sha256(str(number))``: reproducible, and
     unrelated to the fixed benchmark secret."""
@@ -164,8 +175,7 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hublink-febrl-") as folder:
         if arguments.secrets:
-            for name, frames in (("FEBRL4", febrl4_frames()), ("FEBRL3", febrl3_frames()),
-                                 ("FEBRL1", one_partner_frames("febrl1")), ("FEBRL2", one_partner_frames("febrl2"))):
+            for name, frames in every_febrl():
                 for number in range(arguments.secrets):
                     root = Path(folder) / f"{name}-{number}"
                     root.mkdir()

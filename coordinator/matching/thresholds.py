@@ -46,20 +46,20 @@ FLOOR_MARGIN = 0.2
 """With no random-pair spread to measure by (a handful of records), or for a within-partner stage
 too small to fit, a threshold lies this share of the way from the floor (or the across-partner
 threshold) to 1."""
-MATCHES_ONLY_SPREADS = {"across": 1.75, "within": 3.0}
+MATCHES_ONLY_SPREADS = {"across": 1.0, "within": 3.0}
 """A stage of matches only starts this many random-pair spreads above the floor: the few
 look-alikes such a stage still holds sit just above the floor, too few to fit (FEBRL3: 2% of its
 pairs). Spreads, not a share of the way to 1, because an encoding that compresses similarities
 toward its random-pair median (a balanced, folded CLK: unrelated pairs about 0.52, spread 0.021,
-against 0.36 and 0.043 unhardened) narrows the spread with them. Across partners a record joins
-a group only in place of none (one record per partner), so the margin is narrower there.
-Measured under linkage-v3 with the solver's merge threshold 0.5, over numbered secrets
-(benchmarks/RESULTS-matching.md §11): FEBRL3 within, mean F1 0.9794 at 2.5 spreads (5 of 10
-secrets >= 0.98), 0.9814 at 3.0 (9 of 10), 0.9814 at 3.25; FEBRL1 0.9839 at 2.5, 0.9872 at 3.0.
-FEBRL4 across, 0.9950-0.9955 at 2.0, 0.9959-0.9970 at 1.75, 0.9965-0.9978 at 1.5 (six secrets).
-A solver that joins a record on half its links lets a marginal look-alike in more easily, so the
-within optimum rose from 2.7-2.8 spreads (merge 0.8); the across margin stops short of 1.5,
-the lowest measured, because only FEBRL4 shows an across stage of matches only."""
+against 0.36 and 0.043 unhardened) narrows the spread with them. Measured under linkage-v3 with
+the household-aware solver, over numbered secrets (``benchmarks/threshold_headroom.py``,
+benchmarks/RESULTS-matching.md §15): within one partner, FEBRL3 mean F1 0.9820 at 2.25, 0.9834 at
+2.5, 0.9833 at 3.0, but with unrelated records added to it (look-alikes without a match: 400 or
+1,500 of FEBRL2's originals) 2.5 lost 0.1-0.7 points to 3.0, so 3.0 stays. Across partners a
+record joins a group only in place of none (one record per partner), and a record without a
+match rarely has a mutual best pair above the floor: FEBRL4 0.9959-0.9971 at 1.75, 0.9972-0.9983
+at 1.0 (ten secrets), and 1.0 beat 1.75 with 3% to 40% of one partner's records removed too
+(0.9961-0.9975 against 0.9952-0.9962), where 0.5 began to lose to 1.0."""
 VALLEY_DEPTH = 0.8
 """Two populations need a valley: the smoothed histogram between the components' means must fall
 to this share of its highest point below that valley. A beta pair fitted to one population with

@@ -29,6 +29,7 @@ SMALL_RUNS = {
     "load.py": ["--agents", "3", "--records", "30", "--workers", "1", "--backend", "sqlite"],
     "scale.py": ["--youth", "400", "--partners", "10"],
     "synthetic.py": ["--youth", "300"],
+    "threshold_headroom.py": ["--secrets", "1", "--cities", "400/10/11"],
 }
 COVERED_ELSEWHERE = {
     "__init__.py": "not a script",

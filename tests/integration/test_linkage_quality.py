@@ -15,14 +15,13 @@ from benchmarks.synthetic import CORRUPTION_TYPES, MIN_PAIRS_FOR_SPREAD, run_syn
 
 
 def test_febrl4_two_partners_f1_without_threshold_flags(tmp_path):
-    # Under the benchmark's fixed secret (linkage-v3: 0.9960 in the engine): over nine secrets
-    # linkage-v3 gave 0.9948-0.9964 (three below the issue's 0.995), linkage-v2 0.9962-0.9971
-    # (docs/linkage-schema.md, "linkage-v3"), and over ten numbered secrets 0.9950-0.9962 at
-    # 2.0 spreads above the floor, 0.9959-0.9971 at 1.75 (MATCHES_ONLY_SPREADS; benchmarks/febrl.py
-    # --secrets 10): still too close to 0.995 for a new secret per run.
+    # Under the benchmark's fixed secret: 0.9960 with the across margin at 1.75 random-pair spreads
+    # above the floor, 0.9971 at 1.0 (MATCHES_ONLY_SPREADS); over ten numbered secrets 0.9959-0.9971
+    # at 1.75, 0.9972-0.9983 at 1.0 (benchmarks/threshold_headroom.py --secrets 10). The issue asks
+    # 0.995; the floor here is the margin's gain, which the old margin fails.
     result = febrl4(tmp_path, secret=BENCHMARK_SECRET)
     assert result.records == 10_000
-    assert result.quality.f1 >= 0.995, result.lines()
+    assert result.quality.f1 >= 0.9965, result.lines()
 
 
 def test_febrl3_one_partner_duplicates_f1_without_threshold_flags(tmp_path):
