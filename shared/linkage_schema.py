@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 
 __all__ = ["LinkageSchema", "SchemaRefused", "load_linkage_schema", "schema_fingerprint",
-           "schema_problems", "CURRENT_SCHEMA_ID", "HARDENED_SCHEMA_ID", "MINIMUM_IDENTIFYING_FEATURES"]
+           "schema_problems", "set_bit_bounds", "CURRENT_SCHEMA_ID", "HARDENED_SCHEMA_ID",
+           "MINIMUM_IDENTIFYING_FEATURES", "MAX_SET_BIT_SHARE", "BALANCED_FILL_MARGIN"]
 
 # linkage-v3 keeps linkage-v2's hardening (balanced, permuted, XOR-folded: the pattern-mining
 # and frequency attacks stay at guessing level) with order-free name features, so a record with
@@ -30,6 +32,15 @@ CURRENT_SCHEMA_ID = "linkage-v3"
 HARDENED_SCHEMA_ID = "linkage-v3"
 MINIMUM_IDENTIFYING_FEATURES = 3
 """Fewer hashed features than this make CLKs that say little but reveal the few they hold."""
+MAX_SET_BIT_SHARE = 0.9
+"""A CLK of an unbalanced schema with no bit set, or more than this share of its bits set,
+encodes nothing usable."""
+BALANCED_FILL_MARGIN = 0.125
+"""A CLK of a balanced schema sets each bit about half the time: measured on the 252,275 city
+records under linkage-v3, 517 +- 15.8 of 1,024 bits, 444 to 594. Fewer than half minus this
+share of its bits, or more than half plus it (eight spreads at 1,024 bits), is no encoding the
+agent makes: the OR of two youth's CLKs (about 0.75 of the bits) is similar to both and merges
+them, and 100 such uploads cut a 3,000-youth hub's count by 94 (benchmarks/RESULTS-abuse.md)."""
 _FINGERPRINT_CONTEXT = b"hublink/fingerprint/v1\x00"
 _HARDENING_KEYS = {"balance"}
 
@@ -100,10 +111,25 @@ class LinkageSchema:
         return bool(self.document.get("hublink", {}).get("balance", False))
 
     @property
+    def set_bit_bounds(self) -> tuple[int, int]:
+        """Returns the fewest and the most bits (inclusive) a CLK of this schema may set."""
+        return set_bit_bounds(self.clk_bits, self.balanced)
+
+    @property
     def bloom_filter_bits(self) -> int:
         """Returns the length of clkhash's Bloom filter before balancing and folding."""
         unfolded = self.clk_bits * 2 ** self.xor_folds
         return unfolded // 2 if self.balanced else unfolded
+
+
+def set_bit_bounds(clk_bits: int, balanced: bool) -> tuple[int, int]:
+    """Given a CLK length and whether its schema balances the Bloom filter, returns the fewest
+    and the most bits (inclusive) an honest CLK sets (``BALANCED_FILL_MARGIN``,
+    ``MAX_SET_BIT_SHARE``)."""
+    if balanced:
+        return (math.ceil((0.5 - BALANCED_FILL_MARGIN) * clk_bits),
+                math.floor((0.5 + BALANCED_FILL_MARGIN) * clk_bits))
+    return 1, math.floor(MAX_SET_BIT_SHARE * clk_bits)
 
 
 def load_linkage_schema(schema_id: str = CURRENT_SCHEMA_ID) -> LinkageSchema:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from hublink.shared.attributes import MAX_ATTRIBUTE_VALUE_LENGTH, validate_attribute_name
 from hublink.shared.errors import InvalidPackage
+from hublink.shared.linkage_schema import load_linkage_schema, set_bit_bounds
 from hublink.shared.pii_firewall import attribute_name_problems, value_rule_problems
 
 __all__ = ["SYNC_FORMAT", "SYNC_MODES", "MAX_CHUNK_RECORDS", "MAX_RECORD_ENROLLMENTS",
@@ -34,8 +35,6 @@ MAX_RECORD_COUNT = 1_000_000_000
 # enrollments are bounded too, so one chunk stays a few megabytes whatever it holds.
 MAX_RECORD_ENROLLMENTS = 200
 MAX_CHUNK_ENROLLMENTS = 100_000
-# A CLK with no bit set, or more than this share of its bits set, encodes nothing usable.
-MAX_CLK_SET_BIT_SHARE = 0.9
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _PSEUDONYM = re.compile(r"^[0-9a-f]{64}$")
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
@@ -189,7 +188,7 @@ class SyncChunk:
             problems.append(f"clks hold {len(clks)} bytes, expected {start.clk_bytes} for each "
                             f"of {len(pseudonyms)} records")
         else:
-            problems.extend(_clk_bit_count_problems(clks, start.clk_bytes))
+            problems.extend(_clk_bit_count_problems(clks, start))
         if not isinstance(attributes, dict) or set(attributes) != set(start.attribute_names):
             problems.append("attributes must hold exactly the attribute_names of the sync: "
                             + ", ".join(start.attribute_names))
@@ -250,17 +249,29 @@ def _enrollments(enrollments: object, start: SyncStart, record_count: int,
     return enrollments
 
 
-def _clk_bit_count_problems(clks: bytes, clk_bytes: int) -> list[str]:
-    """Returns a problem line when some CLKs have no bit set or nearly all bits set."""
-    limit = MAX_CLK_SET_BIT_SHARE * clk_bytes * 8
+def _set_bit_bounds(start: SyncStart) -> tuple[int, int]:
+    """The bounds of the sync's schema; a schema this side does not know (the coordinator
+    refuses it when the sync opens) is held to an unbalanced schema's."""
+    try:
+        return load_linkage_schema(start.schema_id).set_bit_bounds
+    except (FileNotFoundError, ValueError):
+        return set_bit_bounds(start.clk_bytes * 8, balanced=False)
+
+
+def _clk_bit_count_problems(clks: bytes, start: SyncStart) -> list[str]:
+    """Returns a problem line when some CLKs set fewer or more bits than the sync's schema lets
+    an encoding set (``linkage_schema.set_bit_bounds``): no bit, nearly all, or, for a balanced
+    schema, far from half (the union of several youth's CLKs)."""
+    lowest, highest = _set_bit_bounds(start)
+    clk_bytes = start.clk_bytes
     bad = [index for index in range(len(clks) // clk_bytes)
-           if not 0 < int.from_bytes(clks[index * clk_bytes:(index + 1) * clk_bytes]).bit_count()
-           <= limit]
+           if not lowest <= int.from_bytes(clks[index * clk_bytes:(index + 1) * clk_bytes]).bit_count()
+           <= highest]
     if not bad:
         return []
-    return [f"{len(bad)} CLK(s) have no bit set or more than {MAX_CLK_SET_BIT_SHARE:.0%} of bits "
-            f"set (first at record {bad[0]}): they are not Bloom-filter encodings; check the "
-            "agent's encoder"]
+    return [f"{len(bad)} CLK(s) set fewer than {lowest} or more than {highest} of their "
+            f"{clk_bytes * 8} bits (first at record {bad[0]}): they are not encodings of schema "
+            f"{start.schema_id}; check the agent's encoder"]
 
 
 @dataclass(frozen=True)

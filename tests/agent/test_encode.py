@@ -75,6 +75,35 @@ def test_balanced_clks_have_exactly_half_their_bits_set():
     assert abs(bits.mean() - 0.5) < 0.02
 
 
+def _set_bits(packed: bytes, clk_bytes: int) -> list[int]:
+    return [int.from_bytes(packed[start:start + clk_bytes]).bit_count()
+            for start in range(0, len(packed), clk_bytes)]
+
+
+def test_every_clk_the_agent_makes_lies_within_its_schemas_set_bit_bounds(schema):
+    # The coordinator refuses CLKs outside these bounds (shared/sync_protocol.py): an honest
+    # agent's must never be, records with missing fields included.
+    rows = feature_rows(3000, seed=5)
+    counts = _set_bits(encode_rows(rows, schema, SECRET), schema.clk_bytes)
+    rows_without_names = [("", "", "", *row[3:12], "") for row in rows[:200]]
+    counts += _set_bits(encode_rows(rows_without_names, schema, SECRET), schema.clk_bytes)
+    lowest, highest = schema.set_bit_bounds
+    assert lowest <= min(counts) and max(counts) <= highest, (min(counts), max(counts))
+
+
+def test_the_union_of_two_unrelated_youths_clks_is_outside_a_balanced_schemas_bounds():
+    # The OR of two CLKs is similar to both, so it would merge the two youth. Inside the bounds
+    # it fits only for two CLKs of typical fill already at Dice 0.76 or more, which link anyway.
+    schema = load_linkage_schema(HARDENED_SCHEMA_ID)
+    packed = encode_rows(feature_rows(400, seed=7), schema, SECRET)
+    clks = [int.from_bytes(packed[start:start + schema.clk_bytes])
+            for start in range(0, len(packed), schema.clk_bytes)]
+    pairs = [(first, second) for first, second in zip(clks[::2], clks[1::2])
+             if 2 * (first & second).bit_count() / (first.bit_count() + second.bit_count()) < 0.7]
+    assert len(pairs) > 150
+    assert min((first | second).bit_count() for first, second in pairs) > schema.set_bit_bounds[1]
+
+
 def test_the_balancing_permutation_is_a_keyed_permutation():
     first = balance_permutation(SECRET, 2048)
     assert sorted(first.tolist()) == list(range(2048))

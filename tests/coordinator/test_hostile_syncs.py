@@ -134,6 +134,9 @@ HOSTILE = {
         clks=base64.b64encode(b"\x0f" * (SCHEMA.clk_bytes * 3 - 1)).decode())),
     "all-zero clks": chunk_case(chunk_with(clks=clks_of(b"\x00"))),
     "all-one clks": chunk_case(chunk_with(clks=clks_of(b"\xff"))),
+    # 6 of 8 bits: the OR of two youth's balanced CLKs, similar to both (a bridge that merges them)
+    "union of two encodings": chunk_case(chunk_with(clks=clks_of(b"\xee"))),
+    "a quarter of the bits under a balanced schema": chunk_case(chunk_with(clks=clks_of(b"\x11"))),
     "attribute missing": chunk_case(chunk_with(attributes={})),
     "attribute not declared": chunk_case(chunk_with(
         attributes={"program": ["a"] * 3, "name": ["b"] * 3})),

@@ -19,6 +19,7 @@ SMALL_RUNS = {
     "agent_memory.py": ["--rows", "3000", "--chunk-rows", "1000"],
     "agent_sync_memory.py": ["--rows", "2000"],
     "blocking.py": ["--youth", "400", "--full", "40x10,100x20"],
+    "bridge_attack.py": ["--youth", "400", "--datasets", "10", "--crafted", "20"],
     "dask_cluster.py": ["--youth", "400", "--partners", "10"],
     "encode.py": ["--records", "400", "--repeat", "1"],
     "febrl.py": ["--secrets", "1"],  # the pipeline runs are tests/integration/test_linkage_quality.py
