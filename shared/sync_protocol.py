@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -249,20 +250,21 @@ def _enrollments(enrollments: object, start: SyncStart, record_count: int,
     return enrollments
 
 
-def _set_bit_bounds(start: SyncStart) -> tuple[int, int]:
-    """The bounds of the sync's schema; a schema this side does not know (the coordinator
-    refuses it when the sync opens) is held to an unbalanced schema's."""
+@functools.lru_cache(maxsize=16)
+def _set_bit_bounds(schema_id: str, clk_bytes: int) -> tuple[int, int]:
+    """The bounds of a sync's schema, read once; a schema this side does not know (the
+    coordinator refuses it when the sync opens) is held to an unbalanced schema's."""
     try:
-        return load_linkage_schema(start.schema_id).set_bit_bounds
+        return load_linkage_schema(schema_id).set_bit_bounds
     except (FileNotFoundError, ValueError):
-        return set_bit_bounds(start.clk_bytes * 8, balanced=False)
+        return set_bit_bounds(clk_bytes * 8, balanced=False)
 
 
 def _clk_bit_count_problems(clks: bytes, start: SyncStart) -> list[str]:
     """Returns a problem line when some CLKs set fewer or more bits than the sync's schema lets
     an encoding set (``linkage_schema.set_bit_bounds``): no bit, nearly all, or, for a balanced
     schema, far from half (the union of several youth's CLKs)."""
-    lowest, highest = _set_bit_bounds(start)
+    lowest, highest = _set_bit_bounds(start.schema_id, start.clk_bytes)
     clk_bytes = start.clk_bytes
     bad = [index for index in range(len(clks) // clk_bytes)
            if not lowest <= int.from_bytes(clks[index * clk_bytes:(index + 1) * clk_bytes]).bit_count()
