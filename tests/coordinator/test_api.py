@@ -1,5 +1,7 @@
 """The HTTP API: authentication, the error envelope, and syncs applied whole or not at all."""
 
+import dataclasses
+
 import pytest
 from sqlalchemy import func, select
 
@@ -135,6 +137,21 @@ def test_other_secret_is_refused_by_fingerprint_and_changes_nothing(client, home
     sync(client, auth, [make_chunk(3)])
     other = make_start(secret=b"\x22" * 32)
     assert_envelope(client.post("/api/v1/syncs", json=other.to_wire(), headers=auth), 409,
+                    "fingerprint_mismatch")
+    assert count(home, Encoding) == 3 and count(home, Sync) == 1
+
+
+def test_an_unbalanced_schema_under_the_hubs_secret_is_refused_once_the_hub_has_one(client, home, auth):
+    # linkage-v1 bounds CLKs only at 1-90% of bits set; a partner holding the secret must not
+    # switch to it to upload unions of several youth's CLKs past a balanced schema's bound.
+    from hublink.shared.linkage_schema import load_linkage_schema, schema_fingerprint
+    from tests.helpers import SECRET
+    sync(client, auth, [make_chunk(3)])
+    legacy = load_linkage_schema("linkage-v1")
+    start = dataclasses.replace(make_start(), schema_id=legacy.schema_id,
+                                fingerprint=schema_fingerprint(legacy, SECRET))
+    assert legacy.clk_bytes == start.clk_bytes and not legacy.balanced
+    assert_envelope(client.post("/api/v1/syncs", json=start.to_wire(), headers=auth), 409,
                     "fingerprint_mismatch")
     assert count(home, Encoding) == 3 and count(home, Sync) == 1
 
