@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Hashable, Sequence
 
@@ -32,13 +32,10 @@ from benchmarks.febrl import encode_frames, every_febrl, numbered_secret  # noqa
 from benchmarks.realistic_clks import load_realistic_clks, split_partners  # noqa: E402
 from demo.evaluation import PairwiseQuality, pairwise_quality  # noqa: E402
 from hublink.coordinator.matching import MatchSettings, PartnerClks  # noqa: E402
-from hublink.coordinator.matching.best_pairs import stage_best_pairs  # noqa: E402
-from hublink.coordinator.matching.compare import compare_blocks  # noqa: E402
-from hublink.coordinator.matching.random_pairs import random_pairs  # noqa: E402
+from hublink.coordinator.matching.engine import compare_at_floor  # noqa: E402
 from hublink.coordinator.matching.records import pack_datasets  # noqa: E402
 from hublink.coordinator.matching.solve import solve_groups  # noqa: E402
 from hublink.coordinator.matching.thresholds import choose_thresholds  # noqa: E402
-from hublink.coordinator.matching.workers import default_processes  # noqa: E402
 
 DEFAULT_CITIES = "600/6/11,3000/12/5,8000/6/11,20000/80/5"
 SWEEP = np.round(np.arange(-0.05, 0.0501, 0.01), 3)
@@ -82,13 +79,10 @@ def headroom(name: str, datasets: Sequence[PartnerClks], truth: dict[Hashable, H
     labelled best of the sweep, both solved as the engine solves at its defaults."""
     matrix = pack_datasets(datasets)
     settings = MatchSettings()
-    background = random_pairs(matrix.rows)
-    floor = background.floor if background is not None else 0.5
-    candidates = compare_blocks(matrix, floor, settings.blocking.for_clks(matrix.rows),
-                                processes=default_processes(matrix.record_count)).candidates
-    estimates = choose_thresholds(candidates, floor, None, None,
-                                  background.spread if background is not None else None,
-                                  stage_best_pairs(candidates))
+    settings = replace(settings, blocking=settings.blocking.for_clks(matrix.rows))
+    floor, spread, comparison = compare_at_floor(matrix, settings)
+    candidates = comparison.candidates
+    estimates = choose_thresholds(candidates, floor, None, None, spread)
     true_entities = len(set(truth.values()))
 
     def solve(across: float, within: float) -> Solved:

@@ -8,17 +8,17 @@ from typing import Any, Sequence
 
 from hublink.coordinator.matching.best_pairs import stage_best_pairs
 from hublink.coordinator.matching.blocking import BlockingSettings, choose_strategy
-from hublink.coordinator.matching.compare import compare_blocks
+from hublink.coordinator.matching.compare import Comparison, compare_blocks
 from hublink.coordinator.matching.incremental import candidate_graph
 from hublink.coordinator.matching.progress import Progress, ProgressCallback
 from hublink.coordinator.matching.random_pairs import random_pairs
-from hublink.coordinator.matching.records import InvalidMatchInput, PartnerClks, pack_datasets
+from hublink.coordinator.matching.records import ClkMatrix, InvalidMatchInput, PartnerClks, pack_datasets
 from hublink.coordinator.matching.review import build_review
 from hublink.coordinator.matching.solve import DEFAULT_MERGE_THRESHOLD, Groups, solve_groups
 from hublink.coordinator.matching.thresholds import choose_thresholds
 from hublink.coordinator.matching.workers import default_processes
 
-__all__ = ["MatchSettings", "MatchResult", "match_partners"]
+__all__ = ["MatchSettings", "MatchResult", "compare_at_floor", "match_partners"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,23 @@ class MatchResult:
     only, never to log, return or export."""
 
 
+def compare_at_floor(matrix: ClkMatrix, settings: MatchSettings, client: Any = None,
+                     progress: ProgressCallback | None = None) -> tuple[float, float | None, Comparison]:
+    """Given packed CLKs, settings whose blocking is fitted to them (``BlockingSettings.for_clks``),
+    an optional Dask client and progress callback, returns (candidate floor, random-pair spread or
+    None for a handful of records, the comparison at that floor). The floor is the random pairs'
+    (``random_pairs.RandomPairs.floor``), or the lower of the operator's thresholds when it is
+    lower or both are given, so every pair either stage could link is a candidate."""
+    given = [value for value in (settings.threshold, settings.within_threshold) if value is not None]
+    background = random_pairs(matrix.rows)
+    estimated_floor = background.floor if background is not None else 0.5
+    floor = min([estimated_floor, *given]) if len(given) < 2 else min(given)
+    processes = default_processes(matrix.record_count) if client is None else 0
+    comparison = compare_blocks(matrix, floor, settings.blocking, client=client, processes=processes,
+                                progress=progress)
+    return floor, background.spread if background is not None else None, comparison
+
+
 def match_partners(
     datasets: Sequence[PartnerClks],
     settings: MatchSettings = MatchSettings(),
@@ -166,13 +183,7 @@ def match_partners(
                     f"matching {records:,} records of {len(datasets)} datasets ({strategy})"))
 
     started = time.perf_counter()
-    processes = default_processes(matrix.record_count) if client is None else 0
-    given = [value for value in (settings.threshold, settings.within_threshold) if value is not None]
-    background = random_pairs(matrix.rows)
-    estimated_floor = background.floor if background is not None else 0.5
-    floor = min([estimated_floor, *given]) if len(given) < 2 else min(given)
-    comparison = compare_blocks(matrix, floor, settings.blocking,
-                                client=client, processes=processes, progress=report)
+    floor, spread, comparison = compare_at_floor(matrix, settings, client, report)
     blocking_seconds = comparison.blocking_seconds
     split_blocks = comparison.split_blocks
     comparing_seconds = time.perf_counter() - started - blocking_seconds
@@ -182,8 +193,7 @@ def match_partners(
     started = time.perf_counter()
     best = stage_best_pairs(comparison.candidates)  # the fit's and the review's, found once
     estimates = choose_thresholds(comparison.candidates, floor, settings.threshold,
-                                  settings.within_threshold,
-                                  background.spread if background is not None else None, best)
+                                  settings.within_threshold, spread, best)
     across, within = (estimate.threshold for estimate in estimates)
     report(Progress("solving", message=f"thresholds {across:.3f} across partners "
                     f"({estimates[0].method}), {within:.3f} within one partner ({estimates[1].method})"))
