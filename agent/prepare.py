@@ -3,11 +3,13 @@ enrollments.
 
 This is the shared path of ``check``, ``preview`` and ``sync``: every row is normalised,
 record-level problems are counted with their row numbers (never their values), and rows
-that cannot be sent at all (empty record key; a repeated one without ``[enrollments]``) are
-set aside.
+that cannot be sent at all (empty record key; a repeated one without ``[enrollments]``; fewer
+identifiers than a record needs to be linked, ``normalise.MIN_LINKING_IDENTIFIERS``) are set
+aside.
 
 With ``[enrollments]``, rows sharing a record key are one youth's enrollments. The rule that
-decides: the key's first row in the file gives the record's identifiers and attributes;
+decides: the key's first row in the file that can be linked gives the record's identifiers
+and attributes (a row before it is skipped as ``too_few_identifiers``, its enrollment with it);
 a later row whose identifiers (or attributes) differ is reported as
 ``conflicting_identifiers`` (``conflicting_attributes``) with its line, and its enrollment
 still counts. Each row's enrollment values (all empty: no enrollment) join the record's
@@ -27,7 +29,7 @@ from typing import NamedTuple
 import pandas
 
 from hublink.agent.config import AgentConfig
-from hublink.agent.normalise import RawIdentifiers, normalise_record
+from hublink.agent.normalise import RawIdentifiers, linkable, normalise_record
 from hublink.agent.normalise.text import record_key_text
 from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
 from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out_file
@@ -167,8 +169,12 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
                                 enrollment_rows[offset])
             later.add(line)  # its identifiers and attributes are the first row's
             continue
-        for problem in normalised.problems:
+        for problem in normalised.problems:  # also of a row skipped below: they say why
             prepared.problem_rows[(problem.kind, problem.field)].append(line)
+        if not linkable(normalised.features):
+            prepared.skipped_rows["too_few_identifiers"].append(line)
+            skipped.add(line)
+            continue
         position = prepared.sent_count
         prepared.sent_count += 1
         digest = record_digest(normalised.features, values)

@@ -35,6 +35,9 @@ _HINTS = {
     "empty_record_key": "row skipped: no record key",
     "duplicate_record_key": "row skipped: its record key is on an earlier line",
     "opted_out": "not a problem: on the opt-out list, not sent",
+    "too_few_identifiers": "row skipped: a record is linked only with two of a name, a whole "
+                           "date of birth and a street address (fewer cannot tell namesakes "
+                           "apart)",
     "unparseable_date": "not a date in any form the column's date format reads",
     "future_date": "after today",
     "implausible_date": "an age over 120 years",
@@ -42,6 +45,7 @@ _HINTS = {
     "born_after_reference_date": "born after the attribute's reference_date",
     "name_has_digits": "a name holding digits",
     "missing_name": "no name",
+    "placeholder_name": "a placeholder such as UNKNOWN or FNU, read as no name",
     "unsupported_script": "letters that cannot be written in ASCII were dropped",
     "unknown_sex_code": "not F/M/Female/Male/U/Unknown",
     "bad_zip": "not a 5- or 9-digit ZIP code (identifiers.zip_pad = true restores leading "
@@ -251,7 +255,7 @@ def preview_report(config: AgentConfig, prepared: PreparedSource, clk_bytes: int
         f"and keyed record pseudonyms ({_size(size)})",
         "  identifiers: none (names, dates of birth, addresses and record keys stay here)",
         f"  not sent: {opted_out} records on the opt-out list, {sum(skipped.values())} rows "
-        "with an empty or repeated record key",
+        "with an empty or repeated record key or too few identifiers to link",
     ]
     shown = min(rows, prepared.record_count)
     if shown:

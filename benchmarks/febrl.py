@@ -105,7 +105,8 @@ def run_febrl(name: str, frames: dict[str, pandas.DataFrame], root: Path,
 def encode_frames(frames: dict[str, pandas.DataFrame], root: Path,
                   secret: bytes) -> tuple[list[PartnerClks], dict[tuple[int, int], str]]:
     """Given partner name -> FEBRL frame, a scratch folder and the linkage secret, returns each
-    frame's CLKs as the agent encodes them and (dataset, record) -> true FEBRL entity."""
+    frame's CLKs as the agent encodes them and (dataset, record) -> true FEBRL entity, over
+    every record of the frames (those the agent does not send included)."""
     schema = load_linkage_schema()
     datasets, truth = [], {}
     for index, (partner, frame) in enumerate(frames.items()):
@@ -114,6 +115,10 @@ def encode_frames(frames: dict[str, pandas.DataFrame], root: Path,
         record_keys, clks = encode_source(source, "rec_id", FEBRL_IDENTIFIERS, schema, secret, root)
         datasets.append(PartnerClks(index + 1, clks, CLK_BYTES))
         truth.update({(index, record): _entity(key) for record, key in enumerate(record_keys)})
+        # A record the agent does not send (too few identifiers to link) is a missed link, not
+        # a record the benchmark forgets: it stays in the truth, never predicted.
+        unsent = set(frame.index.astype(str)) - set(record_keys)
+        truth.update({(index, "unsent", key): _entity(key) for key in sorted(unsent)})
     return datasets, truth
 
 

@@ -27,7 +27,7 @@ BENCHMARK_SECRET = b"hublink-benchmark-secret-0123456"
 CLK_BYTES = 128
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "hublink-benchmark-clks"
 # Their sources are part of the cache key: a changed generator or normaliser must not reuse old CLKs.
-_KEYED_PACKAGES = ("hublink.synthetic", "hublink.agent.normalise")
+_KEYED_PACKAGES = ("hublink.synthetic", "hublink.agent", "hublink.agent.normalise")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class RealisticClks:
     """``groups[d][r]``: the true race/ethnicity group of that record's person."""
     errors: list[list[tuple[str, ...]]] = field(default_factory=list)
     """``errors[d][r]``: the generator's recording errors in that record."""
+    unsent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The true persons of the rows the agents did not send (too few identifiers to link):
+    missed links and, for a youth in no sent record, a youth the count misses."""
 
     @property
     def record_count(self) -> int:
@@ -52,8 +55,11 @@ class RealisticClks:
 
     def truth(self) -> dict[Hashable, int]:
         """Returns (dataset, record) -> true person, for :func:`demo.evaluation.pairwise_quality`."""
-        return {(dataset, record): int(person)
-                for dataset, persons in enumerate(self.persons) for record, person in enumerate(persons)}
+        truth: dict[Hashable, int] = {
+            (dataset, record): int(person)
+            for dataset, persons in enumerate(self.persons) for record, person in enumerate(persons)}
+        truth.update({("unsent", row): int(person) for row, person in enumerate(self.unsent)})
+        return truth
 
 
 def encode_source(source: Path, record_key: str, identifiers: dict, schema: LinkageSchema,
@@ -91,7 +97,7 @@ def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticC
         root = Path(folder)
         dataset = generate_dataset(root / "sources", youth=youth, seed=seed)
         person_ids: dict[str, int] = {}
-        names, clks, persons, groups, errors = [], [], [], [], []
+        names, clks, persons, groups, errors, unsent = [], [], [], [], [], []
         for partner in dataset.partners:
             record_keys, encoded = encode_source(partner.path, partner.record_key, partner.identifiers,
                                                  schema, BENCHMARK_SECRET, root)
@@ -103,7 +109,11 @@ def _encode_partners(youth: int, seed: int, schema_id: str | None) -> RealisticC
             truth = [dataset.truth[(partner.name, key)] for key in record_keys]
             groups.append([record.race_ethnicity for record in truth])
             errors.append([record.errors for record in truth])
-    return RealisticClks(names, clks, persons, groups, errors)
+            sent = set(record_keys)
+            unsent += [person_ids.setdefault(record.person_id, len(person_ids))
+                       for (name, key), record in dataset.truth.items()
+                       if name == partner.name and key not in sent]
+    return RealisticClks(names, clks, persons, groups, errors, np.array(unsent, dtype=np.int64))
 
 
 def _code_fingerprint() -> str:
@@ -162,4 +172,4 @@ def split_partners(clks: RealisticClks, datasets: int, seed: int = 7) -> Realist
             if clks.groups:
                 groups.append([clks.groups[index][row] for row in chosen])
                 errors.append([clks.errors[index][row] for row in chosen])
-    return RealisticClks(names, packed, persons, groups, errors)
+    return RealisticClks(names, packed, persons, groups, errors, clks.unsent)

@@ -70,11 +70,13 @@ def city_quality(data: RealisticClks, result: MatchResult) -> CityQuality:
     by_group: dict[str, dict] = defaultdict(dict)
     by_person: dict[int, list] = defaultdict(list)
     for (dataset, record), person in truth.items():
-        by_group[data.groups[dataset][record]][(dataset, record)] = person
         by_person[person].append((dataset, record))
+        if dataset != "unsent":  # the breakdowns cover the records the agents sent
+            by_group[data.groups[dataset][record]][(dataset, record)] = person
     counts = {kind: [0, 0] for kind in CORRUPTION_TYPES}
     for records in by_person.values():
-        for first, second in combinations(records, 2):
+        sent = [record for record in records if record[0] != "unsent"]
+        for first, second in combinations(sent, 2):
             errors = set(data.errors[first[0]][first[1]]) | set(data.errors[second[0]][second[1]])
             linked = predicted[first] == predicted[second]
             for kind, members in CORRUPTION_TYPES.items():
@@ -115,7 +117,8 @@ def main() -> None:
     sizes = [len(persons) for persons in data.persons]
     print(f"{n:,} records in {len(datasets)} datasets (sizes {min(sizes):,} to {max(sizes):,}); "
           f"{os.cpu_count()} cores; blocking {blocking.tables}x{blocking.bits_per_table}"
-          f"{' (not the default)' if arguments.blocking else ''}; schema {arguments.schema or 'default'}")
+          f"{' (not the default)' if arguments.blocking else ''}; schema {arguments.schema or 'default'}; "
+          f"{len(data.unsent):,} rows not sent (too few identifiers to link; missed links in the figures)")
 
     started = time.perf_counter()
     start_workers(datasets, settings)

@@ -19,8 +19,8 @@ from hublink.agent.normalise.names import normalise_names
 from hublink.agent.normalise.sex import normalise_sex
 from hublink.agent.normalise.text import cell_text
 
-__all__ = ["FEATURE_NAMES", "NormalisedRecord", "RawIdentifiers", "RecordProblem",
-           "normalise_record"]
+__all__ = ["FEATURE_NAMES", "LINKING_IDENTIFIERS", "MIN_LINKING_IDENTIFIERS", "NormalisedRecord",
+           "RawIdentifiers", "RecordProblem", "linkable", "normalise_record"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "given_name", "family_name", "name_tokens", "middle_initial",
@@ -30,6 +30,27 @@ FEATURE_NAMES: tuple[str, ...] = (
 """Every feature the normaliser makes, in the order of a record's ``features``. A schema encodes
 those it names (``agent/encode.py`` picks them by name); new features are appended, so a
 schema's features keep their place."""
+
+
+LINKING_IDENTIFIERS: tuple[str, ...] = ("a name", "a whole date of birth", "a street address")
+MIN_LINKING_IDENTIFIERS = 2
+"""A record is linked only when it holds at least this many of LINKING_IDENTIFIERS; a row with
+fewer is not sent (``agent/prepare.py``). Under a balanced encoding a missing field is encoded
+like a value, so records that miss the same fields agree on them: two rows with no identifier
+have Dice 1.0, two namesakes holding only a name and a ZIP 0.95 whatever their ZIPs, and two
+name-only records sharing a family name 0.74, above the city's threshold
+(``tests/agent/test_linkable.py``). With two of the three, records of different youth stay
+apart as any record pair does."""
+_NAME, _YEAR, _DAY_MONTH, _STREET = (FEATURE_NAMES.index(name) for name in (
+    "name_tokens", "birth_year", "birth_day_month", "street"))
+
+
+def linkable(features: tuple[str, ...]) -> bool:
+    """Given a record's features (FEATURE_NAMES order), returns whether it holds at least
+    MIN_LINKING_IDENTIFIERS of a name, a whole date of birth and a street address."""
+    held = (bool(features[_NAME]), bool(features[_YEAR] and features[_DAY_MONTH]),
+            bool(features[_STREET]))
+    return sum(held) >= MIN_LINKING_IDENTIFIERS
 
 
 RawIdentifiers = make_dataclass(

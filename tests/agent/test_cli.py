@@ -53,8 +53,10 @@ def test_check_reports_every_problem_with_rows_and_no_values(agent_config):
     result = run("--config", str(agent_config), "check")
     assert result.exit_code == EXIT_BAD_DATA
     out = result.output
-    assert "8 rows, 6 records can be sent" in out
+    assert "8 rows, 5 records can be sent" in out
     assert "duplicate_record_key: 1 rows: 6" in out
+    # a name and nothing else once its date of birth (2045) is refused: not sent
+    assert "too_few_identifiers: 1 rows: 7" in out
     assert "empty_record_key: 1 rows: 8" in out
     assert "unparseable_date (dob): 1 rows: 4" in out
     assert "future_date (dob): 1 rows: 7" in out
@@ -66,7 +68,7 @@ def test_check_reports_every_problem_with_rows_and_no_values(agent_config):
 def test_preview_shows_attributes_and_no_identifier(agent_config):
     result = run("--config", str(agent_config), "preview")
     assert result.exit_code == EXIT_OK
-    assert "a sync would send 6 records" in result.output
+    assert "a sync would send 5 records" in result.output
     assert "program (from column Program): Summer Camp (2)" in result.output
     assert "Hispanic or Latino (1)" in result.output
     assert all(name not in result.output for name in NAMES)

@@ -15,20 +15,20 @@ from hublink.agent.report import check_report, preview_report
 
 TODAY = date(2026, 3, 1)
 SOURCE = """\
-ID,FIRST,LAST,DOB,ZIP,RACE_CD,PROGRAM,HOURS
-A-1001,Zelda,Quintero,03/07/2011,21201,1,Summer Camp,12
-A-1002,Yusuf,Okonkwo,11/21/1998,21224,2,YouthWorks,3
-A-1003,Xiomara,Pettigrew,02/30/2012,21230,9,Summer Camp,25
-A-1004,W1lhelmina,Abernathy,06/15/2009,21218,9,,41
-A-1003,Xiomara,Pettigrew,02/30/2012,21230,9,Summer Camp,25
-A-1006,Vikram,Lindqvist,12/01/2045,2120,Other,Rec Center,0
-A-1007,Ursula,Fairweather,05/05/2013,ABCDE,,Rec Center,7
-A-1008,Thaddeus,Montgomery,08/19/2008,21223,3,YouthWorks,lots
+ID,FIRST,LAST,DOB,STREET,ZIP,RACE_CD,PROGRAM,HOURS
+A-1001,Zelda,Quintero,03/07/2011,12 Oak Lane,21201,1,Summer Camp,12
+A-1002,Yusuf,Okonkwo,11/21/1998,4 Birch Road,21224,2,YouthWorks,3
+A-1003,Xiomara,Pettigrew,02/30/2012,9 Cedar Court,21230,9,Summer Camp,25
+A-1004,W1lhelmina,Abernathy,06/15/2009,31 Elm Street,21218,9,,41
+A-1003,Xiomara,Pettigrew,02/30/2012,9 Cedar Court,21230,9,Summer Camp,25
+A-1006,Vikram,Lindqvist,12/01/2045,77 Fir Way,2120,Other,Rec Center,0
+A-1007,Ursula,Fairweather,05/05/2013,5 Pine Row,ABCDE,,Rec Center,7
+A-1008,Thaddeus,Montgomery,08/19/2008,60 Ash Drive,21223,3,YouthWorks,lots
 """
 IDENTIFYING = ["A-10", "Zelda", "Quintero", "Yusuf", "Okonkwo", "Xiomara", "Pettigrew",
                "W1lhelmina", "Abernathy", "Vikram", "Lindqvist", "Ursula", "Fairweather",
                "Thaddeus", "Montgomery", "03/07/2011", "2011-03", "1998", "2045", "21201",
-               "21224", "ABCDE"]
+               "21224", "ABCDE", "Oak Lane", "Cedar Court"]
 CONFIG = """\
 [coordinator]
 url = "http://127.0.0.1:9"
@@ -44,6 +44,7 @@ first_name = "FIRST"
 last_name = "LAST"
 dob = "DOB"
 dob_format = "%m/%d/%Y"
+address = "STREET"
 zip = "ZIP"
 [checks]
 min_age = 10
@@ -117,10 +118,10 @@ def test_check_shows_no_identifier(configured):
 
 
 def test_check_without_problems_says_so_per_section(tmp_path):
-    (tmp_path / "source.csv").write_text("ID,FIRST,LAST\nK1,Ann,Lee\n")
+    (tmp_path / "source.csv").write_text("ID,FIRST,LAST,DOB\nK1,Ann,Lee,2012-04-05\n")
     (tmp_path / "agent.toml").write_text(
         CONFIG.split("[identifiers]")[0].replace('opt_out_file = "opt-out.txt"\n', "")
-        + '[identifiers]\nfirst_name = "FIRST"\nlast_name = "LAST"\n')
+        + '[identifiers]\nfirst_name = "FIRST"\nlast_name = "LAST"\ndob = "DOB"\n')
     config = load_config(tmp_path / "agent.toml")
     frame = read_source(config)
     text, problems = check_report(config, frame, prepare_source(config, frame, today=TODAY))
