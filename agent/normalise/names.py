@@ -8,6 +8,8 @@ Rules (tested in tests/agent/test_normalise.py):
 * Titles (MR, MRS, MS, DR, ...) are dropped when they lead a given-name part; suffixes (JR,
   SR, II, III, IV, 2ND, ...) are dropped wherever they stand, V only when it ends a family
   name or a full name (elsewhere it is an initial). A part is never emptied by these rules.
+* A part that is only a placeholder (UNKNOWN, NONE, N/A, FNU, LNU, NMN, BABY BOY, ...) is
+  missing, reported as ``placeholder_name``: kept, every "UNKNOWN" would share a name token.
 * Surname particles (DE, LA, DEL, VAN, MC, ST, O, D, ...) are glued to the token that
   follows, so "De La Cruz", "Dela Cruz" and "DeLaCruz" all become DELACRUZ; SAINT is ST;
   a lone Y between two names ("Garcia y Lopez") is a conjunction and dropped.
@@ -54,6 +56,12 @@ _PARTICLES = frozenset({
     "DEN", "DER", "DES", "DI", "DO", "DOS", "DU", "LA", "LAS", "LE", "LES", "LOS", "MAC", "MC",
     "O", "SAN", "SANTA", "ST", "STE", "TEN", "TER", "VAN", "VANDE", "VANDER", "VON",
 })
+_PLACEHOLDERS = frozenset(tuple(phrase.split()) for phrase in (
+    "UNKNOWN", "UNK", "UNKN", "NONE", "NULL", "N A", "TBD", "TBA", "XXX", "XXXX", "NFN", "FNU",
+    "LNU", "NLN", "NMN", "NO NAME", "NONAME", "NOT GIVEN", "NOT KNOWN", "NOT STATED", "REFUSED",
+    "BABY", "BABY BOY", "BABY GIRL", "BABYBOY", "BABYGIRL", "INFANT", "INFANT BOY", "INFANT GIRL"))
+"""Whole name parts that stand for no name (a record system's "first name unknown"...);
+NA alone is a surname (Korean), only N/A is a placeholder."""
 _SPELLINGS = {"SAINT": "ST"}
 _CONJUNCTION = "Y"
 
@@ -76,6 +84,8 @@ def _tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if any(not token.isalpha() for token in tokens):
         problems.append("name_has_digits")
         tokens = [cleaned for token in tokens if (cleaned := token.translate(_DIGITS))]
+    if tuple(tokens) in _PLACEHOLDERS:
+        return (), (*problems, "placeholder_name")
     return tuple(tokens), tuple(problems)
 
 

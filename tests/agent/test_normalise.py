@@ -353,3 +353,23 @@ def test_every_feature_is_upper_case_ascii():
         assert value.isascii()
         assert value == value.upper()
         assert value == " ".join(value.split())
+
+
+@pytest.mark.parametrize(("cells", "field_name"), [
+    ({"first_name": "UNKNOWN", "last_name": "Lee"}, "first_name"),
+    ({"first_name": "Fnu", "last_name": "Lee"}, "first_name"),
+    ({"first_name": "Baby Girl", "last_name": "Lee"}, "first_name"),
+    ({"first_name": "Ann", "last_name": "n/a"}, "last_name"),
+    ({"full_name": "Unknown"}, "full_name"),
+])
+def test_placeholder_names_are_missing_and_reported(cells, field_name):
+    """Kept, every UNKNOWN would share a name token with every other."""
+    assert ("placeholder_name", field_name) in problems(**cells)
+    assert ("missing_name", field_name) in problems(**cells)
+    assert "UNKNOWN" not in features(**cells)["name_tokens"]
+
+
+def test_a_placeholder_only_counts_as_the_whole_part():
+    assert features(first_name="Ann", last_name="Na")["name_tokens"] == "ANN NA"  # a surname
+    assert features(first_name="Ann Unknown", last_name="Lee")["name_tokens"] == "ANN LEE UNKNOWN"
+    assert features(first_name="Ann", middle_name="NMN", last_name="Lee")["middle_initial"] == ""
