@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas
 
+from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
 from hublink.agent.normalise.dates import DateReader
 from hublink.agent.normalise.text import is_missing
 from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
@@ -51,7 +52,13 @@ _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "attributes.race_ethnicity": ("race", "ethnicity", "raceethnicity", "raceeth"),
     "attributes.program": ("program", "programname", "programme", "track", "service",
                            "activity"),
+    "enrollments.site": ("site", "sitename", "location", "venue", "campus", "center", "centre"),
+    "enrollments.start": ("start", "startdate", "started", "enrolled", "enrolldate",
+                          "enrollmentdate", "entrydate", "begin", "begindate"),
 }
+# Columns of one enrollment each row: they travel as [enrollments] when record keys repeat in
+# the sample with these values differing, and are dropped from the guess otherwise.
+_PER_ENROLLMENT = ("program", "site", "start")
 _ADDRESS_NUMBER = ("streetno", "streetnumber", "streetnum", "houseno", "housenumber")
 _ADDRESS_STREET = ("street", "streetname", "address", "streetaddress", "address1",
                    "addressline", "addressline1", "addr", "homeaddress")
@@ -165,8 +172,53 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     if address:
         guess.values["identifiers.address"] = address[0] if len(address) == 1 else address
         taken.update(address)
+    _guess_enrollments(guess, sample, taken)
     _describe(guess, header, sample, taken)
     return guess
+
+
+def _guess_enrollments(guess: Guess, sample: pandas.DataFrame, taken: set[str]) -> None:
+    """Declares the per-enrollment columns (program, site, start) as [enrollments] when record
+    keys repeat in the sample and one of them differs between a key's rows: each row is then
+    one enrollment, which would otherwise be skipped as a duplicate. Otherwise the site and
+    start columns are not guessed (a program stays an attribute), and keys that repeat with
+    nothing differing are reported as left to declare."""
+    found = {name: guess.values.get(f"attributes.{name}", guess.values.get(f"enrollments.{name}"))
+             for name in _PER_ENROLLMENT}
+    found = {name: column for name, column in found.items() if column}
+    for name in ("site", "start"):
+        if guess.values.pop(f"enrollments.{name}", None):
+            taken.discard(found[name])
+    key = guess.values.get("source.record_key")
+    if not key or key not in sample:
+        return
+    keys = sample[key].map(lambda cell: "" if is_missing(cell) else str(cell).strip())
+    kept = sample[keys != ""]
+    repeated = kept[keys[keys != ""].duplicated(keep=False)]
+    if repeated.empty:
+        return
+    later = int(keys[keys != ""].duplicated().sum())
+    differing = [name for name, column in found.items()
+                 if (repeated.groupby(keys[repeated.index])[column].nunique() > 1).any()]
+    if not differing:
+        guess.left.append(
+            f"source.record_key: {later} of {len(sample)} sample rows repeat an earlier row's "
+            f"record key ({key!r}) with no program, site or start column differing; `check` "
+            "skips them as duplicates. If each row is one enrollment, declare the columns that "
+            "differ under [enrollments]")
+        return
+    guess.values.pop("attributes.program", None)
+    enrollments: dict[str, Any] = {name: column for name, column in found.items()}
+    if "start" in enrollments:
+        enrollments["start"] = {"column": enrollments["start"], "transform": "month"}
+    taken.update(found.values())
+    guess.values["enrollments"] = enrollments
+    columns = ", ".join(repr(found[name]) for name in differing)
+    guess.notes["enrollments"] = (
+        f"guessed: {later} of {len(sample)} sample rows repeat an earlier row's record key with "
+        f"{columns} differing, so each row is one enrollment; "
+        + ", ".join(f"{name} from column {found[name]!r}" for name in enrollments)
+        + ("; a start date travels as its month" if "start" in enrollments else ""))
 
 
 def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: set[str]) -> None:
@@ -179,11 +231,13 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
             f"{name} from column {column!r}" for name, column in attributes.items())
             + '; race can be mapped to SPD 15 with [attributes.NAME] map = "spd15"')
     for key, value in guess.values.items():
-        if key in ("source.path", "source.sheet", "attributes"):
+        if key in ("source.path", "source.sheet", "attributes", "enrollments"):
             continue
         guess.notes[key] = f"guessed from column(s) {value!r}"
         guess.guessed.append(f"{key} = {value!r}")
     guess.guessed += [f"attribute {name} = {column!r}" for name, column in attributes.items()]
+    if "enrollments" in guess.values:
+        guess.guessed.append("enrollments " + guess.notes["enrollments"])
     dob = guess.values.get("identifiers.dob")
     if dob:
         reader, total = _sample_dates(list(sample[dob]) if dob in sample else [])
@@ -206,6 +260,12 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
     if not dob:
         guess.left.append("identifiers.dob: no date-of-birth column recognised (linkage is "
                           "far weaker without it)")
+    held = sum((has_name, bool(dob), "identifiers.address" in guess.values))
+    if held < MIN_LINKING_IDENTIFIERS:
+        guess.left.append(
+            f"identifiers: {held} of {', '.join(LINKING_IDENTIFIERS)} recognised; a row is "
+            f"linked only with {MIN_LINKING_IDENTIFIERS} of them, so `check` would skip every "
+            "row as too_few_identifiers: name the missing columns")
     unused = [column for column in header if column not in taken]
     if unused:
         guess.left.append("columns not used (declare any that should travel as attributes, "

@@ -145,10 +145,13 @@ SETTINGS: tuple[Setting, ...] = (
             {"race_ethnicity": "RACE_ETHNICITY", "program": "Program"}, default={}),
     Setting("enrollments", "*", "table",
             "Per-row participation attributes: rows sharing a record key are one youth's "
-            "enrollments (the first row of a key gives its identifiers and attributes), and "
+            "enrollments (the key's first row that can be linked gives its identifiers and "
+            "attributes), and "
             "each row's values, declared like [attributes] (name = column, or a table "
             "[enrollments.NAME] with a transform), travel as that record's enrollment list. "
-            "Without [enrollments] a repeated record key is reported and skipped.",
+            "Without [enrollments] a repeated record key is reported and skipped. `init --from` "
+            "declares them when the sample's record keys repeat with a program, site or start "
+            "column differing.",
             {"program": "Program", "site": "Site"}, default={}),
     Setting("agent", "state_dir", "path",
             "Folder for the agent's own state (pseudonym key). Default: .hublink-agent beside "

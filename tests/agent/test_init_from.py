@@ -15,6 +15,7 @@ from hublink.agent.config import load_config
 from hublink.agent.init_from import guess_config
 from hublink.agent.normalise.dates import DateReader
 from hublink.synthetic import generate_dataset
+from hublink.synthetic.partner_specs import real_world_partners
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -76,7 +77,7 @@ def test_the_tidy_student_file_gives_a_configuration_check_accepts(tmp_path):
         assert value not in output
     result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
     assert result.exit_code == 1  # the file's deliberate problems, as with the hand-written one
-    assert "8 rows, 6 records can be sent" in result.output
+    assert "8 rows, 5 records can be sent" in result.output
     assert "unparseable_date (dob): 1 rows: 4" in result.output
 
 
@@ -136,3 +137,63 @@ def test_init_from_refuses_an_existing_configuration_and_a_missing_file(tmp_path
                                         str(tmp_path / "nope.csv")])
     assert missing.exit_code == 1 and "does not exist" in missing.output
     assert not (tmp_path / "new.toml").exists()
+
+
+@pytest.fixture(scope="module")
+def enrollment_files(tmp_path_factory):
+    return generate_dataset(tmp_path_factory.mktemp("enrolling"), youth=300, seed=5,
+                            partners=real_world_partners())
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_a_file_of_enrollment_rows_is_declared_with_enrollments(enrollment_files, tmp_path,
+                                                                index):
+    """Real partner files hold one row per enrollment: the rows of a youth would otherwise be
+    skipped as repeated keys, losing enrollments, so the guess declares [enrollments]."""
+    partner = enrollment_files.partners[index]
+    config_path, output = init_from(tmp_path, partner.path)
+    config = load_config(config_path)
+    expected = dict(partner.enrollments)
+    assert {name: expected[name] for name in ("site", "start")} == \
+        {name: config.enrollments[name] for name in ("site", "start")}
+    if "program" in config.enrollments:  # not every program column has a guessable name
+        assert config.enrollments["program"] == expected["program"]
+        assert "program" not in config.attributes
+    assert "enrollments guessed:" in output
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert f"{partner.record_count} records with " in result.output
+    assert "duplicate_record_key" not in result.output
+
+
+def test_repeated_keys_with_nothing_differing_are_left_to_declare(tmp_path):
+    source = tmp_path / "youth.csv"
+    source.write_text("Youth ID,First Name,Last Name,DOB,Program,Site\n"
+                      "Y1,Ana,Lee,08/12/2009,Camp,North\nY2,Bo,Ray,01/05/2010,Camp,North\n"
+                      "Y1,Ana,Lee,08/12/2009,Camp,North\n")
+    guess = guess_config(source, config_folder=tmp_path)
+    assert "enrollments" not in guess.values
+    assert guess.values["attributes"] == {"program": "Program"}
+    assert any("1 of 3 sample rows repeat an earlier row's record key ('Youth ID') with no "
+               "program, site or start column differing" in line for line in guess.left)
+
+
+def test_without_repeated_keys_site_and_start_are_not_guessed(tmp_path):
+    source = tmp_path / "youth.csv"
+    source.write_text("Youth ID,First Name,Last Name,DOB,Program,Site,Start Date\n"
+                      "Y1,Ana,Lee,08/12/2009,Camp,North,2026-06-01\n"
+                      "Y2,Bo,Ray,01/05/2010,Soccer,East,2026-07-01\n")
+    guess = guess_config(source, config_folder=tmp_path)
+    assert "enrollments" not in guess.values
+    assert guess.values["attributes"] == {"program": "Program"}
+    assert not any("record_key" in line for line in guess.left)
+
+
+def test_a_file_too_poor_to_link_says_so(tmp_path):
+    source = tmp_path / "names.csv"
+    source.write_text("Youth ID,First Name,Last Name,ZIP\nY1,Ana,Lee,21218\n")
+    config_path, output = init_from(tmp_path, source)
+    assert ("1 of a name, a whole date of birth, a street address recognised; a row is linked "
+            "only with 2 of them") in " ".join(output.split())
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert "0 records can be sent" in result.output
+    assert "too_few_identifiers: 1 rows: 2" in result.output
