@@ -111,7 +111,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("identifiers", "dob", "str", "Column with the date of birth.", "BIRTH_DT"),
     Setting("identifiers", "dob_format", "dateformat",
             'How dates of birth are written: "auto" (the default) recognises ISO, month/day/'
-            "year with or without zero padding, day-month name-year, YYYYMMDD, Excel serial "
+            "year with or without zero padding or with a two-digit year (00-68: 20xx), "
+            "day-month name-year, YYYYMMDD, Excel serial "
             "numbers and spreadsheet date cells, value by value, and reads a day/month that "
             "could be either in the column's dominant unambiguous order (month first when "
             "none is), so a file that mixes forms loses no dates; `check` reports the forms "

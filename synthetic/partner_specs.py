@@ -148,7 +148,8 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
 _REAL_WORLD = {
     "city_schools": (("%m/%d/%Y", "%Y-%m-%d", EXCEL_SERIAL), 0.15, ("Main", "Annex"), "utf-8"),
     "youthworks": (("%Y-%m-%d", "%m/%d/%Y", "%d-%b-%Y"), 0.25, ("Downtown", "Eastside"), "cp1252"),
-    "health_department": (("%Y%m%d", "%m/%d/%Y"), 0.30, ("Clinic A", "Clinic B"), "utf-8"),
+    "health_department": (("%Y%m%d", "%m/%d/%Y", "%m/%d/%y"), 0.30, ("Clinic A", "Clinic B"),
+                          "utf-8"),
     "rec_and_parks": (("%m/%d/%Y", "%-m/%-d/%Y", "%d-%b-%Y", EXCEL_SERIAL), 0.45,
                       ("Cahill", "Patterson Park", "Clifton Park"), "cp1252"),
     "harbor_youth_alliance": (("%m/%d/%Y", "%-m/%-d/%Y", "%Y-%m-%d", "%d-%b-%Y"), 0.40,

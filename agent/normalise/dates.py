@@ -3,7 +3,8 @@
 A date column is read under its format setting: one strptime format, a list of formats tried
 in order, or ``"auto"`` (the default), which recognises per value the common forms:
 ISO ``2009-08-12`` (also with ``/`` or ``.``), month/day/year ``8/12/2009`` or ``08-12-2009``,
-day/month/year ``12/08/2009``, ``12-Aug-2009`` (also ``12 Aug 09``), ``Aug 12, 2009``,
+day/month/year ``12/08/2009``, both also with a two-digit year (``8/12/09``; 00-68 are 20xx,
+69-99 19xx, as strptime's ``%y``), ``12-Aug-2009`` (also ``12 Aug 09``), ``Aug 12, 2009``,
 compact ``20090812``, five-digit Excel serial day numbers (``40037``, dates from 1927 on) and
 spreadsheet date cells. A numeric date whose first two parts could both be the month
 (``08/12/2009``) follows the column's dominant unambiguous order (``25/12/2009`` is day first,
@@ -32,6 +33,10 @@ __all__ = ["AUTO", "BirthFeatures", "DateReader", "MAXIMUM_AGE", "SPREADSHEET_DA
 AUTO = "auto"
 SPREADSHEET_DATE = "spreadsheet date cell"
 MONTH_FIRST, DAY_FIRST = "M/D/YYYY", "D/M/YYYY"
+_SHORT_FORMS = {MONTH_FIRST: "M/D/YY", DAY_FIRST: "D/M/YY"}
+_ORDER_OF = {form: order for order in (MONTH_FIRST, DAY_FIRST)
+             for form in (order, _SHORT_FORMS[order])}
+"""Numeric form -> the day/month order it is read in (the order decides ambiguous values)."""
 # birth_year, birth_month, birth_day, birth_day_month, problem kind or None
 BirthFeatures = tuple[str, str, str, str, str | None]
 
@@ -44,7 +49,7 @@ _MONTHS = {name: number for number, names in enumerate((
     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
 _ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
-_NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})")
 _DAY_MONTH_NAME = re.compile(r"(\d{1,2})[-\s]([a-z]{3,9})\.?[-\s,]+(\d{4}|\d{2})", re.IGNORECASE)
 _MONTH_NAME_DAY = re.compile(r"([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})", re.IGNORECASE)
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -73,8 +78,11 @@ def _auto_candidates(text: str) -> tuple[tuple[str, date], ...]:
         return (("YYYY-MM-DD", found),) if found else ()
     if match := _NUMERIC.fullmatch(text):
         first, second, year = int(match[1]), int(match[3]), int(match[4])
-        readings = ((MONTH_FIRST, _date(year, first, second)),
-                    (DAY_FIRST, _date(year, second, first)))
+        short = len(match[4]) == 2
+        if short:
+            year = _two_digit_year(year)
+        readings = tuple((_SHORT_FORMS[order] if short else order, found) for order, found in (
+            (MONTH_FIRST, _date(year, first, second)), (DAY_FIRST, _date(year, second, first))))
         readings = tuple((form, found) for form, found in readings if found)
         return readings[:1] if first == second else readings
     if match := _DAY_MONTH_NAME.fullmatch(text):
@@ -142,8 +150,8 @@ class DateReader:
         for cell in cells:
             if isinstance(cell, str) and not is_missing(cell):
                 readings = _auto_candidates(cell)
-                if len(readings) == 1 and readings[0][0] in (MONTH_FIRST, DAY_FIRST):
-                    self.orders[readings[0][0]] += 1
+                if len(readings) == 1 and readings[0][0] in _ORDER_OF:
+                    self.orders[_ORDER_OF[readings[0][0]]] += 1
 
     def read(self, value: object, count: bool = True) -> date | None:
         """Given a non-missing cell, returns its date or None; with ``count``, adds the form

@@ -17,7 +17,7 @@ BORN = date(2009, 8, 12)
 @pytest.mark.parametrize(("cell", "form"), [
     ("2009-08-12", "YYYY-MM-DD"), ("2009/8/12", "YYYY-MM-DD"), (" 2009-08-12 00:00:00", "YYYY-MM-DD"),
     ("08/12/2009", MONTH_FIRST), ("8/12/2009", MONTH_FIRST), ("08-12-2009", MONTH_FIRST),
-    ("8/12/2009 12:00 AM", MONTH_FIRST),
+    ("8/12/2009 12:00 AM", MONTH_FIRST), ("08/12/09", "M/D/YY"), ("8-12-09", "M/D/YY"),
     ("12-Aug-2009", "D-Mon-YYYY"), ("12 August 2009", "D-Mon-YYYY"), ("12-aug-09", "D-Mon-YYYY"),
     ("Aug 12, 2009", "Mon D, YYYY"), ("August 12 2009", "Mon D, YYYY"),
     ("20090812", "YYYYMMDD"), (20090812, "YYYYMMDD"),
@@ -32,7 +32,7 @@ def test_auto_reads_every_listed_form(cell, form):
 
 
 @pytest.mark.parametrize("cell", ["2009", "13/13/2009", "31-Foo-2009", "2009-02-30", "next week",
-                                  "1234", "123456", "08/12/09"])
+                                  "1234", "123456", "08/12/9", "08/12/009"])
 def test_auto_refuses_what_is_not_a_date(cell):
     assert DateReader().read(cell) is None
     assert normalise_birth_date(cell, DateReader(), date(2026, 1, 1))[4] == "unparseable_date"
@@ -78,3 +78,13 @@ def test_counting_can_be_left_out():
     ("MM/DD/YYYY", False), ([], False), (["%Y", 3], False), (7, False)])
 def test_date_format_settings(setting, ok):
     assert (date_format_problems(setting, "identifiers.dob_format") == []) is ok
+
+
+def test_two_digit_years_read_as_strptime_pivots_them_and_follow_the_columns_order():
+    reader = DateReader()
+    reader.observe(["25/12/09", "31/01/10"])  # day first, unambiguously
+    assert reader.read("08/12/09") == date(2009, 12, 8)
+    assert reader.read("7/4/70") == date(1970, 4, 7)
+    assert reader.read("1/2/68") == date(2068, 2, 1)  # strptime's %y: a future date of birth
+    assert normalise_birth_date("1/2/68", reader, date(2026, 1, 1))[4] == "future_date"
+    assert "D/M/YY (4)" in reader.describe()
