@@ -40,6 +40,7 @@ class AgentConfig:
     source_table: str | None
     record_key: str
     sheet: str | None
+    header_line: int
     encoding: str
     chunk_rows: int
     opt_out_file: Path | None
@@ -64,6 +65,11 @@ class AgentConfig:
             columns += value if isinstance(value, list) else [value]
         columns += attribute_columns(self.attributes) + attribute_columns(self.enrollments)
         return list(dict.fromkeys(columns))
+
+    @property
+    def first_data_line(self) -> int:
+        """Returns the file line (1-based, as reports number them) of the first data row."""
+        return self.header_line + 1
 
     @property
     def source_name(self) -> str:

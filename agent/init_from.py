@@ -25,7 +25,8 @@ from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
 from hublink.agent.normalise.dates import DateReader
 from hublink.agent.normalise.text import is_missing
 from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
-from hublink.agent.readers.csv import iter_csv, sniff_dialect
+from hublink.agent.readers.cells import HEADER_SEARCH_LINES, header_position
+from hublink.agent.readers.csv import first_csv_rows, iter_csv, sniff_dialect
 from hublink.agent.readers.encoding import detect_encoding
 from hublink.agent.readers.xlsx import iter_xlsx
 from hublink.agent.settings_render import render_example_config
@@ -93,33 +94,37 @@ def _core(name: str) -> str:
     return folded
 
 
-def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataFrame]:
-    """Returns the header and up to SAMPLE_ROWS rows of a CSV or .xlsx file."""
+def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataFrame, int]:
+    """Returns the header, up to SAMPLE_ROWS rows and the header's line (1-based: below a
+    report's title lines, ``cells.header_position``) of a CSV or .xlsx file."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         encoding = detect_encoding(path)
         with open(path, encoding=encoding, errors="replace", newline="") as handle:
             text = handle.read(16_384)
-        delimiter, quotechar = sniff_dialect(text)
-        header = next(csv.reader(text.splitlines()[:1], delimiter=delimiter,
+        line = header_position(first_csv_rows(text)) + 1
+        below = "\n".join(text.splitlines()[line - 1:])
+        delimiter, quotechar = sniff_dialect(below)
+        header = next(csv.reader(below.splitlines()[:1], delimiter=delimiter,
                                  quotechar=quotechar), [])
-        chunks = iter_csv(path, list(dict.fromkeys(header)), "auto", SAMPLE_ROWS)
+        chunks = iter_csv(path, list(dict.fromkeys(header)), "auto", SAMPLE_ROWS, line)
     elif suffix in XLSX_SUFFIXES:
         import openpyxl
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-            first = next(worksheet.iter_rows(values_only=True, max_row=1), ())
+            first = list(worksheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_LINES))
         finally:
             workbook.close()
-        header = [str(cell) for cell in first if cell is not None]
-        chunks = iter_xlsx(path, list(dict.fromkeys(header)), sheet, SAMPLE_ROWS)
+        line = header_position(first) + 1 if first else 1
+        header = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
+        chunks = iter_xlsx(path, list(dict.fromkeys(header)), sheet, SAMPLE_ROWS, line)
     else:
         raise SourceError(f"init --from reads .csv, .tsv, .txt or .xlsx files, not {suffix!r}")
     if not header:
         raise SourceError(f"{path.name} has no header line naming its columns")
     sample = next(iter(chunks), None)
-    return header, sample if sample is not None else pandas.DataFrame(columns=header)
+    return header, sample if sample is not None else pandas.DataFrame(columns=header), line
 
 
 def _sample_dates(values: list[object]) -> tuple[DateReader, int]:
@@ -147,11 +152,18 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     file cannot be read."""
     if not path.is_file():
         raise SourceError(f"source file {path} does not exist")
-    header, sample = _read_sample(path, sheet)
+    header, sample, header_line = _read_sample(path, sheet)
     guess = Guess()
     guess.values["source.path"] = _relative(path, config_folder or Path.cwd())
     if sheet:
         guess.values["source.sheet"] = sheet
+    if header_line > 1:
+        guess.values["source.header_line"] = header_line
+        guess.notes["source.header_line"] = (
+            f"guessed: the columns are named on line {header_line}; the lines above (a title?) "
+            "are not read")
+        guess.guessed.append(f"source.header_line = {header_line} (the {header_line - 1} "
+                             "lines above the column names are not read)")
     taken: set[str] = set()
     for column in header:
         core = _core(column)
@@ -231,7 +243,8 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
             f"{name} from column {column!r}" for name, column in attributes.items())
             + '; race can be mapped to SPD 15 with [attributes.NAME] map = "spd15"')
     for key, value in guess.values.items():
-        if key in ("source.path", "source.sheet", "attributes", "enrollments"):
+        if key in ("source.path", "source.sheet", "source.header_line", "attributes",
+                   "enrollments"):
             continue
         guess.notes[key] = f"guessed from column(s) {value!r}"
         guess.guessed.append(f"{key} = {value!r}")

@@ -36,10 +36,8 @@ from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out
 from hublink.shared.sync_protocol import MAX_RECORD_ENROLLMENTS
 
 __all__ = ["PreparedSource", "FeatureSink", "prepare_source", "record_digest",
-           "enrollment_digest", "HEADER_ROWS", "RECORD_KEY_FIELD"]
+           "enrollment_digest", "RECORD_KEY_FIELD"]
 
-# Data row n of a file with one header line is line n + HEADER_ROWS of the file.
-HEADER_ROWS = 2
 # The field of problems that concern a record key's rows together.
 RECORD_KEY_FIELD = "record key"
 
@@ -128,7 +126,7 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
                    prepared: PreparedSource, sink: FeatureSink, interned: dict[str, str]) -> None:
     identifiers = config.identifiers
     columns = {key: _column_text(frame, identifiers.get(key)) for key in IDENTIFIER_COLUMN_KEYS}
-    first_line = first_index + HEADER_ROWS
+    first_line = first_index + config.first_data_line
     prepared.dates.observe(frame)
     attribute_values, attribute_problems = build_attributes(config, frame, first_line, today,
                                                             prepared.dates)

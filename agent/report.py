@@ -14,7 +14,7 @@ import pandas
 from hublink.agent.config import AgentConfig
 from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
-from hublink.agent.prepare import HEADER_ROWS, RECORD_KEY_FIELD, PreparedSource, prepare_source
+from hublink.agent.prepare import RECORD_KEY_FIELD, PreparedSource, prepare_source
 from hublink.agent.readers import iter_source
 from hublink.agent.settings import NAME_KEYS
 
@@ -119,7 +119,7 @@ def check_source(config: AgentConfig) -> tuple[str, int]:
         for first_index, frame in chunks:
             yield first_index, frame
             skipped = {line for lines in prepared.skipped_rows.values() for line in lines}
-            statistics.add(config, frame, first_index + HEADER_ROWS, skipped)
+            statistics.add(config, frame, first_index + config.first_data_line, skipped)
 
     prepare_source(config, counted(iter_source(config)), sink=lambda *record: None, into=prepared)
     return _render_check(config, prepared, statistics)
@@ -143,7 +143,7 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
     data-quality report, in sections, and the number of problems found (opt-outs are not
     problems)."""
     statistics = SourceStatistics()
-    statistics.add(config, frame, HEADER_ROWS,
+    statistics.add(config, frame, config.first_data_line,
                    {line for lines in prepared.skipped_rows.values() for line in lines})
     return _render_check(config, prepared, statistics)
 
@@ -185,7 +185,7 @@ def _render_check(config: AgentConfig, prepared: PreparedSource,
     text = [f"source: {config.source_name}: {prepared.row_count} rows, "
             f"{prepared.record_count} records{enrollments} can be sent", "",
             *_missing_rates(config, statistics),
-            "", "file line numbers below count the header as line 1"]
+            "", f"file line numbers below count the header as line {config.header_line}"]
     for name, lines in sections.items():
         text += ["", f"{titles[name]}:", *(lines or ["  no problems"])]
     return "\n".join(text), problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hublink.agent.readers.cells import HEADER_SEARCH_LINES
 from hublink.shared.sync_protocol import MAX_CHUNK_RECORDS
 
 __all__ = ["Setting", "SETTINGS", "IDENTIFIER_KEYS", "IDENTIFIER_COLUMN_KEYS", "IDENTIFIER_OPTION_KEYS",
@@ -93,6 +94,11 @@ SETTINGS: tuple[Setting, ...] = (
             "STUDENT_ID", required=True),
     Setting("source", "sheet", "str", "Worksheet of an .xlsx source (default: the first).",
             "Sheet1"),
+    Setting("source", "header_line", "int",
+            "Line (spreadsheet row) of a .csv or .xlsx source that names the columns; lines "
+            "above it (a report's title, an export date) are not read, and reported line "
+            "numbers stay the file's own. `init --from` finds it.",
+            3, default=1, minimum=1, maximum=HEADER_SEARCH_LINES),
     Setting("source", "encoding", "str",
             'Text encoding of a .csv source; "auto" reads UTF-8 (with or without BOM) or '
             'UTF-16 with BOM, and otherwise Windows-1252.', "cp1252", default="auto"),

@@ -37,9 +37,9 @@ def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
         raise SourceError(f"source file {path} does not exist")
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return iter_csv(path, columns, config.encoding, chunk_rows)
+        return iter_csv(path, columns, config.encoding, chunk_rows, config.header_line)
     if suffix in XLSX_SUFFIXES:
-        return iter_xlsx(path, columns, config.sheet, chunk_rows)
+        return iter_xlsx(path, columns, config.sheet, chunk_rows, config.header_line)
     raise SourceError(f"source file type {suffix!r} is not supported: use .csv, .tsv, .txt "
                       "or .xlsx, or a database through source.url")
 

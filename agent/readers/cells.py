@@ -12,7 +12,10 @@ from decimal import Decimal
 
 from hublink.shared.errors import SourceError
 
-__all__ = ["require_columns", "source_cell"]
+__all__ = ["HEADER_SEARCH_LINES", "header_position", "require_columns", "source_cell"]
+
+HEADER_SEARCH_LINES = 30
+"""A header below a report's title lines is looked for in this many first lines."""
 
 
 def source_cell(value: object) -> object:
@@ -39,14 +42,22 @@ def _folded(name: str) -> str:
     return name.replace("\ufeff", "").strip().casefold()
 
 
-def require_columns(source_name: str, available: Sequence[object], wanted: Sequence[str]) -> None:
-    """Given the source's name, the column names it has and the configured ones, returns
-    when every configured column exists; raises SourceError listing each missing column,
-    with the source's spelling when only case or spaces differ."""
+def require_columns(source_name: str, available: Sequence[object], wanted: Sequence[str],
+                    first_rows: Sequence[Sequence[object]] = (), header_line: int = 1) -> None:
+    """Given the source's name, the column names it has (on ``header_line``) and the
+    configured ones, returns when every configured column exists; raises SourceError listing
+    each missing column, with the source's spelling when only case or spaces differ, and the
+    line among ``first_rows`` (the file's first lines) that names them all, if one does."""
     names = ["" if name is None else str(name) for name in available]
     missing = [name for name in wanted if name not in names]
     if not missing:
         return
+    for line, row in enumerate(first_rows, start=1):
+        if line != header_line and set(wanted) <= {"" if cell is None else str(cell)
+                                                   for cell in row}:
+            raise SourceError(
+                f"{source_name}: line {header_line} does not name the configured columns; "
+                f"line {line} does", details=[f"set source.header_line = {line}"])
     by_folded: dict[str, str] = {}
     for name in names:
         by_folded.setdefault(_folded(name), name)
@@ -56,3 +67,13 @@ def require_columns(source_name: str, available: Sequence[object], wanted: Seque
         hint = f" (the source has {near!r}: names must match exactly)" if near else ""
         details.append(f"column {name!r} not found{hint}")
     raise SourceError(f"{source_name} lacks {len(missing)} configured column(s)", details=details)
+
+
+def header_position(rows: Sequence[Sequence[object]]) -> int:
+    """Given a source's first rows (at most HEADER_SEARCH_LINES), returns the index of the one
+    that names the columns: the first holding at least two cells and at least 0.6 of the
+    fullest row's, so a report's title, export date or blank lines above it are passed over
+    (0 when no row qualifies)."""
+    filled = [sum(1 for cell in row if cell is not None and str(cell).strip()) for row in rows]
+    needed = max(2, 0.6 * max(filled, default=0))
+    return next((index for index, count in enumerate(filled) if count >= needed), 0)

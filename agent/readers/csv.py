@@ -5,7 +5,9 @@ the most fields: header names seldom hold a delimiter, while data cells often do
 address, "Last, First"). The quote character comes from ``csv.Sniffer`` when it agrees on
 that delimiter, else the standard double quote. A row with more fields than the header
 keeps its first ones (never is the first column taken as an index, which would shift every
-row); a row with fewer has "" for the rest.
+row); a row with fewer has "" for the rest. Blank lines keep their place (line numbers in
+reports are the file's), except those after the last filled line. Lines above ``source.header_line`` (a report's
+title, an export date) are not read.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from pathlib import Path
 
 import pandas
 
-from hublink.agent.readers.cells import require_columns
+from hublink.agent.readers.cells import HEADER_SEARCH_LINES, require_columns
 from hublink.agent.readers.encoding import AUTO, FALLBACK_ENCODING, detect_encoding
 from hublink.shared.errors import SourceError
 
-__all__ = ["iter_csv", "sniff_dialect"]
+__all__ = ["first_csv_rows", "iter_csv", "sniff_dialect"]
 
 DELIMITERS = ",;\t|"
 _SAMPLE_CHARACTERS = 16_384
@@ -43,6 +45,39 @@ def sniff_dialect(sample: str) -> tuple[str, str]:
     return delimiter, sniffed.quotechar if sniffed.delimiter == delimiter else '"'
 
 
+def first_csv_rows(sample: str) -> list[list[str]]:
+    """Given the first characters of a CSV file, returns its first HEADER_SEARCH_LINES lines as
+    rows, split by the delimiter that gives the fullest line (title lines above a header
+    hold one field under every delimiter)."""
+    lines = sample.splitlines()[:HEADER_SEARCH_LINES]
+
+    def widest(delimiter: str) -> int:
+        return max((len(row) for row in csv.reader(lines, delimiter=delimiter)), default=0)
+
+    delimiter = max(DELIMITERS, key=widest)
+    return list(csv.reader(lines, delimiter=delimiter))
+
+
+def _without_trailing_blank_rows(chunks: Iterator[pandas.DataFrame],
+                                 chunk_rows: int) -> Iterator[pandas.DataFrame]:
+    """Yields the chunks with the blank rows after the last filled one dropped (an editor
+    often leaves them); blank rows between filled ones stay, so line numbers hold. Blank rows
+    are held as a count, so memory stays bounded however many there are."""
+    pending = 0
+    for chunk in chunks:
+        filled = chunk.ne("").any(axis=1).to_numpy().nonzero()[0]
+        if not len(filled):
+            pending += len(chunk)
+            continue
+        while pending:
+            rows = min(pending, chunk_rows)
+            yield pandas.DataFrame("", index=range(rows), columns=chunk.columns)
+            pending -= rows
+        last = int(filled[-1]) + 1
+        yield chunk.iloc[:last]
+        pending = len(chunk) - last
+
+
 def _encoding_of(path: Path, encoding: str) -> str:
     if encoding == AUTO:
         return detect_encoding(path)
@@ -51,28 +86,32 @@ def _encoding_of(path: Path, encoding: str) -> str:
     return encoding
 
 
-def iter_csv(path: Path, columns: list[str], encoding: str,
-             chunk_rows: int) -> Iterator[pandas.DataFrame]:
-    """Given a CSV path, the configured columns, the configured encoding ("auto": detected)
-    and a chunk size, yields frames of at most ``chunk_rows`` rows holding exactly those
-    columns as strings ("" when empty); raises SourceError when the file is empty, lacks a
-    column, or cannot be decoded or parsed."""
+def iter_csv(path: Path, columns: list[str], encoding: str, chunk_rows: int,
+             header_line: int = 1) -> Iterator[pandas.DataFrame]:
+    """Given a CSV path, the configured columns, the configured encoding ("auto": detected),
+    a chunk size and the line naming the columns, yields frames of at most ``chunk_rows``
+    rows holding exactly those columns as strings ("" when empty); raises SourceError when
+    the file is empty, lacks a column, or cannot be decoded or parsed."""
     try:
         actual = _encoding_of(path, encoding)
         with open(path, encoding=actual, errors="replace", newline="") as handle:
             sample = handle.read(_SAMPLE_CHARACTERS)
-        delimiter, quotechar = sniff_dialect(sample)
-        header = next(csv.reader(sample.splitlines()[:1], delimiter=delimiter,
+        below = "\n".join(sample.splitlines()[header_line - 1:])
+        delimiter, quotechar = sniff_dialect(below)
+        header = next(csv.reader(below.splitlines()[:1], delimiter=delimiter,
                                  quotechar=quotechar), None)
         if not header:
-            raise SourceError(f"{path.name} is empty: it needs a header line naming the columns")
-        require_columns(path.name, header, columns)
+            raise SourceError(f"{path.name} is empty: it needs a header line naming the columns"
+                              + (f" (source.header_line = {header_line})" if header_line > 1
+                                 else ""))
+        require_columns(path.name, header, columns, first_csv_rows(sample), header_line)
         with pandas.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
                              encoding=actual, sep=delimiter, quotechar=quotechar,
-                             usecols=columns, index_col=False,
+                             usecols=columns, index_col=False, skiprows=header_line - 1,
+                             skip_blank_lines=False,  # a blank line keeps its line number
                              chunksize=chunk_rows) as chunks:
-            for chunk in chunks:
-                yield chunk[columns]
+            yield from _without_trailing_blank_rows((chunk[columns] for chunk in chunks),
+                                                    chunk_rows)
     except UnicodeDecodeError:
         found = "neither UTF-8 nor Windows-1252" if encoding == AUTO else f"not valid {encoding}"
         raise SourceError(f"{path.name} is {found}: set source.encoding to the file's encoding "

@@ -12,7 +12,7 @@ from hublink.agent.config import load_config
 from hublink.agent.deidentify import build_attributes, read_opt_out_file
 from hublink.agent.deidentify.spd15 import SPD15_CATEGORIES, SPD15_CODES, code_key
 from hublink.agent.deidentify.transforms import TRANSFORMS, band_label
-from hublink.agent.prepare import HEADER_ROWS, prepare_source
+from hublink.agent.prepare import prepare_source
 from hublink.agent.settings import ATTRIBUTE_TABLE_KEYS
 from hublink.shared.errors import ConfigError, SourceError
 
@@ -52,14 +52,14 @@ def frame_of(**columns: list) -> pandas.DataFrame:
 
 def attribute(tmp_path: Path, table: str, frame: pandas.DataFrame, name: str = "out"):
     config = config_from(tmp_path, f"[attributes.{name}]\n{table}")
-    values, problems = build_attributes(config, frame, HEADER_ROWS, today=TODAY)
+    values, problems = build_attributes(config, frame, config.first_data_line, today=TODAY)
     return values[name], [(problem.kind, problem.field, problem.line) for problem in problems]
 
 
 def test_the_simple_form_passes_the_trimmed_cell_through(tmp_path):
     config = config_from(tmp_path, '[attributes]\nprogram = "PROGRAM"')
     frame = frame_of(PROGRAM=[" Summer Camp ", "", None, "x" * 65])
-    values, problems = build_attributes(config, frame, HEADER_ROWS, today=TODAY)
+    values, problems = build_attributes(config, frame, config.first_data_line, today=TODAY)
     assert values["program"] == ["Summer Camp", None, None, None]
     assert [(p.kind, p.line) for p in problems] == [("attribute_too_long", 5)]
 
@@ -162,7 +162,7 @@ def test_zip5_and_zip3(tmp_path):
         ["212", None, "212", None, None]
     padded = config_from(tmp_path, 'zip_pad = true\n[attributes.out]\nfrom = "zip"\n'
                                    'transform = "zip3"')
-    assert build_attributes(padded, frame, HEADER_ROWS, today=TODAY)[0]["out"] == \
+    assert build_attributes(padded, frame, padded.first_data_line, today=TODAY)[0]["out"] == \
         ["212", "021", "212", None, None]
 
 
@@ -279,7 +279,7 @@ def test_the_age_range_check_reports_line_numbers_at_its_reference_date(tmp_path
     config = config_from(tmp_path, "[checks]\nmin_age = 5\nmax_age = 24\n"
                          'reference_date = "2026-07-01"')
     frame = frame_of(DOB=["07/01/2021", "07/02/2021", "07/02/2001", "07/01/2001", "bad"])
-    _, problems = build_attributes(config, frame, HEADER_ROWS, today=TODAY)
+    _, problems = build_attributes(config, frame, config.first_data_line, today=TODAY)
     assert [(p.kind, p.field, p.line) for p in problems] == [
         ("outside_age_range", "dob", 3), ("outside_age_range", "dob", 5)]
 

@@ -197,3 +197,27 @@ def test_a_file_too_poor_to_link_says_so(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
     assert "0 records can be sent" in result.output
     assert "too_few_identifiers: 1 rows: 2" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_title_lines_above_the_header_are_found_and_skipped(tmp_path, suffix):
+    """A report export: a title, an export date and a blank line above the column names, a
+    blank row and a total line below the data."""
+    rows = [["Youth Roster Export"], ["Generated 2026-11-30"], [],
+            ["Youth ID", "First Name", "Last Name", "DOB", "ZIP"],
+            ["Y1", "Ana", "Lee", "08/12/2009", "21218"], ["Y2", "Bo", "Ray", "01/05/2010", "21202"],
+            [], ["Total: 2"]]
+    source = tmp_path / f"roster{suffix}"
+    if suffix == ".csv":
+        source.write_text("\n".join(",".join(row) for row in rows) + "\n")
+    else:
+        frame = pandas.DataFrame(rows)
+        frame.to_excel(source, index=False, header=False)
+    config_path, output = init_from(tmp_path, source)
+    assert "source.header_line = 4 (the 3 lines above the column names are not read)" in output
+    config = load_config(config_path)
+    assert config.header_line == 4 and config.record_key == "Youth ID"
+    assert config.identifiers["dob"] == "DOB"
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert "2 records can be sent" in result.output
+    assert "too_few_identifiers: 1 rows: 8" in result.output  # the total line, by file line

@@ -397,3 +397,36 @@ def test_a_database_source_needs_no_path_and_is_named_without_its_url(tmp_path):
     assert config.source_path is None and config.source_table == "public.students"
     assert config.source_name == "database table public.students"
     assert config.encoding == "auto" and config.chunk_rows == 50_000
+
+
+TITLE_LINES = [["Youth roster export"], ["Generated 2026-11-30 by SchoolMax"], []]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_lines_above_the_header_line_are_not_read(tmp_path, suffix):
+    """A report export puts its title above the column names: with source.header_line the
+    rows read are the same as without the title."""
+    rows = [*TITLE_LINES, COLUMNS, *([row[column] for column in COLUMNS] for row in ROWS)]
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".csv":
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+    else:
+        workbook = openpyxl.Workbook()
+        for row in rows:
+            workbook.active.append(row)
+        workbook.save(path)
+    config = config_for(tmp_path, {"path": path.name, "header_line": 4})
+    pandas.testing.assert_frame_equal(read_source(config).astype(object), EXPECTED,
+                                      check_dtype=False)
+    with pytest.raises(SourceError) as raised:
+        read_source(config_for(tmp_path, {"path": path.name}))
+    assert "line 1 does not name the configured columns; line 4 does" in str(raised.value)
+    assert "set source.header_line = 4" in str(raised.value)
+
+
+def test_blank_lines_keep_their_line_numbers_and_trailing_ones_are_dropped(tmp_path):
+    (tmp_path / "s.csv").write_text("ID,FIRST,LAST,DOB,PROGRAM\n\n1,Ana,Lee,,\n\n2,Bo,Ray,,\n\n\n")
+    for chunk_rows in (1, 2, 50):
+        config = config_for(tmp_path, {"path": "s.csv", "chunk_rows": chunk_rows})
+        assert read_source(config)["ID"].tolist() == ["", "1", "", "2"]
