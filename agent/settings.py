@@ -118,7 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("identifiers", "dob_format", "dateformat",
             'How dates of birth are written: "auto" (the default) recognises ISO, month/day/'
             "year with or without zero padding or with a two-digit year (00-68: 20xx), "
-            "day-month name-year, YYYYMMDD, Excel serial "
+            "day-month name-year (also SAS's 12AUG2009), YYYYMMDD, ISO timestamps, Excel serial "
             "numbers and spreadsheet date cells, value by value, and reads a day/month that "
             "could be either in the column's dominant unambiguous order (month first when "
             "none is), so a file that mixes forms loses no dates; `check` reports the forms "

@@ -4,7 +4,7 @@ A date column is read under its format setting: one strptime format, a list of f
 in order, or ``"auto"`` (the default), which recognises per value the common forms:
 ISO ``2009-08-12`` (also with ``/`` or ``.``), month/day/year ``8/12/2009`` or ``08-12-2009``,
 day/month/year ``12/08/2009``, both also with a two-digit year (``8/12/09``; 00-68 are 20xx,
-69-99 19xx, as strptime's ``%y``), ``12-Aug-2009`` (also ``12 Aug 09``), ``Aug 12, 2009``,
+69-99 19xx, as strptime's ``%y``), ``12-Aug-2009`` (also ``12 Aug 09`` and SAS's ``12AUG2009``), ``Aug 12, 2009``,
 compact ``20090812``, five-digit Excel serial day numbers (``40037``, dates from 1927 on) and
 spreadsheet date cells. A numeric date whose first two parts could both be the month
 (``08/12/2009``) follows the column's dominant unambiguous order (``25/12/2009`` is day first,
@@ -12,7 +12,8 @@ spreadsheet date cells. A numeric date whose first two parts could both be the m
 with no unambiguous value, month first (the US order). The choice is reported by ``check``.
 
 Surrounding whitespace and a trailing time of day (" 00:00:00", "T00:00", " 12:00 AM", as
-Excel exports write them) are ignored. A ``date``, ``datetime`` or pandas ``Timestamp``
+Excel exports write them; "T00:00:00Z" or "+00:00" as ISO 8601 timestamps do, whose date is
+taken as written, never shifted between zones) are ignored. A ``date``, ``datetime`` or pandas ``Timestamp``
 (what an .xlsx reader gives) is used as it is.
 """
 
@@ -43,14 +44,15 @@ BirthFeatures = tuple[str, str, str, str, str | None]
 MAXIMUM_AGE = 120
 _NO_DATE: BirthFeatures = ("", "", "", "", None)
 _TIME_OF_DAY = re.compile(
-    r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]\.?M\.?)?\s*$", re.IGNORECASE)
+    r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]\.?M\.?)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?"
+    r"\s*$", re.IGNORECASE)
 _MONTHS = {name: number for number, names in enumerate((
     ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
 _ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})")
-_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[-\s]([a-z]{3,9})\.?[-\s,]+(\d{4}|\d{2})", re.IGNORECASE)
+_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[-\s]?([a-z]{3,9})\.?[-\s,]*(\d{4}|\d{2})", re.IGNORECASE)
 _MONTH_NAME_DAY = re.compile(r"([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})", re.IGNORECASE)
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"(\d{5})(?:\.0+)?")

@@ -19,6 +19,9 @@ BORN = date(2009, 8, 12)
     ("08/12/2009", MONTH_FIRST), ("8/12/2009", MONTH_FIRST), ("08-12-2009", MONTH_FIRST),
     ("8/12/2009 12:00 AM", MONTH_FIRST), ("08/12/09", "M/D/YY"), ("8-12-09", "M/D/YY"),
     ("12-Aug-2009", "D-Mon-YYYY"), ("12 August 2009", "D-Mon-YYYY"), ("12-aug-09", "D-Mon-YYYY"),
+    ("12AUG2009", "D-Mon-YYYY"),  # SAS's DATE9
+    ("2009-08-12T00:00:00Z", "YYYY-MM-DD"), ("2009-08-12T00:00:00.000-05:00", "YYYY-MM-DD"),
+    ("2009-08-12 00:00:00+0000", "YYYY-MM-DD"),
     ("Aug 12, 2009", "Mon D, YYYY"), ("August 12 2009", "Mon D, YYYY"),
     ("20090812", "YYYYMMDD"), (20090812, "YYYYMMDD"),
     ("40037", "Excel serial number"), (40037, "Excel serial number"), (40037.0, "Excel serial number"),
