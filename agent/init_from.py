@@ -35,18 +35,20 @@ from hublink.shared.errors import SourceError
 __all__ = ["SAMPLE_ROWS", "Guess", "guess_config"]
 
 SAMPLE_ROWS = 1_000
-_SUBJECT_PREFIXES = ("student", "youth", "participant", "client", "child", "person", "member",
-                     "mentee", "stu")
+_SUBJECT_PREFIXES = ("student", "youth", "participant", "client", "childs", "child", "person",
+                     "member", "mentee", "patient", "applicant", "enrollee", "camper", "case",
+                     "stu", "pt")
 _TYPE_SUFFIXES = ("nm", "cd", "dt", "code", "txt")
 # Folded core names -> configuration key; the first match of a key wins.
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "source.record_key": ("id", "key", "recordid", "recordkey", "number", "no", "mrn"),
+    "source.record_key": ("id", "key", "recordid", "recordkey", "number", "no", "mrn",
+                          "idnumber", "idno", "identifier"),
     "identifiers.first_name": ("first", "firstname", "fname", "given", "givenname", "forename"),
     "identifiers.middle_name": ("middle", "middlename", "mname", "mi", "middleinitial"),
     "identifiers.last_name": ("last", "lastname", "lname", "surname", "family", "familyname"),
     "identifiers.full_name": ("name", "fullname"),
     "identifiers.dob": ("dob", "birth", "birthdate", "dateofbirth", "birthday", "bday",
-                        "dobdate"),
+                        "dobdate", "datebirth"),
     "identifiers.sex": ("sex", "gender"),
     "identifiers.city": ("city", "town"),
     "identifiers.zip": ("zip", "zipcode", "postal", "postalcode", "postcode", "zip5"),
@@ -62,7 +64,8 @@ _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 _PER_ENROLLMENT = ("program", "site", "start")
 _ADDRESS_NUMBER = ("streetno", "streetnumber", "streetnum", "houseno", "housenumber")
 _ADDRESS_STREET = ("street", "streetname", "address", "streetaddress", "address1",
-                   "addressline", "addressline1", "addr", "homeaddress")
+                   "addressline", "addressline1", "addr", "addr1", "homeaddress",
+                   "streetaddress1", "homestreet", "residenceaddress", "mailingaddress")
 # Tried in this order; an equal count keeps the earlier (US month-first before day-first).
 
 
@@ -83,7 +86,11 @@ class Guess:
 
 
 def _core(name: str) -> str:
-    folded = re.sub(r"[^0-9a-z]", "", name.casefold())
+    """Returns a column name's core: folded to letters and digits, with a parenthesised note
+    ("(MM/DD/YYYY)"), a leading subject ("Student", "PT_") and a trailing type ("_NM", "_DT")
+    taken off; "#" reads as "no" ("Client #" is a number)."""
+    folded = re.sub(r"[^0-9a-z]", "", re.sub(r"\([^)]*\)", "", name).replace("#", "no")
+                    .casefold())
     for prefix in _SUBJECT_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
             folded = folded[len(prefix):]

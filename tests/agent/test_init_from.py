@@ -221,3 +221,22 @@ def test_title_lines_above_the_header_are_found_and_skipped(tmp_path, suffix):
     result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
     assert "2 records can be sent" in result.output
     assert "too_few_identifiers: 1 rows: 8" in result.output  # the total line, by file line
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("Client #,Child's Name,Birthdate,Street Address,Postal Code,Sex",
+     {"source.record_key": "Client #", "identifiers.full_name": "Child's Name",
+      "identifiers.dob": "Birthdate", "identifiers.address": "Street Address"}),
+    ('Case Number,"Name (Last, First)",Date of Birth (MM/DD/YYYY),Addr,Zip',
+     {"source.record_key": "Case Number", "identifiers.full_name": "Name (Last, First)",
+      "identifiers.dob": "Date of Birth (MM/DD/YYYY)", "identifiers.zip": "Zip"}),
+    ("MRN,PT_LNAME,PT_FNAME,PT_DOB,PT_ADDR,PT_ZIP,PT_SEX",
+     {"source.record_key": "MRN", "identifiers.first_name": "PT_FNAME",
+      "identifiers.last_name": "PT_LNAME", "identifiers.dob": "PT_DOB",
+      "identifiers.address": "PT_ADDR", "identifiers.sex": "PT_SEX"}),
+])
+def test_health_and_case_management_headers_are_recognised(tmp_path, header, expected):
+    source = tmp_path / "export.csv"
+    source.write_text(header + "\n" + ",".join(["x"] * 7) + "\n")
+    values = guess_config(source, config_folder=tmp_path).values
+    assert {key: values.get(key) for key in expected} == expected
