@@ -101,9 +101,24 @@ def _core(name: str) -> str:
     return folded
 
 
-def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataFrame, int]:
-    """Returns the header, up to SAMPLE_ROWS rows and the header's line (1-based: below a
-    report's title lines, ``cells.header_position``) of a CSV or .xlsx file."""
+def _recognised(row: tuple[object, ...]) -> int:
+    """Returns how many of a header row's cells name a column the guess knows."""
+    known = {name for names in _COLUMN_NAMES.values() for name in names}
+    known.update(_ADDRESS_NUMBER, _ADDRESS_STREET)
+    return sum(1 for cell in row if cell is not None and _core(str(cell)) in known)
+
+
+def _header_of_sheet(worksheet: Any) -> tuple[list[tuple[object, ...]], int]:
+    first = list(worksheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_LINES))
+    return first, header_position(first) + 1 if first else 1
+
+
+def _read_sample(path: Path, sheet: str | None
+                 ) -> tuple[list[str], pandas.DataFrame, int, str | None]:
+    """Returns the header, up to SAMPLE_ROWS rows, the header's line (1-based: below a
+    report's title lines, ``cells.header_position``) and the sheet of a CSV or .xlsx file.
+    Without ``sheet``, a workbook's sheet whose header names the most known columns is read
+    (a cover or instructions sheet often comes first); None when it is the first."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         encoding = detect_encoding(path)
@@ -119,11 +134,16 @@ def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataF
         import openpyxl
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-            first = list(worksheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_LINES))
+            if sheet:
+                first, line = _header_of_sheet(workbook[sheet])
+            else:
+                headers = [_header_of_sheet(worksheet) for worksheet in workbook.worksheets]
+                known = [_recognised(rows[line - 1]) if rows else 0 for rows, line in headers]
+                best = known.index(max(known))  # the first of equals: the first sheet wins ties
+                first, line = headers[best]
+                sheet = workbook.worksheets[best].title if best else None
         finally:
             workbook.close()
-        line = header_position(first) + 1 if first else 1
         header = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
         chunks = iter_xlsx(path, list(dict.fromkeys(header)), sheet, SAMPLE_ROWS, line)
     else:
@@ -131,7 +151,7 @@ def _read_sample(path: Path, sheet: str | None) -> tuple[list[str], pandas.DataF
     if not header:
         raise SourceError(f"{path.name} has no header line naming its columns")
     sample = next(iter(chunks), None)
-    return header, sample if sample is not None else pandas.DataFrame(columns=header), line
+    return header, sample if sample is not None else pandas.DataFrame(columns=header), line, sheet
 
 
 def _sample_dates(values: list[object]) -> tuple[DateReader, int]:
@@ -159,11 +179,15 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     file cannot be read."""
     if not path.is_file():
         raise SourceError(f"source file {path} does not exist")
-    header, sample, header_line = _read_sample(path, sheet)
+    header, sample, header_line, found_sheet = _read_sample(path, sheet)
     guess = Guess()
     guess.values["source.path"] = _relative(path, config_folder or Path.cwd())
-    if sheet:
-        guess.values["source.sheet"] = sheet
+    if found_sheet:
+        guess.values["source.sheet"] = found_sheet
+        if not sheet:
+            guess.notes["source.sheet"] = "guessed: its columns are the ones recognised"
+            guess.guessed.append(f"source.sheet = {found_sheet!r} (the sheet whose columns "
+                                 "look like youth records; the first sheet's do not)")
     if header_line > 1:
         guess.values["source.header_line"] = header_line
         guess.notes["source.header_line"] = (

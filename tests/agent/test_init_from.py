@@ -240,3 +240,20 @@ def test_health_and_case_management_headers_are_recognised(tmp_path, header, exp
     source.write_text(header + "\n" + ",".join(["x"] * 7) + "\n")
     values = guess_config(source, config_folder=tmp_path).values
     assert {key: values.get(key) for key in expected} == expected
+
+
+def test_a_workbook_whose_data_is_not_on_the_first_sheet(tmp_path):
+    import openpyxl
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Instructions"
+    workbook.active.append(["Fill in one row per youth. Do not change the column names."])
+    data = workbook.create_sheet("Roster")
+    for row in (["Youth ID", "First Name", "Last Name", "DOB"], ["Y1", "Ana", "Lee", "08/12/2009"]):
+        data.append(row)
+    workbook.save(tmp_path / "roster.xlsx")
+    config_path, output = init_from(tmp_path, tmp_path / "roster.xlsx")
+    assert "source.sheet = 'Roster'" in output
+    config = load_config(config_path)
+    assert config.sheet == "Roster" and config.record_key == "Youth ID"
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert "1 records can be sent" in result.output
