@@ -16,7 +16,9 @@ __all__ = ["PartnerSpec", "DEFAULT_PARTNERS", "EXCEL_SERIAL", "real_world_partne
 # Logical fields a partner's ``columns`` may name; the agent sees them through PartnerFile.
 IDENTIFIER_FIELDS = ("first_name", "middle_name", "last_name", "full_name", "dob", "sex", "city",
                      "zip")
-ADDRESS_FIELDS = ("street_number", "street_name", "address_line")
+ADDRESS_FIELDS = ("street_number", "street_name", "address_line", "full_address")
+"""``full_address`` is the whole address in one cell, "12 Oak Lane, Baltimore, MD 21218", as a
+sign-up form collects it."""
 ATTRIBUTE_FIELDS = ("race_ethnicity", "program", "neighbourhood", "age_band")
 ENROLLMENT_FIELDS = ("program", "site", "start")
 EXCEL_SERIAL = "excel"  # a date form: the spreadsheet's serial day number, as text
@@ -123,7 +125,7 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
         key_prefix="HYA-", key_digits=4, sex_codes=("Female", "Male", ""),
         full_name_style="first_last",
         columns={"record_key": "ID", "full_name": "Participant Name", "dob": "DOB",
-                 "sex": "Gender", "address_line": "Address", "zip": "Zip",
+                 "sex": "Gender", "full_address": "Address",
                  "race_ethnicity": "Race/Ethnicity", "program": "Program",
                  "age_band": "Age Group"},
         race_labels={HISPANIC: "Latino/a", BLACK: "Black", MULTIRACIAL: "Mixed"},

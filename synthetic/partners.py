@@ -171,13 +171,17 @@ def _row(spec: PartnerSpec, key: str, person: Person, recording: Recording,
         race = spec.unknown_race_label
     street = recording.street_name.upper() if spec.upper_case else recording.street_name
     address_line = f"{recording.street_number} {street}".strip()
+    place = ", ".join(part for part in (recording.city, f"MD {recording.zip}".strip()) if part)
+    full_address = ", ".join(part for part in (address_line, place) if part) if (
+        address_line or recording.city or recording.zip) else ""
     female, male, missing = spec.sex_codes
     values = {
         "record_key": key, "first_name": given, "middle_name": middle, "last_name": family,
         "full_name": full_name.strip(), "dob": birth,
         "sex": {"F": female, "M": male}.get(recording.sex, missing),
         "street_number": recording.street_number, "street_name": street,
-        "address_line": address_line, "city": recording.city, "zip": recording.zip,
+        "address_line": address_line, "full_address": full_address, "city": recording.city,
+        "zip": recording.zip,
         "race_ethnicity": race, "program": rng.choice(spec.programs),
         "neighbourhood": recording.neighbourhood, "age_band": age_band(age_on(person.birth_date)),
         "site": "", "start": "",  # per enrollment: see _enrollment_rows

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 
 from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
-from hublink.agent.normalise.address import normalise_city, normalise_street, normalise_zip
+from hublink.agent.normalise.address import (normalise_city, normalise_street, normalise_zip,
+                                             split_address)
 from hublink.agent.normalise.dates import DateReader, normalise_birth_date
 from hublink.agent.normalise.names import normalise_names
 from hublink.agent.normalise.sex import normalise_sex
@@ -98,10 +99,14 @@ def normalise_record(raw: RawIdentifiers, dob_format: DateReader | str | list[st
     sex, sex_problem = normalise_sex(raw.sex)
     if sex_problem:
         problems.append(RecordProblem(sex_problem, "sex"))
-    zip_code, zip_problem = normalise_zip(raw.zip, zip_pad)
+    address = cell_text(raw.address)
+    street, found_city, found_zip = split_address(address) if address else ("", None, None)
+    zip_cell = raw.zip if cell_text(raw.zip) is not None else found_zip
+    city_cell = raw.city if cell_text(raw.city) is not None else found_city
+    zip_code, zip_problem = normalise_zip(zip_cell, zip_pad)
     if zip_problem:
         problems.append(RecordProblem(zip_problem, "zip"))
     features = (given, family, name_tokens, middle_initial, year, month, day, day_month,
-                sex, normalise_street(raw.address), normalise_city(raw.city), zip_code,
+                sex, normalise_street(street), normalise_city(city_cell), zip_code,
                 given_or_family)
     return NormalisedRecord(features=features, problems=tuple(problems))

@@ -10,6 +10,13 @@ or without its dash); any other shape gives "" and ``bad_zip``. A 4-digit code i
 as one whose leading zero a spreadsheet dropped (2134 -> 02134) only when the partner asks
 (``zip_pad``): in most of the country a 4-digit ZIP is a typo, and padding it would turn it
 into another place's ZIP.
+
+A whole address in the address cell ("12 Oak Lane, Apt 2, Baltimore, MD 21218-1234", as a
+sign-up form collects it) is split first (``split_address``): a trailing ZIP and a US state
+(code or name) are taken off, then, after a comma, the city, unless that part is a unit
+("Apt 2") or holds digits. The street is what is left, so it agrees with a partner that keeps
+the parts in their own columns; the ZIP and city found serve when the partner has no column of
+their own. Without a comma the city cannot be told from the street and stays in it.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from functools import lru_cache
 
 from hublink.agent.normalise.text import cell_text, fold_to_ascii
 
-__all__ = ["normalise_street", "normalise_city", "normalise_zip"]
+__all__ = ["normalise_street", "normalise_city", "normalise_zip", "split_address"]
 
 _UNIT = "APT"
 _STREET_WORDS = {
@@ -38,6 +45,61 @@ _NOT_STREET = re.compile(r"[^A-Z0-9#]+")
 _NOT_CITY = re.compile(r"[^A-Z0-9]+")
 _ZIP = re.compile(r"(\d{5})(?:\s*-?\s*\d{4})?(?:\.0+)?")
 _PADDABLE_ZIP = re.compile(r"(\d{4})(?:\s*-?\s*\d{4})?(?:\.0+)?")
+
+
+_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY".split()) | frozenset(
+    name.replace(" ", "") for name in (
+        "ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "CALIFORNIA", "COLORADO", "CONNECTICUT",
+        "DELAWARE", "DISTRICT OF COLUMBIA", "FLORIDA", "GEORGIA", "HAWAII", "IDAHO", "ILLINOIS",
+        "INDIANA", "IOWA", "KANSAS", "KENTUCKY", "LOUISIANA", "MAINE", "MARYLAND",
+        "MASSACHUSETTS", "MICHIGAN", "MINNESOTA", "MISSISSIPPI", "MISSOURI", "MONTANA",
+        "NEBRASKA", "NEVADA", "NEW HAMPSHIRE", "NEW JERSEY", "NEW MEXICO", "NEW YORK",
+        "NORTH CAROLINA", "NORTH DAKOTA", "OHIO", "OKLAHOMA", "OREGON", "PENNSYLVANIA",
+        "PUERTO RICO", "RHODE ISLAND", "SOUTH CAROLINA", "SOUTH DAKOTA", "TENNESSEE", "TEXAS",
+        "UTAH", "VERMONT", "VIRGINIA", "WASHINGTON", "WEST VIRGINIA", "WISCONSIN", "WYOMING"))
+_TRAILING_ZIP = re.compile(r"[\s,]+(\d{5}(?:\s*-\s*\d{4})?)\s*$")
+_UNIT_WORDS = frozenset({"APT", "APARTMENT", "UNIT", "STE", "SUITE", "FL", "FLOOR", "RM", "ROOM",
+                         "BLDG", "BUILDING", "PO", "BOX", "LOT", "TRLR"})
+_DIRECTION_STATES = frozenset({"NE"})  # Nebraska, or a street's north-east
+
+
+def _without_state(rest: str) -> str:
+    """Returns the address text with a trailing US state taken off: a code or name (up to
+    three words) that is the whole part after a comma, or else a two-letter code other than
+    NE (a street's north-east as often as Nebraska); a full name without a comma may be a
+    street's ("12 Washington")."""
+    head, comma, tail = rest.rpartition(",")
+    words = (tail if comma else rest).split()
+    for count in (3, 2, 1):
+        if len(words) < count or (not comma and len(words) == count):
+            continue  # without a comma, the state cannot be the whole address
+        name = re.sub(r"[^A-Z]", "", fold_to_ascii("".join(words[-count:])).upper())
+        if name not in _STATES:
+            continue
+        if (not comma or len(words) > count) and (
+                len(name) != 2 or name in _DIRECTION_STATES):
+            return rest
+        kept = " ".join(words[:-count])
+        return f"{head}{comma} {kept}" if comma else kept
+    return rest
+
+
+@lru_cache(maxsize=16_384)
+def split_address(text: str) -> tuple[str, str | None, str | None]:
+    """Given an address cell, returns (street, city or None, ZIP or None): the cell itself
+    with (None, None) unless it ends in a ZIP, a state or a comma-separated city."""
+    rest, zip_code, city = text.strip(), None, None
+    if match := _TRAILING_ZIP.search(rest):
+        zip_code, rest = match[1], rest[:match.start()]
+    rest = _without_state(rest).strip(" ,")
+    street, comma, last = rest.rpartition(",")
+    if comma and street.strip() and last.strip() and not any(
+            character.isdigit() for character in last) and not (
+            set(_NOT_STREET.sub(" ", fold_to_ascii(last).upper()).split()) & _UNIT_WORDS):
+        city, rest = last.strip(), street
+    return rest.strip(" ,"), city, zip_code
 
 
 def normalise_street(value: object) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from hublink.agent.normalise import (FEATURE_NAMES, RawIdentifiers, RecordProblem,
                                      normalise_record)
+from hublink.agent.normalise.address import split_address
 from hublink.shared.linkage_schema import CURRENT_SCHEMA_ID
 
 TODAY = date(2025, 6, 1)
@@ -373,3 +374,29 @@ def test_a_placeholder_only_counts_as_the_whole_part():
     assert features(first_name="Ann", last_name="Na")["name_tokens"] == "ANN NA"  # a surname
     assert features(first_name="Ann Unknown", last_name="Lee")["name_tokens"] == "ANN LEE UNKNOWN"
     assert features(first_name="Ann", middle_name="NMN", last_name="Lee")["middle_initial"] == ""
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("12 Oak Lane, Apt 2, Baltimore, MD 21218-1234", ("12 Oak Lane, Apt 2", "Baltimore", "21218-1234")),
+    ("12 Oak Lane, Baltimore, Maryland 21218", ("12 Oak Lane", "Baltimore", "21218")),
+    ("55 West St, Annapolis MD 21401", ("55 West St", "Annapolis", "21401")),
+    ("9 Elm St, New York, New York 10001", ("9 Elm St", "New York", "10001")),
+    ("12 Oak Lane Baltimore MD 21218", ("12 Oak Lane Baltimore", None, "21218")),  # no comma
+    ("100 N Charles St, Suite 5", ("100 N Charles St, Suite 5", None, None)),  # a unit
+    ("12 Oak Ln NE", ("12 Oak Ln NE", None, None)),  # a direction, not Nebraska
+    ("12 Washington 21218", ("12 Washington", None, "21218")),  # a street, not the state
+    ("12 Maryland Ave", ("12 Maryland Ave", None, None)),
+])
+def test_a_whole_address_is_split_into_street_city_and_zip(cell, expected):
+    assert split_address(cell) == expected
+
+
+def test_a_whole_address_agrees_with_the_same_address_in_columns():
+    whole = features(first_name="Ana", last_name="Lee", address="12 Oak Lane, Baltimore, MD 21218")
+    columns = features(first_name="Ana", last_name="Lee", address="12 Oak Lane", city="Baltimore",
+                       zip="21218")
+    assert {key: whole[key] for key in ("street", "city", "zip")} == \
+        {key: columns[key] for key in ("street", "city", "zip")} == \
+        {"street": "12 OAK LN", "city": "BALTIMORE", "zip": "21218"}
+    # the partner's own ZIP column wins over one in the address
+    assert features(address="12 Oak Lane, Baltimore, MD 21218", zip="21202")["zip"] == "21202"
