@@ -101,11 +101,13 @@ def _core(name: str) -> str:
     return folded
 
 
+_KNOWN_CORES = frozenset({name for names in _COLUMN_NAMES.values() for name in names}
+                         | set(_ADDRESS_NUMBER) | set(_ADDRESS_STREET))
+
+
 def _recognised(row: tuple[object, ...]) -> int:
     """Returns how many of a header row's cells name a column the guess knows."""
-    known = {name for names in _COLUMN_NAMES.values() for name in names}
-    known.update(_ADDRESS_NUMBER, _ADDRESS_STREET)
-    return sum(1 for cell in row if cell is not None and _core(str(cell)) in known)
+    return sum(1 for cell in row if cell is not None and _core(str(cell)) in _KNOWN_CORES)
 
 
 def _header_of_sheet(worksheet: Any) -> tuple[list[tuple[object, ...]], int]:
