@@ -38,7 +38,7 @@ class AgentConfig:
     password_env: str | None
     source_query: str | None
     source_table: str | None
-    record_key: str
+    record_key: str | list[str]  # see record_key_columns
     sheet: str | None
     header_line: int
     encoding: str
@@ -56,9 +56,14 @@ class AgentConfig:
     log_backups: int
 
     @property
+    def record_key_columns(self) -> list[str]:
+        """Returns the column(s) whose cells make a row's record key (``record_keys_of``)."""
+        return [self.record_key] if isinstance(self.record_key, str) else list(self.record_key)
+
+    @property
     def source_columns(self) -> list[str]:
         """Returns every source column the configuration names, record key first."""
-        columns = [self.record_key]
+        columns = list(self.record_key_columns)
         for key, value in self.identifiers.items():
             if key in IDENTIFIER_OPTION_KEYS:
                 continue

@@ -23,7 +23,7 @@ import pandas
 
 from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
 from hublink.agent.normalise.dates import DateReader
-from hublink.agent.normalise.text import is_missing
+from hublink.agent.normalise.text import is_missing, record_keys_of
 from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
 from hublink.agent.readers.cells import HEADER_SEARCH_LINES, header_position
 from hublink.agent.readers.csv import first_csv_rows, iter_csv, sniff_dialect
@@ -103,6 +103,8 @@ def _core(name: str) -> str:
 
 _KNOWN_CORES = frozenset({name for names in _COLUMN_NAMES.values() for name in names}
                          | set(_ADDRESS_NUMBER) | set(_ADDRESS_STREET))
+# The name columns a record key of several columns starts with, in this order.
+_KEY_NAME_KEYS = ("identifiers.last_name", "identifiers.first_name", "identifiers.full_name")
 
 
 def _recognised(row: tuple[object, ...]) -> int:
@@ -212,6 +214,8 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
             taken.add(keys[0])
     if guess.values.get("identifiers.first_name") or guess.values.get("identifiers.last_name"):
         guess.values.pop("identifiers.full_name", None)
+    if "source.record_key" not in guess.values:
+        _guess_composite_key(guess)
     address = [column for kind in (_ADDRESS_NUMBER, _ADDRESS_STREET) for column in header
                if _core(column) in kind and column not in taken][:2]
     if address:
@@ -220,6 +224,21 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     _guess_enrollments(guess, sample, taken)
     _describe(guess, header, sample, taken)
     return guess
+
+
+def _guess_composite_key(guess: Guess) -> None:
+    """With no ID column, names the name and date-of-birth columns as the record key when
+    there are both: together they tell a roster's youth apart (twins aside, whose records
+    would share a key), where a name alone joins namesakes."""
+    names = [guess.values[key] for key in _KEY_NAME_KEYS if guess.values.get(key)]
+    dob = guess.values.get("identifiers.dob")
+    if not names or not dob:
+        return
+    guess.values["source.record_key"] = [*names, dob]
+    guess.notes["source.record_key"] = (
+        "guessed: no ID column, so the name and date of birth identify a record; a corrected "
+        "spelling makes a new record (the next match links it to the old one's youth). Name an "
+        "ID column instead if the file has one")
 
 
 def _guess_enrollments(guess: Guess, sample: pandas.DataFrame, taken: set[str]) -> None:
@@ -235,9 +254,11 @@ def _guess_enrollments(guess: Guess, sample: pandas.DataFrame, taken: set[str]) 
         if guess.values.pop(f"enrollments.{name}", None):
             taken.discard(found[name])
     key = guess.values.get("source.record_key")
-    if not key or key not in sample:
+    key_columns = [key] if isinstance(key, str) else key or []
+    if not key_columns or not all(column in sample for column in key_columns):
         return
-    keys = sample[key].map(lambda cell: "" if is_missing(cell) else str(cell).strip())
+    keys = pandas.Series([key or "" for key in record_keys_of(sample, key_columns)],
+                         index=sample.index)
     kept = sample[keys != ""]
     repeated = kept[keys[keys != ""].duplicated(keep=False)]
     if repeated.empty:
@@ -279,8 +300,10 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
         if key in ("source.path", "source.sheet", "source.header_line", "attributes",
                    "enrollments"):
             continue
-        guess.notes[key] = f"guessed from column(s) {value!r}"
-        guess.guessed.append(f"{key} = {value!r}")
+        guess.notes.setdefault(key, f"guessed from column(s) {value!r}")
+        guess.guessed.append(f"{key} = {value!r}" + (
+            " (no ID column: the name and date of birth identify a record)"
+            if key == "source.record_key" and isinstance(value, list) else ""))
     guess.guessed += [f"attribute {name} = {column!r}" for name, column in attributes.items()]
     if "enrollments" in guess.values:
         guess.guessed.append("enrollments " + guess.notes["enrollments"])
@@ -297,7 +320,7 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
                               "their rows; give their strptime format if they are dates")
     if "source.record_key" not in guess.values:
         guess.left.append("source.record_key: no column looks like the record key (an ID); "
-                          "name it")
+                          "name it, or a list of the columns that together tell records apart")
     has_name = any(key in guess.values for key in
                    ("identifiers.first_name", "identifiers.last_name", "identifiers.full_name"))
     if not has_name:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
-from hublink.agent.normalise.text import record_key_text
+from hublink.agent.normalise.text import cell_text, record_keys_of
 from hublink.agent.readers import iter_source
 from hublink.agent.transport import CoordinatorClient, read_token
 from hublink.shared.spreadsheet import safe_row
@@ -29,29 +29,35 @@ class LinksSummary:
 
 def fetch_links(config: AgentConfig, out: Path) -> LinksSummary:
     """Given the configuration and an output path, writes ``record_key,link_id`` for every
-    current source record that has a link ID and returns counts; the file is replaced
-    atomically."""
+    current source record that has a link ID (for a record key of several columns, those
+    columns as the record's first row holds them, then ``link_id``) and returns counts; the
+    file is replaced atomically."""
     client = CoordinatorClient(config.coordinator_url, read_token(config.token_file),
                                timeout=config.timeout,
                                retries=config.retries)
     document = client.links()
     by_pseudonym = {pseudonym: link_id for pseudonym, link_id in document["links"]}
     key = load_or_create_pseudonym_key(config.state_dir)
-    record_keys = dict.fromkeys(record_key_text(value) for _, chunk in iter_source(config)
-                                for value in chunk[config.record_key])
-    record_keys.pop(None, None)
+    columns = config.record_key_columns
+    record_keys: dict[str, tuple[str, ...]] = {}  # record key -> its cells as first read
+    for _, chunk in iter_source(config):
+        cells = zip(*[[(cell_text(cell) or "").strip() for cell in chunk[column]]
+                      for column in columns])
+        for record_key, shown in zip(record_keys_of(chunk, columns), cells):
+            if record_key is not None:
+                record_keys.setdefault(record_key, (record_key,) if len(columns) == 1 else shown)
     rows = []
-    for record_key in record_keys:
+    for record_key, shown in record_keys.items():
         link_id = by_pseudonym.get(pseudonymise(key, record_key))
         if link_id is not None:
-            rows.append((record_key, link_id))
+            rows.append((*shown, link_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".partial")
     with open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["record_key", "link_id"])
+        writer.writerow([*(["record_key"] if len(columns) == 1 else columns), "link_id"])
         writer.writerows(safe_row(row) for row in rows)
     os.replace(temporary, out)
     return LinksSummary(written=len(rows), without_link=len(record_keys) - len(rows),
-                        distinct_link_ids=len({link_id for _, link_id in rows}),
+                        distinct_link_ids=len({row[-1] for row in rows}),
                         match_run=str(document.get("match_run", "")))

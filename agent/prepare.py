@@ -30,7 +30,7 @@ import pandas
 
 from hublink.agent.config import AgentConfig
 from hublink.agent.normalise import RawIdentifiers, linkable, normalise_record
-from hublink.agent.normalise.text import record_key_text
+from hublink.agent.normalise.text import record_keys_of
 from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
 from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out_file
 from hublink.shared.sync_protocol import MAX_RECORD_ENROLLMENTS
@@ -148,9 +148,8 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
     zip_pad = bool(identifiers.get("zip_pad"))
     skipped: set[int] = set()
     later: set[int] = set()
-    for offset, raw_key in enumerate(frame[config.record_key].tolist()):
+    for offset, record_key in enumerate(record_keys_of(frame, config.record_key_columns)):
         line = first_line + offset
-        record_key = record_key_text(raw_key)
         reason = ("empty_record_key" if record_key is None else "opted_out"
                   if record_key in opted_out else "duplicate_record_key"
                   if not enrolling and record_key in seen else None)
@@ -243,7 +242,7 @@ def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
     prepared.attributes = {name: [] for name in config.attributes}
     prepared.enrollment_names = list(config.enrollments)
     prepared.dates = SourceDates(config)
-    opted_out = read_opt_out_file(config.opt_out_file)
+    opted_out = read_opt_out_file(config.opt_out_file, config.record_key_columns)
     seen: dict[str, _FirstRow] | set[str] = {} if config.enrollments else set()
     interned: dict[str, str] = {}
     for first_index, frame in chunks:

@@ -89,8 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("source", "table", "str",
             "Table or view whose rows are the source, as name or schema.name (with source.url; "
             "or source.query).", "public.students", attribute="source_table"),
-    Setting("source", "record_key", "str",
-            "Column holding this partner's own record key; it leaves only as a keyed pseudonym.",
+    Setting("source", "record_key", "columns",
+            "Column holding this partner's own record key; it leaves only as a keyed pseudonym. "
+            "A file with no ID column names the columns that together tell its records apart, "
+            'such as ["Last Name", "First Name", "DOB"] (compared with case and runs of space '
+            "ignored; a corrected spelling then makes a new record, which the next match links "
+            "to the old one's youth).",
             "STUDENT_ID", required=True),
     Setting("source", "sheet", "str", "Worksheet of an .xlsx source (default: the first).",
             "Sheet1"),
@@ -107,7 +111,8 @@ SETTINGS: tuple[Setting, ...] = (
             50000, default=50000, minimum=1),
     Setting("source", "opt_out_file", "path",
             "Record keys of people who opted out, one per line or a CSV with a record_key "
-            "column: their records are not sent.", "opt-out.csv"),
+            "column (for a record key of several columns, a CSV with those columns): their "
+            "records are not sent.", "opt-out.csv"),
     Setting("identifiers", "first_name", "str", "Column with the given name.", "STU_FIRST_NM"),
     Setting("identifiers", "middle_name", "str", "Column with the middle name.", "STU_MIDDLE_NM"),
     Setting("identifiers", "last_name", "str", "Column with the family name.", "STU_LAST_NM"),

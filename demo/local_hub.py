@@ -114,7 +114,7 @@ class LocalHub:
             time.sleep(0.1)
         raise RuntimeError("coordinator did not answer within 30 seconds")
 
-    def add_partner(self, name: str, source: Path, record_key: str,
+    def add_partner(self, name: str, source: Path, record_key: str | list[str],
                     identifiers: dict[str, Any], attributes: dict[str, str] | None = None,
                     extra: dict[str, dict[str, Any]] | None = None) -> AgentSetup:
         """Registers the partner, hands it the token and the secret, and writes its config."""

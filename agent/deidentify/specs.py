@@ -161,7 +161,7 @@ def _origin(where: str, table: dict[str, Any], reads: str, identifiers: dict[str
         return column, None
     if column == identifiers.get("sex") and coarse_gender:
         return column, None
-    identifying = {record_key} | {
+    identifying = set(record_key if isinstance(record_key, list) else [record_key]) | {
         name for key, value in identifiers.items() if key not in IDENTIFIER_OPTION_KEYS
         for name in (value if isinstance(value, list) else [value])}
     if column in identifying:

@@ -8,8 +8,16 @@ out, accents are dropped, and whatever is still not ASCII (another script) is dr
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
-__all__ = ["cell_text", "fold_to_ascii", "is_missing", "record_key_text"]
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["KEY_PART_SEPARATOR", "cell_text", "fold_to_ascii", "is_missing", "record_key_text",
+           "record_keys_of"]
+
+# Joins the parts of a record key made of several columns; no cell holds it.
+KEY_PART_SEPARATOR = "\x1f"
 
 _SPELLED_OUT = str.maketrans({
     "ß": "SS", "ẞ": "SS", "Æ": "AE", "æ": "AE", "Œ": "OE", "œ": "OE", "Ø": "O", "ø": "O",
@@ -59,6 +67,26 @@ def record_key_text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _key_part(value: object) -> str:
+    text = cell_text(value)
+    return " ".join(text.split()).casefold() if text else ""
+
+
+def record_keys_of(frame: pandas.DataFrame, columns: list[str]) -> list[str | None]:
+    """Given source rows and the record-key column(s), returns each row's record key as the
+    agent uses it everywhere (None: the row has none). One column: its text without
+    surrounding space (``record_key_text``). Several (a file without an ID): their texts with
+    runs of space collapsed and case folded, joined by ``KEY_PART_SEPARATOR``; None only when
+    every part is empty, so rows that differ in any part are different records."""
+    if len(columns) == 1:
+        return [record_key_text(value) for value in frame[columns[0]].tolist()]
+    keys: list[str | None] = []
+    for parts in zip(*(frame[column].tolist() for column in columns)):
+        texts = [_key_part(value) for value in parts]
+        keys.append(KEY_PART_SEPARATOR.join(texts) if any(texts) else None)
+    return keys
 
 
 def fold_to_ascii(text: str) -> str:

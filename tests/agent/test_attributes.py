@@ -290,7 +290,7 @@ def test_the_age_range_check_reports_line_numbers_at_its_reference_date(tmp_path
 ])
 def test_opt_out_records_are_excluded_before_encoding_and_counted(tmp_path, content):
     (tmp_path / "opt-out.csv").write_text(content, encoding="utf-8")
-    assert read_opt_out_file(tmp_path / "opt-out.csv") == {"K1", "K3"}
+    assert read_opt_out_file(tmp_path / "opt-out.csv", ["Youth ID"]) == {"K1", "K3"}
     config = config_from(tmp_path, '[attributes]\nprogram = "PROGRAM"',
                          source='opt_out_file = "opt-out.csv"')
     frame = frame_of(PROGRAM=["a", "b", "c", "d"])

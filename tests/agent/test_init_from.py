@@ -185,6 +185,27 @@ def test_without_enrollment_rows_a_program_stays_an_attribute(tmp_path, rows, le
     assert (any(left in line for line in said) if left else not said)
 
 
+def test_a_roster_without_an_id_column_is_keyed_by_name_and_date_of_birth(tmp_path):
+    """A community group's sign-up sheet has no ID: the name and date-of-birth columns are the
+    record key, compared with case and spacing ignored, so a youth's second enrollment typed
+    in capitals is the same record, and the rows per enrollment are found as with an ID."""
+    source = tmp_path / "signups.csv"
+    source.write_text("First Name,Last Name,DOB,Program,Site,Start Date\n"
+                      "Ana,Lee,08/12/2009,Camp,North,2026-06-01\n"
+                      "ANA,LEE ,08/12/2009,Soccer,East,2026-07-01\n"
+                      "Bo,Ray,01/05/2010,Camp,North,2026-06-01\n"
+                      "Cy,Ray,01/05/2010,Camp,North,2026-06-01\n")
+    config_path, output = init_from(tmp_path, source)
+    config = load_config(config_path)
+    assert config.record_key == ["Last Name", "First Name", "DOB"]
+    assert "no ID column: the name and date of birth identify a record" in output
+    assert "record_key: no column looks like" not in output
+    assert config.enrollments["program"] == "Program"
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert "3 records with 4 enrollments" in result.output, result.output
+    assert "duplicate_record_key" not in result.output
+
+
 def test_a_file_too_poor_to_link_says_so(tmp_path):
     source = tmp_path / "names.csv"
     source.write_text("Youth ID,First Name,Last Name,ZIP\nY1,Ana,Lee,21218\n")
