@@ -117,9 +117,21 @@ def _header_of_sheet(worksheet: Any) -> tuple[list[tuple[object, ...]], int]:
     return first, header_position(first) + 1 if first else 1
 
 
+def named_once(header: list[str]) -> list[str]:
+    """Returns the header's column names that are neither blank nor repeated: a configuration
+    can name only those (``cells.require_columns``)."""
+    names = [name for name in header if name.strip()]
+    return [name for name in names if names.count(name) == 1]
+
+
+def _repeated(header: list[str]) -> list[str]:
+    names = [name for name in header if name.strip()]
+    return list(dict.fromkeys(name for name in names if names.count(name) > 1))
+
+
 def _read_sample(path: Path, sheet: str | None
                  ) -> tuple[list[str], pandas.DataFrame, int, str | None]:
-    """Returns the header, up to SAMPLE_ROWS rows, the header's line (1-based: below a
+    """Returns the header's cells, up to SAMPLE_ROWS rows of its named columns, the header's line (1-based: below a
     report's title lines, ``cells.header_position``) and the sheet of a CSV or .xlsx file.
     Without ``sheet``, a workbook's sheet whose header names the most known columns is read
     (a cover or instructions sheet often comes first); None when it is the first."""
@@ -131,9 +143,9 @@ def _read_sample(path: Path, sheet: str | None
         line = header_position(first_csv_rows(text)) + 1
         below = "\n".join(text.splitlines()[line - 1:])
         delimiter, quotechar = sniff_dialect(below)
-        header = next(csv.reader(below.splitlines()[:1], delimiter=delimiter,
-                                 quotechar=quotechar), [])
-        chunks = iter_csv(path, list(dict.fromkeys(header)), "auto", SAMPLE_ROWS, line)
+        full = next(csv.reader(below.splitlines()[:1], delimiter=delimiter,
+                               quotechar=quotechar), [])
+        chunks = iter_csv(path, named_once(full), "auto", SAMPLE_ROWS, line)
     elif suffix in XLSX_SUFFIXES:
         import openpyxl
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -148,14 +160,15 @@ def _read_sample(path: Path, sheet: str | None
                 sheet = workbook.worksheets[best].title if best else None
         finally:
             workbook.close()
-        header = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
-        chunks = iter_xlsx(path, list(dict.fromkeys(header)), sheet, SAMPLE_ROWS, line)
+        full = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
+        chunks = iter_xlsx(path, named_once(full), sheet, SAMPLE_ROWS, line)
     else:
         raise SourceError(f"init --from reads .csv, .tsv, .txt or .xlsx files, not {suffix!r}")
+    header = named_once(full)
     if not header:
         raise SourceError(f"{path.name} has no header line naming its columns")
     sample = next(iter(chunks), None)
-    return header, sample if sample is not None else pandas.DataFrame(columns=header), line, sheet
+    return full, sample if sample is not None else pandas.DataFrame(columns=header), line, sheet
 
 
 def _sample_dates(values: list[object]) -> tuple[DateReader, int]:
@@ -183,8 +196,13 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     file cannot be read."""
     if not path.is_file():
         raise SourceError(f"source file {path} does not exist")
-    header, sample, header_line, found_sheet = _read_sample(path, sheet)
+    full_header, sample, header_line, found_sheet = _read_sample(path, sheet)
+    header = named_once(full_header)
     guess = Guess()
+    repeated = _repeated(full_header)
+    if repeated:
+        guess.left.append(f"columns named more than once on line {header_line}, not read "
+                          "(rename one of each to use it): " + ", ".join(repeated))
     guess.values["source.path"] = _relative(path, config_folder or Path.cwd())
     if found_sheet:
         guess.values["source.sheet"] = found_sheet

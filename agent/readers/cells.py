@@ -45,10 +45,15 @@ def _folded(name: str) -> str:
 def require_columns(source_name: str, available: Sequence[object], wanted: Sequence[str],
                     first_rows: Sequence[Sequence[object]] = (), header_line: int = 1) -> None:
     """Given the source's name, the column names it has (on ``header_line``) and the
-    configured ones, returns when every configured column exists; raises SourceError listing
-    each missing column, with the source's spelling when only case or spaces differ, and the
+    configured ones, returns when every configured column exists once; raises SourceError
+    naming a configured column the header holds twice, else listing each missing column, with the source's spelling when only case or spaces differ, and the
     line among ``first_rows`` (the file's first lines) that names them all, if one does."""
     names = ["" if name is None else str(name) for name in available]
+    twice = [name for name in dict.fromkeys(wanted) if names.count(name) > 1]
+    if twice:
+        raise SourceError(f"{source_name}: line {header_line} names {len(twice)} configured "
+                          "column(s) more than once, so which to read is not known",
+                          details=[f"rename one of the columns {name!r}" for name in twice])
     missing = [name for name in wanted if name not in names]
     if not missing:
         return

@@ -206,6 +206,19 @@ def test_a_roster_without_an_id_column_is_keyed_by_name_and_date_of_birth(tmp_pa
     assert "duplicate_record_key" not in result.output
 
 
+def test_blank_and_repeated_column_names_are_passed_over_and_said(tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_text("ID,First Name,Last Name,DOB,Phone,Phone,,Notes\n"
+                      "1,Ana,Lee,2009-08-12,555,556,,\"two\nlines\"\n2,Bo,Ray,2010-01-05,,,,\n")
+    config_path, output = init_from(tmp_path, source)
+    config = load_config(config_path)
+    assert (config.record_key, config.identifiers["dob"]) == ("ID", "DOB")
+    assert ("columns named more than once on line 1, not read (rename one of each to use "
+            "it): Phone") in output
+    assert "columns not used (declare any that should travel as attributes, de-identified): "\
+        "Notes" in output
+
+
 def test_a_file_too_poor_to_link_says_so(tmp_path):
     source = tmp_path / "names.csv"
     source.write_text("Youth ID,First Name,Last Name,ZIP\nY1,Ana,Lee,21218\n")

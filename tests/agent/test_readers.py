@@ -220,6 +220,29 @@ def test_a_column_spelled_in_another_case_is_pointed_out(tmp_path):
                                     "names must match exactly)"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_configured_column_named_twice_is_refused_not_guessed(tmp_path, suffix):
+    """pandas would read the first of two PROGRAM columns and openpyxl's reader the first
+    too; which one the partner meant is not known, so the run stops and says so."""
+    header, row = ["ID", "FIRST", "LAST", "DOB", "PROGRAM", "", "PROGRAM"], \
+        ["Y1", "Ana", "Lee", "08/12/2009", "Camp", "x", "Soccer"]
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".csv":
+        path.write_text(",".join(header) + "\n" + ",".join(row) + "\n")
+    else:
+        workbook = openpyxl.Workbook()
+        workbook.active.append(header)
+        workbook.active.append(row)
+        workbook.save(path)
+    with pytest.raises(SourceError) as caught:
+        read_source(config_for(tmp_path, {"path": path.name}))
+    assert "names 1 configured column(s) more than once" in caught.value.message
+    assert caught.value.details == ["rename one of the columns 'PROGRAM'"]
+    frame = read_source(config_for(tmp_path, {"path": path.name}, attributes={}))
+    assert frame.to_dict("records") == [{"ID": "Y1", "FIRST": "Ana", "LAST": "Lee",
+                                         "DOB": "08/12/2009"}]
+
+
 def test_default_chunk_size_comes_from_the_configuration(tmp_path):
     write_csv(tmp_path / "s.csv")
     config = config_for(tmp_path, {"path": "s.csv", "chunk_rows": 3})
