@@ -121,9 +121,9 @@ def main(context: click.Context, config_path: Path | None) -> None:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="hublink-agent.toml")
 @click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A source file (.csv, .xlsx): map the columns its header names and report "
+              help="A source file (.csv, .xlsx, .xls): map the columns its header names and report "
                    "the date forms of its first rows (read by the default \"auto\").")
-@click.option("--sheet", default=None, help="The worksheet of an .xlsx --from file.")
+@click.option("--sheet", default=None, help="The worksheet of an .xlsx or .xls --from file.")
 @_edge
 def init(path: Path, source: Path | None, sheet: str | None) -> int:
     """Write a commented configuration to PATH: an example, or guessed from a source file."""

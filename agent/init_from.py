@@ -24,11 +24,11 @@ import pandas
 from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
 from hublink.agent.normalise.dates import DateReader
 from hublink.agent.normalise.text import is_missing, record_keys_of
-from hublink.agent.readers import CSV_SUFFIXES, XLSX_SUFFIXES
-from hublink.agent.readers.cells import HEADER_SEARCH_LINES, header_position
+from hublink.agent.readers import (CSV_SUFFIXES, SUPPORTED, WORKBOOK_SUFFIXES, iter_workbook,
+                                    workbook_previews)
+from hublink.agent.readers.cells import header_position
 from hublink.agent.readers.csv import first_csv_rows, iter_csv, sniff_dialect
 from hublink.agent.readers.encoding import detect_encoding
-from hublink.agent.readers.xlsx import iter_xlsx
 from hublink.agent.settings_render import render_example_config
 from hublink.shared.errors import SourceError
 
@@ -112,11 +112,6 @@ def _recognised(row: tuple[object, ...]) -> int:
     return sum(1 for cell in row if cell is not None and _core(str(cell)) in _KNOWN_CORES)
 
 
-def _header_of_sheet(worksheet: Any) -> tuple[list[tuple[object, ...]], int]:
-    first = list(worksheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_LINES))
-    return first, header_position(first) + 1 if first else 1
-
-
 def named_once(header: list[str]) -> list[str]:
     """Returns the header's column names that are neither blank nor repeated: a configuration
     can name only those (``cells.require_columns``)."""
@@ -132,7 +127,7 @@ def _repeated(header: list[str]) -> list[str]:
 def _read_sample(path: Path, sheet: str | None
                  ) -> tuple[list[str], pandas.DataFrame, int, str | None]:
     """Returns the header's cells, up to SAMPLE_ROWS rows of its named columns, the header's line (1-based: below a
-    report's title lines, ``cells.header_position``) and the sheet of a CSV or .xlsx file.
+    report's title lines, ``cells.header_position``) and the sheet of a CSV file or workbook.
     Without ``sheet``, a workbook's sheet whose header names the most known columns is read
     (a cover or instructions sheet often comes first); None when it is the first."""
     suffix = path.suffix.lower()
@@ -146,24 +141,24 @@ def _read_sample(path: Path, sheet: str | None
         full = next(csv.reader(below.splitlines()[:1], delimiter=delimiter,
                                quotechar=quotechar), [])
         chunks = iter_csv(path, named_once(full), "auto", SAMPLE_ROWS, line)
-    elif suffix in XLSX_SUFFIXES:
-        import openpyxl
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            if sheet:
-                first, line = _header_of_sheet(workbook[sheet])
-            else:
-                headers = [_header_of_sheet(worksheet) for worksheet in workbook.worksheets]
-                known = [_recognised(rows[line - 1]) if rows else 0 for rows, line in headers]
-                best = known.index(max(known))  # the first of equals: the first sheet wins ties
-                first, line = headers[best]
-                sheet = workbook.worksheets[best].title if best else None
-        finally:
-            workbook.close()
+    elif suffix in WORKBOOK_SUFFIXES:
+        previews = workbook_previews(path)
+        titles = [title for title, _ in previews]
+        if sheet and sheet not in titles:
+            raise SourceError(f"{path.name} has no sheet {sheet!r}",
+                              details=[f"its sheets: {', '.join(titles)}"])
+        headers = [(rows, header_position(rows) + 1 if rows else 1) for _, rows in previews]
+        if sheet:
+            best = titles.index(sheet)
+        else:
+            known = [_recognised(rows[line - 1]) if rows else 0 for rows, line in headers]
+            best = known.index(max(known))  # the first of equals: the first sheet wins ties
+            sheet = titles[best] if best else None
+        first, line = headers[best]
         full = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
-        chunks = iter_xlsx(path, named_once(full), sheet, SAMPLE_ROWS, line)
+        chunks = iter_workbook(path, named_once(full), sheet, SAMPLE_ROWS, line)
     else:
-        raise SourceError(f"init --from reads .csv, .tsv, .txt or .xlsx files, not {suffix!r}")
+        raise SourceError(f"init --from reads {SUPPORTED} files, not {suffix!r}")
     header = named_once(full)
     if not header:
         raise SourceError(f"{path.name} has no header line naming its columns")

@@ -73,7 +73,7 @@ SETTINGS: tuple[Setting, ...] = (
             "The linkage secret shared by all partners, from the key custodian. Never sent anywhere.",
             "linkage.secret", required=True),
     Setting("source", "path", "path",
-            "The source file: .csv, .tsv, .txt or .xlsx. Required unless source.url is set.",
+            "The source file: .csv, .tsv, .txt, .xlsx or .xls. Required unless source.url is set.",
             "students.csv", required=True, unless="url", attribute="source_path"),
     Setting("source", "url", "str",
             "SQLAlchemy URL of a database source, instead of source.path. postgresql:// uses "
@@ -96,10 +96,10 @@ SETTINGS: tuple[Setting, ...] = (
             "ignored; a corrected spelling then makes a new record, which the next match links "
             "to the old one's youth).",
             "STUDENT_ID", required=True),
-    Setting("source", "sheet", "str", "Worksheet of an .xlsx source (default: the first).",
+    Setting("source", "sheet", "str", "Worksheet of an .xlsx or .xls source (default: the first).",
             "Sheet1"),
     Setting("source", "header_line", "int",
-            "Line (spreadsheet row) of a .csv or .xlsx source that names the columns; lines "
+            "Line (spreadsheet row) of a .csv, .xlsx or .xls source that names the columns; lines "
             "above it (a report's title, an export date) are not read, and reported line "
             "numbers stay the file's own. `init --from` finds it.",
             3, default=1, minimum=1, maximum=HEADER_SEARCH_LINES),

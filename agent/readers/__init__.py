@@ -1,4 +1,4 @@
-"""Source readers: stream a CSV, .xlsx or database source in chunks of the configured columns.
+"""Source readers: stream a CSV, .xlsx, .xls or database source in chunks of the configured columns.
 
 ``iter_source`` is the one entry point that bounds memory: each reader checks that the
 configured columns exist before yielding anything, then yields at most ``chunk_rows`` rows
@@ -8,21 +8,41 @@ at a time. ``read_source`` joins the chunks for callers that want the whole tabl
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas
 
 from hublink.agent.readers.csv import iter_csv
-from hublink.agent.readers.xlsx import iter_xlsx
+from hublink.agent.readers.xls import iter_xls, xls_previews
+from hublink.agent.readers.xlsx import iter_xlsx, xlsx_previews
 from hublink.shared.errors import SourceError
 
 if TYPE_CHECKING:
     from hublink.agent.config import AgentConfig
 
-__all__ = ["iter_source", "read_source"]
+__all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "iter_source", "iter_workbook", "read_source",
+           "workbook_previews"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+XLS_SUFFIXES = (".xls",)
+WORKBOOK_SUFFIXES = XLSX_SUFFIXES + XLS_SUFFIXES
+SUPPORTED = ".csv, .tsv, .txt, .xlsx or .xls"
+"""How messages name the file types a source may be."""
+
+
+def iter_workbook(path: Path, columns: list[str], sheet: str | None, chunk_rows: int,
+                  header_line: int = 1) -> Iterator[pandas.DataFrame]:
+    """Given a workbook (.xlsx or .xls, by its suffix) and what ``iter_xlsx`` takes, yields
+    its chunks as ``iter_xlsx`` does."""
+    reader = iter_xls if path.suffix.lower() in XLS_SUFFIXES else iter_xlsx
+    return reader(path, columns, sheet, chunk_rows, header_line)
+
+
+def workbook_previews(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """Given a workbook (.xlsx or .xls), returns each sheet's title and first rows."""
+    return (xls_previews if path.suffix.lower() in XLS_SUFFIXES else xlsx_previews)(path)
 
 
 def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
@@ -38,10 +58,10 @@ def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         return iter_csv(path, columns, config.encoding, chunk_rows, config.header_line)
-    if suffix in XLSX_SUFFIXES:
-        return iter_xlsx(path, columns, config.sheet, chunk_rows, config.header_line)
-    raise SourceError(f"source file type {suffix!r} is not supported: use .csv, .tsv, .txt "
-                      "or .xlsx, or a database through source.url")
+    if suffix in WORKBOOK_SUFFIXES:
+        return iter_workbook(path, columns, config.sheet, chunk_rows, config.header_line)
+    raise SourceError(f"source file type {suffix!r} is not supported: use {SUPPORTED}, or a "
+                      "database through source.url")
 
 
 def iter_source(config: AgentConfig,

@@ -219,6 +219,22 @@ def test_blank_and_repeated_column_names_are_passed_over_and_said(tmp_path):
         "Notes" in output
 
 
+def test_a_legacy_excel_roster_is_mapped_and_checked(tmp_path):
+    """An .xls saved by an old Office: the data sheet after an instructions sheet, title lines
+    above the header, date cells and numbers (tests/data/make_xls.py)."""
+    source = shutil.copy(DATA / "roster.xls", tmp_path / "roster.xls")
+    config_path, output = init_from(tmp_path, source)
+    config = load_config(config_path)
+    assert (config.sheet, config.header_line, config.record_key) == ("Roster", 4, "Youth ID")
+    assert identifiers_of(config) == {
+        "first_name": "First Name", "last_name": "Last Name", "dob": "Birth Date",
+        "address": "Street Address", "zip": "Zip", "sex": "Gender", "dob_format": "auto"}
+    assert "spreadsheet date cell (3)" in output, output
+    result = CliRunner().invoke(main, ["--config", str(config_path), "check"])
+    assert "3 rows, 3 records can be sent" in result.output, result.output
+    assert "no problems found" in result.output
+
+
 def test_a_file_too_poor_to_link_says_so(tmp_path):
     source = tmp_path / "names.csv"
     source.write_text("Youth ID,First Name,Last Name,ZIP\nY1,Ana,Lee,21218\n")
