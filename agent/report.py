@@ -7,6 +7,7 @@ never identifier values: no name, date, address or record key.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas
@@ -15,7 +16,8 @@ from hublink.agent.config import AgentConfig
 from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.prepare import RECORD_KEY_FIELD, PreparedSource, prepare_source
-from hublink.agent.readers import iter_source
+from hublink.agent.readers import CSV_SUFFIXES, iter_source
+from hublink.agent.readers.csv import file_lines
 from hublink.agent.settings import NAME_KEYS
 
 __all__ = ["check_report", "check_source", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
@@ -63,15 +65,17 @@ _HINTS = {
 }
 
 
-def _rows(lines: list[int]) -> str:
-    shown = ", ".join(str(line) for line in lines[:MAX_ROWS_LISTED])
+def _rows(lines: list[int], file_line: Callable[[int], int]) -> str:
+    shown = ", ".join(str(file_line(line)) for line in lines[:MAX_ROWS_LISTED])
     more = len(lines) - MAX_ROWS_LISTED
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _issue_line(label: str, kind: str, lines: list[int]) -> str:
+def _issue_line(label: str, kind: str, lines: list[int],
+                file_line: Callable[[int], int]) -> str:
     hint = _HINTS.get(kind)
-    return f"  {label}: {len(lines)} rows: {_rows(lines)}" + (f"  ({hint})" if hint else "")
+    return (f"  {label}: {len(lines)} rows: {_rows(lines, file_line)}"
+            + (f"  ({hint})" if hint else ""))
 
 
 def _codes(counts: Counter[str]) -> str:
@@ -122,7 +126,11 @@ def check_source(config: AgentConfig) -> tuple[str, int]:
             statistics.add(config, frame, first_index + config.first_data_line, skipped)
 
     prepare_source(config, counted(iter_source(config)), sink=lambda *record: None, into=prepared)
-    return _render_check(config, prepared, statistics)
+    path = config.source_path
+    file_line = (file_lines(path, config.encoding, config.header_line)
+                 if not config.source_url and path and path.suffix.lower() in CSV_SUFFIXES
+                 else None)
+    return _render_check(config, prepared, statistics, file_line)
 
 
 def _section_of(field_name: str, attributes: set[str]) -> str:
@@ -148,21 +156,24 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
     return _render_check(config, prepared, statistics)
 
 
-def _render_check(config: AgentConfig, prepared: PreparedSource,
-                  statistics: SourceStatistics) -> tuple[str, int]:
+def _render_check(config: AgentConfig, prepared: PreparedSource, statistics: SourceStatistics,
+                  file_line: Callable[[int], int] | None = None) -> tuple[str, int]:
+    """``file_line`` turns the rows' counted lines into the file's (``readers.csv.file_lines``;
+    None: the same)."""
+    file_line = file_line or (lambda line: line)
     sections: dict[str, list[str]] = {name: [] for name in (
         "record keys", "dates of birth", "names", "other identifiers", "attributes")}
     problems = 0
     for kind, lines in sorted(prepared.skipped_rows.items()):
-        sections["record keys"].append(_issue_line(kind, kind, lines))
+        sections["record keys"].append(_issue_line(kind, kind, lines, file_line))
         problems += 0 if kind in _NOT_PROBLEMS else len(lines)
     attributes = set(config.attributes) | set(config.enrollments)
     for (kind, field_name), lines in sorted(prepared.problem_rows.items()):
         sections[_section_of(field_name, attributes)].append(
-            _issue_line(f"{kind} ({field_name})", kind, lines))
+            _issue_line(f"{kind} ({field_name})", kind, lines, file_line))
         problems += len(lines)
     if prepared.conflicts:
-        shown = ", ".join(f"{line} (first at {first})"
+        shown = ", ".join(f"{file_line(line)} (first at {file_line(first)})"
                           for line, first in prepared.conflicts[:MAX_ROWS_LISTED])
         sections["record keys"].append(f"  conflicting rows and their key's first row: {shown}")
     if _date_forms(prepared):

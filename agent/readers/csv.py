@@ -6,14 +6,16 @@ address, "Last, First"). The quote character comes from ``csv.Sniffer`` when it 
 that delimiter, else the standard double quote. A row with more fields than the header
 keeps its first ones (never is the first column taken as an index, which would shift every
 row); a row with fewer has "" for the rest. Blank lines keep their place (line numbers in
-reports are the file's), except those after the last filled line. Lines above ``source.header_line`` (a report's
-title, an export date) are not read.
+reports are the file's), except those after the last filled line; below a quoted cell holding
+a line break (a note), reports name the line a row starts on (``file_lines``). Lines above
+``source.header_line`` (a report's title, an export date) are not read.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas
@@ -22,7 +24,7 @@ from hublink.agent.readers.cells import HEADER_SEARCH_LINES, require_columns
 from hublink.agent.readers.encoding import AUTO, FALLBACK_ENCODING, detect_encoding
 from hublink.shared.errors import SourceError
 
-__all__ = ["first_csv_rows", "iter_csv", "sniff_dialect"]
+__all__ = ["file_lines", "first_csv_rows", "iter_csv", "sniff_dialect"]
 
 DELIMITERS = ",;\t|"
 _SAMPLE_CHARACTERS = 16_384
@@ -120,3 +122,38 @@ def iter_csv(path: Path, columns: list[str], encoding: str, chunk_rows: int,
         raise SourceError(f"{path.name} cannot be read as CSV: {str(error).strip()}") from None
     except OSError as error:
         raise SourceError(f"{path.name} cannot be read: {error.strerror or error}") from None
+
+
+def file_lines(path: Path, encoding: str, header_line: int = 1) -> Callable[[int], int]:
+    """Given a CSV source, its configured encoding and header line, returns the function from a
+    row's line as the agent counts rows (the header line plus the row's place) to the file
+    line the row starts on: the two differ below a quoted cell that holds a line break. Reads
+    the file once, keeping only where the difference changes; the identity when the file
+    cannot be read (reading it for the rows reports why)."""
+    starts: list[int] = []  # counted lines from which ...
+    shifts: list[int] = []  # ... rows start this many lines further down the file
+    try:
+        actual = _encoding_of(path, encoding)
+        with open(path, encoding=actual, errors="replace", newline="") as handle:
+            for _ in range(header_line - 1):
+                handle.readline()
+            position = handle.tell()
+            delimiter, quotechar = sniff_dialect(handle.read(_SAMPLE_CHARACTERS))
+            handle.seek(position)
+            reader = csv.reader(handle, delimiter=delimiter, quotechar=quotechar)
+            consumed = 0
+            for index, _ in enumerate(reader):
+                shift = consumed - index
+                if shift != (shifts[-1] if shifts else 0):
+                    starts.append(header_line + index)
+                    shifts.append(shift)
+                consumed = reader.line_num
+    except (OSError, UnicodeError, csv.Error):
+        return lambda line: line
+    if not starts:
+        return lambda line: line
+
+    def file_line(line: int) -> int:
+        place = bisect.bisect_right(starts, line) - 1
+        return line + (shifts[place] if place >= 0 else 0)
+    return file_line

@@ -11,7 +11,8 @@ from hublink.agent.config import load_config
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.prepare import prepare_source
 from hublink.agent.readers import read_source
-from hublink.agent.report import check_report, preview_report
+from hublink.agent.readers.csv import file_lines
+from hublink.agent.report import check_report, check_source, preview_report
 
 TODAY = date(2026, 3, 1)
 SOURCE = """\
@@ -164,3 +165,33 @@ def test_preview_counts_each_attribute_and_says_where_it_comes_from(configured):
 def test_preview_shows_no_identifier(configured):
     text = preview_report(configured[0], configured[2], clk_bytes=128)
     assert [value for value in IDENTIFYING if value in text] == []
+
+
+def test_check_names_the_file_line_below_cells_that_hold_line_breaks(tmp_path):
+    """Notes typed with Enter keep a row on several lines of the file: the lines check names
+    are the ones an editor shows the row on, below a title too."""
+    (tmp_path / "source.csv").write_bytes(
+        b"Roster\r\n\r\nID,FIRST,LAST,DOB,PROGRAM\r\n"
+        b'K1,Ann,Lee,2012-04-05,"Camp\r\nneeds a ride\r\nevery Monday"\r\n'   # lines 4-6
+        b"K2,B0b,Ray,2012-04-05,Camp\r\n\r\n"                                 # line 7, 8 blank
+        b'K3,Cy,Ray,2012-04-05,"Swim\nand\nrun"\r\n'                          # lines 9-11
+        b"K4,D4n,Ray,2012-04-05,Camp\r\n")                                    # line 12
+    (tmp_path / "agent.toml").write_text(
+        CONFIG.split("[identifiers]")[0].replace('opt_out_file = "opt-out.txt"\n',
+                                                 "header_line = 3\n")
+        + '[identifiers]\nfirst_name = "FIRST"\nlast_name = "LAST"\ndob = "DOB"\n'
+        + '[attributes]\nprogram = "PROGRAM"\n')
+    text, problems = check_source(load_config(tmp_path / "agent.toml"))
+    assert "name_has_digits (first_name): 2 rows: 7, 12" in section(text, "names"), text
+    assert "empty_record_key: 1 rows: 8" in section(text, "record keys")
+    assert problems == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_file_lines_maps_counted_rows_to_the_lines_they_start_on(tmp_path, encoding):
+    path = tmp_path / "s.csv"
+    path.write_text('ID,NOTE\n1,"a\nb"\n2,c\n\n3,"d\n\ne"\n4,f\n', encoding=encoding)
+    file_line = file_lines(path, "auto", header_line=1)
+    assert [file_line(line) for line in (2, 3, 4, 5, 6)] == [2, 4, 5, 6, 9]
+    path.write_text("ID,NOTE\n1,a\n2,b\n", encoding=encoding)
+    assert file_lines(path, "auto")(3) == 3
