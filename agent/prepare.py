@@ -71,6 +71,10 @@ class PreparedSource:
     enrollment_count: int = 0
     conflicts: list[tuple[int, int]] = field(default_factory=list)  # (line, the key's first line)
     dates: SourceDates | None = None
+    unlinked_rows: dict[str, list[tuple[int, tuple[str, ...], tuple[str | None, ...],
+                                        tuple[str | None, ...]]]] = field(default_factory=dict)
+    """With [enrollments]: rows too poor to link, by record key, while no row of the key could
+    be linked (line, features, attributes, enrollment); a later row that can takes them in."""
 
     def enrollments_of(self, position: int) -> list[dict[str, str | None]]:
         """Returns the enrollments of the record at ``position`` as they are sent."""
@@ -171,6 +175,9 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
         if not linkable(normalised.features):
             prepared.skipped_rows["too_few_identifiers"].append(line)
             skipped.add(line)
+            if enrolling:  # its enrollment joins the key's record if a later row can be linked
+                prepared.unlinked_rows.setdefault(record_key, []).append(
+                    (line, normalised.features, values, enrollment_rows[offset]))
             continue
         position = prepared.sent_count
         prepared.sent_count += 1
@@ -181,6 +188,9 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
             prepared.enrollment_lists.append([])
             _add_enrollment_row(prepared, seen[record_key], line, normalised.features, values,
                                 enrollment_rows[offset])
+            for early in prepared.unlinked_rows.pop(record_key, ()):
+                prepared.skipped_rows["too_few_identifiers"].remove(early[0])
+                _add_enrollment_row(prepared, seen[record_key], *early)
         else:
             seen.add(record_key)
         if prepared.keep_records:

@@ -158,7 +158,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("enrollments", "*", "table",
             "Per-row participation attributes: rows sharing a record key are one youth's "
             "enrollments (the key's first row that can be linked gives its identifiers and "
-            "attributes), and "
+            "attributes; its rows too poor to link, before or after it, still add their "
+            "enrollments), and "
             "each row's values, declared like [attributes] (name = column, or a table "
             "[enrollments.NAME] with a transform), travel as that record's enrollment list. "
             "Without [enrollments] a repeated record key is reported and skipped. `init --from` "

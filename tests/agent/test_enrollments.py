@@ -88,6 +88,27 @@ def test_rows_of_one_key_become_one_record_with_its_enrollments(tmp_path):
     assert prepared.skipped_rows == {}
 
 
+def test_an_enrollment_row_too_poor_to_link_joins_its_keys_later_record(tmp_path):
+    """Sign-in sheets often start with a row holding only a first name: that row cannot be
+    linked, but its enrollment is the youth's, kept once a later row of the key can be; a key
+    with no such row is skipped with its rows, as before."""
+    source = ("Youth ID,First,Last,DOB,Gender,Program,Site,Start Date\n"
+              "Y1,Ana,,,F,Summer Camp,North,2026-06-15\n"       # line 2: a name only
+              "Y2,Bo,,,M,Soccer,West,2026-07-01\n"              # line 3: never more than that
+              "Y1,Ana,Peña,08/12/2009,F,YouthWorks,East,2026-06-29\n"
+              "Y1,,,,,Arts,North,2026-08-03\n")                 # line 5: after the first
+    prepared = prepared_of(configure(tmp_path, source=source))
+    assert prepared.record_keys == ["Y1"]
+    assert prepared.enrollments_of(0) == [
+        {"program": "Arts", "site": "North", "start": "2026-08"},
+        {"program": "Summer Camp", "site": "North", "start": "2026-06"},
+        {"program": "YouthWorks", "site": "East", "start": "2026-06"}]
+    assert prepared.skipped_rows == {"too_few_identifiers": [3]}
+    # the rows with fewer identifiers than line 4, which decides, are reported as differing
+    assert prepared.conflicts == [(2, 4), (5, 4)]
+    assert list(prepared.unlinked_rows) == ["Y2"]  # never linked: its enrollment is not sent
+
+
 def test_every_date_form_is_read_and_reported(tmp_path):
     text, problems = check_source(configure(tmp_path))
     assert "4 records with 5 enrollments can be sent" in text

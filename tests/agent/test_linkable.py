@@ -118,10 +118,12 @@ def test_check_skips_rows_with_too_few_identifiers_by_line(tmp_path):
 
 
 def test_a_later_whole_row_of_a_key_becomes_its_record(tmp_path):
-    """With [enrollments], a first row too poor to link is skipped and the key's next linkable
-    row decides the record; the skipped row's enrollment is not sent (it is reported)."""
+    """With [enrollments], a first row too poor to link is not the record: the key's next
+    linkable row decides it, and the poor row's enrollment joins that record (line 3: A2's
+    Camp beside its Soccer); a key that never has a linkable row (A3) is skipped."""
     config = configure(tmp_path, enrollments=True)
     prepared = prepare_source(config, iter_source(config), today=TODAY, keep_records=True)
     assert prepared.record_keys == ["A1", "A4", "A5", "A2"]
-    assert prepared.skipped_rows["too_few_identifiers"] == [3, 4]
-    assert [len(enrollments) for enrollments in prepared.enrollment_lists] == [1, 1, 1, 1]
+    assert prepared.skipped_rows["too_few_identifiers"] == [4]
+    assert [len(enrollments) for enrollments in prepared.enrollment_lists] == [1, 1, 1, 2]
+    assert prepared.conflicts == [(3, 7)]
