@@ -23,7 +23,7 @@ import pandas
 
 from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
 from hublink.agent.normalise.dates import DateReader
-from hublink.agent.normalise.text import is_missing, record_keys_of
+from hublink.agent.normalise.text import fold_to_ascii, is_missing, record_keys_of
 from hublink.agent.readers import (CSV_SUFFIXES, SUPPORTED, WORKBOOK_SUFFIXES, iter_workbook,
                                     workbook_previews)
 from hublink.agent.readers.cells import header_position
@@ -39,25 +39,34 @@ _SUBJECT_PREFIXES = ("student", "youth", "participant", "client", "childs", "chi
                      "member", "mentee", "patient", "applicant", "enrollee", "camper", "case",
                      "stu", "pt")
 _TYPE_SUFFIXES = ("nm", "cd", "dt", "code", "txt")
-# Folded core names -> configuration key; the first match of a key wins.
+# Folded core names -> configuration key; the first match of a key wins. English, with the
+# Spanish (and a little French) of partners that serve families in those languages.
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "source.record_key": ("id", "key", "recordid", "recordkey", "number", "no", "mrn",
-                          "idnumber", "idno", "identifier"),
-    "identifiers.first_name": ("first", "firstname", "fname", "given", "givenname", "forename"),
+                          "idnumber", "idno", "identifier", "numero", "codigo", "folio",
+                          "matricula", "expediente"),
+    "identifiers.first_name": ("first", "firstname", "fname", "given", "givenname", "forename",
+                               "nombres", "primernombre", "prenom"),
     "identifiers.middle_name": ("middle", "middlename", "mname", "mi", "middleinitial"),
-    "identifiers.last_name": ("last", "lastname", "lname", "surname", "family", "familyname"),
-    "identifiers.full_name": ("name", "fullname"),
+    "identifiers.last_name": ("last", "lastname", "lname", "surname", "family", "familyname",
+                              "apellido", "apellidos", "nomdefamille"),
+    "identifiers.full_name": ("name", "fullname", "nombre", "nombrecompleto", "nom"),
     "identifiers.dob": ("dob", "birth", "birthdate", "dateofbirth", "birthday", "bday",
-                        "dobdate", "datebirth"),
-    "identifiers.sex": ("sex", "gender"),
-    "identifiers.city": ("city", "town"),
-    "identifiers.zip": ("zip", "zipcode", "postal", "postalcode", "postcode", "zip5"),
-    "attributes.race_ethnicity": ("race", "ethnicity", "raceethnicity", "raceeth"),
+                        "dobdate", "datebirth", "fechadenacimiento", "fechanacimiento",
+                        "nacimiento", "fechadenac", "datedenaissance"),
+    "identifiers.sex": ("sex", "gender", "sexo", "genero", "sexe"),
+    "identifiers.city": ("city", "town", "ciudad", "ville"),
+    "identifiers.zip": ("zip", "zipcode", "postal", "postalcode", "postcode", "zip5",
+                        "codigopostal", "codepostal"),
+    "attributes.race_ethnicity": ("race", "ethnicity", "raceethnicity", "raceeth", "raza",
+                                  "etnia", "razaetnia"),
     "attributes.program": ("program", "programname", "programme", "track", "service",
-                           "activity"),
-    "enrollments.site": ("site", "sitename", "location", "venue", "campus", "center", "centre"),
+                           "activity", "programa", "actividad"),
+    "enrollments.site": ("site", "sitename", "location", "venue", "campus", "center", "centre",
+                         "sitio", "sede"),
     "enrollments.start": ("start", "startdate", "started", "enrolled", "enrolldate",
-                          "enrollmentdate", "entrydate", "begin", "begindate"),
+                          "enrollmentdate", "entrydate", "begin", "begindate", "fechadeinicio",
+                          "fechainicio", "inicio"),
 }
 # Columns of one enrollment each row: they travel as [enrollments] when record keys repeat in
 # the sample with these values differing, and are dropped from the guess otherwise.
@@ -65,7 +74,8 @@ _PER_ENROLLMENT = ("program", "site", "start")
 _ADDRESS_NUMBER = ("streetno", "streetnumber", "streetnum", "houseno", "housenumber")
 _ADDRESS_STREET = ("street", "streetname", "address", "streetaddress", "address1",
                    "addressline", "addressline1", "addr", "addr1", "homeaddress",
-                   "streetaddress1", "homestreet", "residenceaddress", "mailingaddress")
+                   "streetaddress1", "homestreet", "residenceaddress", "mailingaddress",
+                   "direccion", "domicilio", "calle", "adresse")
 # Tried in this order; an equal count keeps the earlier (US month-first before day-first).
 
 
@@ -89,8 +99,8 @@ def _core(name: str) -> str:
     """Returns a column name's core: folded to letters and digits, with a parenthesised note
     ("(MM/DD/YYYY)"), a leading subject ("Student", "PT_") and a trailing type ("_NM", "_DT")
     taken off; "#" reads as "no" ("Client #" is a number)."""
-    folded = re.sub(r"[^0-9a-z]", "", re.sub(r"\([^)]*\)", "", name).replace("#", "no")
-                    .casefold())
+    folded = re.sub(r"[^0-9a-z]", "", fold_to_ascii(re.sub(r"\([^)]*\)", "", name))
+                    .replace("#", "no").casefold())
     for prefix in _SUBJECT_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
             folded = folded[len(prefix):]
@@ -221,10 +231,15 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
                 taken.add(column)
     if "source.record_key" not in guess.values:
         keys = [column for column in header if column not in taken
-                and re.sub(r"[^0-9a-z]", "", column.casefold()).endswith(("id", "key"))]
+                and (re.sub(r"[^0-9a-z]", "", column.casefold()).endswith(("id", "key"))
+                     or _core(column).startswith(("numerode", "codigode", "iddel", "idde")))]
         if keys:
             guess.values["source.record_key"] = keys[0]
             taken.add(keys[0])
+    if (guess.values.get("identifiers.last_name") and guess.values.get("identifiers.full_name")
+            and not guess.values.get("identifiers.first_name")):
+        # "Name" beside "Surname" ("Nombre" beside "Apellidos") is the given name
+        guess.values["identifiers.first_name"] = guess.values.pop("identifiers.full_name")
     if guess.values.get("identifiers.first_name") or guess.values.get("identifiers.last_name"):
         guess.values.pop("identifiers.full_name", None)
     if "source.record_key" not in guess.values:

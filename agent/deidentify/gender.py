@@ -17,15 +17,20 @@ __all__ = ["GENDER_CATEGORIES", "GENDER_CODES", "gender_mapping"]
 FEMALE, MALE, ANOTHER, UNKNOWN = "female", "male", "another gender", "unknown"
 GENDER_CATEGORIES: tuple[str, ...] = (FEMALE, MALE, ANOTHER, UNKNOWN)
 
+# English, then Spanish as forms for Spanish-speaking families print it (with and without
+# accents; the words ``normalise.sex`` reads for linkage).
 GENDER_CODES: dict[str, tuple[str, ...]] = {
     FEMALE: ("F", "Female", "Girl", "Woman", "Fem", "Trans female", "Transgender female",
-             "Trans woman"),
-    MALE: ("M", "Male", "Boy", "Man", "Trans male", "Transgender male", "Trans man"),
+             "Trans woman", "Femenino", "Femenina", "Mujer", "Niña", "Nina", "Chica"),
+    MALE: ("M", "Male", "Boy", "Man", "Trans male", "Transgender male", "Trans man",
+           "Masculino", "Hombre", "Niño", "Nino", "Chico", "Varón", "Varon"),
     ANOTHER: ("X", "NB", "Non-binary", "Nonbinary", "Genderqueer", "Gender nonconforming",
-              "Another gender", "Other", "O", "Two-Spirit", "Agender", "Gender fluid"),
+              "Another gender", "Other", "O", "Two-Spirit", "Agender", "Gender fluid",
+              "No binario", "No binarie", "Otro", "Otra"),
     UNKNOWN: ("U", "Unk", "Unknown", "Not stated", "Not reported", "Not specified",
               "Unspecified", "Declined", "Refused", "Prefer not to say",
-              "Prefer not to answer", "N/A", "NA"),
+              "Prefer not to answer", "N/A", "NA", "Desconocido", "No sabe",
+              "Prefiere no decir", "Prefiero no decir", "No especificado"),
 }
 
 

@@ -1,6 +1,7 @@
 """Sex codes to the sex feature: "F", "M" or "" (no bits set).
 
-Only codes that mean one thing are read: F, FEMALE, GIRL, WOMAN and M, MALE, BOY, MAN.
+Only codes that mean one thing are read: F, FEMALE, GIRL, WOMAN and M, MALE, BOY, MAN, and
+their Spanish (FEMENINO, MUJER, NIÑA; MASCULINO, HOMBRE, NIÑO, ...).
 Codes for unknown, not stated, other or non-binary (U, UNKNOWN, X, NB, OTHER, ...) give
 "" without a problem. Numeric codes (1, 2, 0) are reported as unknown codes because
 systems disagree on them (ISO 5218 has 1 = male, 2 = female; others use 0/1 or the
@@ -20,6 +21,9 @@ __all__ = ["normalise_sex"]
 _CODES = {
     "F": "F", "FEMALE": "F", "GIRL": "F", "WOMAN": "F", "FEM": "F",
     "M": "M", "MALE": "M", "BOY": "M", "MAN": "M",
+    # Spanish, as forms for Spanish-speaking families print them (Niña folds to NINA)
+    "FEMENINO": "F", "FEMENINA": "F", "MUJER": "F", "NINA": "F", "CHICA": "F",
+    "MASCULINO": "M", "HOMBRE": "M", "NINO": "M", "CHICO": "M", "VARON": "M",
 }
 _NOT_STATED = frozenset({
     "", "U", "UNK", "UNKNOWN", "X", "NB", "NONBINARY", "NON BINARY", "O", "OTHER", "N",

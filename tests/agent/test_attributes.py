@@ -314,3 +314,15 @@ def test_attributes_of_skipped_rows_are_not_counted_as_problems(tmp_path):
     frame.loc[1, "ID"] = "K0"  # a repeated record key: the row is skipped
     prepared = prepare_source(config, frame, today=TODAY)
     assert prepared.problem_rows[("unmapped_value", "c")] == [4]
+
+
+def test_every_sex_code_linkage_reads_maps_to_the_same_gender_category():
+    """``normalise.sex`` (linkage) and ``map = "gender"`` (the attribute) keep their own lists;
+    a code one reads as female or male the other must too, Spanish included."""
+    from hublink.agent.deidentify.gender import gender_mapping
+    from hublink.agent.deidentify.spd15 import code_key
+    from hublink.agent.normalise.sex import _CODES, normalise_sex
+    mapping = gender_mapping()
+    assert {code: mapping.get(code_key(code)) for code in _CODES} == {
+        code: {"F": "female", "M": "male"}[sex] for code, sex in _CODES.items()}
+    assert normalise_sex("Niña") == ("F", None) and mapping[code_key("Niña")] == "female"

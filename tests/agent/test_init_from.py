@@ -281,6 +281,20 @@ def test_title_lines_above_the_header_are_found_and_skipped(tmp_path, suffix):
      {"source.record_key": "MRN", "identifiers.first_name": "PT_FNAME",
       "identifiers.last_name": "PT_LNAME", "identifiers.dob": "PT_DOB",
       "identifiers.address": "PT_ADDR", "identifiers.sex": "PT_SEX"}),
+    # Spanish headers, accents and all; "Nombre" beside "Apellidos" is the given name
+    ("Número de participante,Nombre,Apellidos,Fecha de nacimiento,Género,Dirección,"
+     "Código postal,Raza/Etnia,Programa",
+     {"source.record_key": "Número de participante", "identifiers.first_name": "Nombre",
+      "identifiers.last_name": "Apellidos", "identifiers.dob": "Fecha de nacimiento",
+      "identifiers.sex": "Género", "identifiers.address": "Dirección",
+      "identifiers.zip": "Código postal"}),
+    ("Matrícula,Nombre completo,Fecha de Nac.,Domicilio,Ciudad,Sexo",
+     {"source.record_key": "Matrícula", "identifiers.full_name": "Nombre completo",
+      "identifiers.dob": "Fecha de Nac.", "identifiers.address": "Domicilio",
+      "identifiers.city": "Ciudad", "identifiers.sex": "Sexo"}),
+    # the English counterpart: "Name" beside "Surname"
+    ("ID,Name,Surname,DOB,Street,Zip,Sex",
+     {"identifiers.first_name": "Name", "identifiers.last_name": "Surname"}),
 ])
 def test_health_and_case_management_headers_are_recognised(tmp_path, header, expected):
     source = tmp_path / "export.csv"

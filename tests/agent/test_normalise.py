@@ -263,6 +263,8 @@ def test_today_and_age_limits():
 @pytest.mark.parametrize(("raw", "expected"), [
     ("F", "F"), ("f", "F"), ("Female", "F"), ("GIRL", "F"), (" woman ", "F"),
     ("M", "M"), ("male", "M"), ("Boy", "M"), ("M.", "M"),
+    ("Femenino", "F"), ("Niña", "F"), ("MUJER", "F"), ("Masculino", "M"), ("niño", "M"),
+    ("Varón", "M"),
     ("U", ""), ("Unknown", ""), ("X", ""), ("Non-binary", ""), (None, ""), ("", ""),
 ])
 def test_unambiguous_sex_codes(raw, expected):
