@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from hublink.agent.logs import DEFAULT_LOG_FILE_NAME, LEVELS
 from hublink.agent.settings import IDENTIFIER_KEYS, IDENTIFIER_OPTION_KEYS, SETTINGS, Setting
 from hublink.agent.deidentify import attribute_columns, parse_attribute_specs, parse_date
-from hublink.agent.normalise.dates import date_format_problems
+from hublink.agent.normalise.dates import DATE_FROM_PARTS_COLUMN, date_format_problems
 from hublink.shared.errors import ConfigError
 
 __all__ = ["AgentConfig", "load_config"]
@@ -59,6 +59,13 @@ class AgentConfig:
     def record_key_columns(self) -> list[str]:
         """Returns the column(s) whose cells make a row's record key (``record_keys_of``)."""
         return [self.record_key] if isinstance(self.record_key, str) else list(self.record_key)
+
+    @property
+    def dob_column(self) -> str | None:
+        """Returns the column the date of birth is read from: identifiers.dob, or, when that
+        names three columns, the one the reader builds from them (``DATE_FROM_PARTS_COLUMN``)."""
+        dob = self.identifiers.get("dob")
+        return DATE_FROM_PARTS_COLUMN if isinstance(dob, list) else dob
 
     @property
     def source_columns(self) -> list[str]:
@@ -194,6 +201,9 @@ def _check_identifiers(identifiers: dict[str, Any], attributes: dict[str, Any],
         problems.append("identifiers: name one of first_name/last_name, or full_name")
     if has_parts and identifiers.get("full_name"):
         problems.append("identifiers: use either full_name or first_name/last_name, not both")
+    dob = identifiers.get("dob")
+    if isinstance(dob, list) and len(dob) != 3:
+        problems.append("identifiers.dob: name one column, or three: [year, month, day]")
     problems += parse_attribute_specs(attributes, identifiers, record_key)[1]
     problems += parse_attribute_specs(enrollments, identifiers, record_key, "enrollments")[1]
     for name in sorted(set(attributes) & set(enrollments)):

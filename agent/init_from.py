@@ -22,7 +22,7 @@ from typing import Any
 import pandas
 
 from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
-from hublink.agent.normalise.dates import DateReader
+from hublink.agent.normalise.dates import DateReader, date_from_parts
 from hublink.agent.normalise.text import fold_to_ascii, is_missing, record_keys_of
 from hublink.agent.readers import (CSV_SUFFIXES, SUPPORTED, WORKBOOK_SUFFIXES, iter_workbook,
                                     workbook_previews)
@@ -113,6 +113,15 @@ def _core(name: str) -> str:
 
 _KNOWN_CORES = frozenset({name for names in _COLUMN_NAMES.values() for name in names}
                          | set(_ADDRESS_NUMBER) | set(_ADDRESS_STREET))
+# The year, month and day columns of a date of birth kept apart; "Birth Day" beside a birth
+# year and month is the day, not a whole date ("birthday").
+_DOB_PART_NAMES = (
+    ("birthyear", "yearofbirth", "yob", "dobyear", "birthdateyear", "anodenacimiento",
+     "anonacimiento", "anonac"),
+    ("birthmonth", "monthofbirth", "dobmonth", "birthdatemonth", "mesdenacimiento",
+     "mesnacimiento", "mesnac"),
+    ("birthday", "dayofbirth", "dobday", "birthdateday", "diadenacimiento", "dianacimiento",
+     "dianac"))
 # The name columns a record key of several columns starts with, in this order.
 _KEY_NAME_KEYS = ("identifiers.last_name", "identifiers.first_name", "identifiers.full_name")
 
@@ -223,6 +232,10 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
         guess.guessed.append(f"source.header_line = {header_line} (the {header_line - 1} "
                              "lines above the column names are not read)")
     taken: set[str] = set()
+    parts = _dob_parts(header)
+    if parts:
+        guess.values["identifiers.dob"] = parts
+        taken.update(parts)
     for column in header:
         core = _core(column)
         for key, names in _COLUMN_NAMES.items():
@@ -254,6 +267,14 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     return guess
 
 
+def _dob_parts(header: list[str]) -> list[str] | None:
+    """Returns the [year, month, day] columns of a date of birth kept apart (a form's three
+    drop-downs), when the header has all three; None otherwise."""
+    found = [next((column for column in header if _core(column) in names), None)
+             for names in _DOB_PART_NAMES]
+    return found if all(found) and len(set(found)) == 3 else None  # type: ignore[return-value]
+
+
 def _guess_composite_key(guess: Guess) -> None:
     """With no ID column, names the name and date-of-birth columns as the record key when
     there are both: together they tell a roster's youth apart (twins aside, whose records
@@ -262,7 +283,7 @@ def _guess_composite_key(guess: Guess) -> None:
     dob = guess.values.get("identifiers.dob")
     if not names or not dob:
         return
-    guess.values["source.record_key"] = [*names, dob]
+    guess.values["source.record_key"] = [*names, *(dob if isinstance(dob, list) else [dob])]
     guess.notes["source.record_key"] = (
         "guessed: no ID column, so the name and date of birth identify a record; a corrected "
         "spelling makes a new record (the next match links it to the old one's youth). Name an "
@@ -337,7 +358,12 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
         guess.guessed.append("enrollments " + guess.notes["enrollments"])
     dob = guess.values.get("identifiers.dob")
     if dob:
-        reader, total = _sample_dates(list(sample[dob]) if dob in sample else [])
+        if isinstance(dob, list):
+            cells = ([date_from_parts(*row) for row in zip(*(sample[part] for part in dob))]
+                     if all(part in sample for part in dob) else [])
+        else:
+            cells = list(sample[dob]) if dob in sample else []
+        reader, total = _sample_dates(cells)
         read = sum(reader.forms.values())
         found = f"reads {read} of {total} sample dates: {reader.describe()}"
         guess.notes["identifiers.dob_format"] = f'"auto" (the default) {found}'

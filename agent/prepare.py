@@ -129,7 +129,8 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
                    today: date | None, opted_out: set[str], seen: dict[str, _FirstRow] | set[str],
                    prepared: PreparedSource, sink: FeatureSink, interned: dict[str, str]) -> None:
     identifiers = config.identifiers
-    columns = {key: _column_text(frame, identifiers.get(key)) for key in IDENTIFIER_COLUMN_KEYS}
+    columns = {key: _column_text(frame, config.dob_column if key == "dob" else identifiers.get(key))
+               for key in IDENTIFIER_COLUMN_KEYS}
     first_line = first_index + config.first_data_line
     prepared.dates.observe(frame)
     attribute_values, attribute_problems = build_attributes(config, frame, first_line, today,

@@ -119,7 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("identifiers", "full_name", "str",
             'Column with the whole name, "Last, First" or "First Last", instead of first/last.',
             None),
-    Setting("identifiers", "dob", "str", "Column with the date of birth.", "BIRTH_DT"),
+    Setting("identifiers", "dob", "columns",
+            "Column with the date of birth, or the list of three columns [year, month, day] "
+            "of a form that asks for them apart (a month as a number or a name).", "BIRTH_DT"),
     Setting("identifiers", "dob_format", "dateformat",
             'How dates of birth are written: "auto" (the default) recognises ISO, month/day/'
             "year with or without zero padding or with a two-digit year (00-68: 20xx), "

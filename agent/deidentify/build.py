@@ -63,9 +63,8 @@ class SourceDates:
     def __init__(self, config: AgentConfig) -> None:
         self.columns: dict[str, str] = {}
         self.readers: dict[str, DateReader] = {}
-        if config.identifiers.get("dob"):
-            self._add("dob", config.identifiers["dob"],
-                      config.identifiers.get("dob_format", AUTO))
+        if config.dob_column:
+            self._add("dob", config.dob_column, config.identifiers.get("dob_format", AUTO))
         for section in ("attributes", "enrollments"):
             for name, spec in attribute_specs(config, section).items():
                 if TRANSFORMS[spec.transform].reads == "date" and spec.source != "dob":
@@ -86,7 +85,7 @@ class SourceDates:
 
 def _births(config: AgentConfig, frame: pandas.DataFrame, today: date,
             dates: SourceDates) -> list[date | None]:
-    column = config.identifiers.get("dob")
+    column = config.dob_column
     if not column:
         return [None] * len(frame)
     reader = dates.reader("dob")

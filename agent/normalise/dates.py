@@ -28,8 +28,8 @@ from typing import Any
 
 from hublink.agent.normalise.text import cell_text, is_missing
 
-__all__ = ["AUTO", "BirthFeatures", "DateReader", "MAXIMUM_AGE", "SPREADSHEET_DATE",
-           "date_format_problems", "normalise_birth_date"]
+__all__ = ["AUTO", "BirthFeatures", "DATE_FROM_PARTS_COLUMN", "DateReader", "MAXIMUM_AGE",
+           "SPREADSHEET_DATE", "date_format_problems", "date_from_parts", "normalise_birth_date"]
 
 AUTO = "auto"
 SPREADSHEET_DATE = "spreadsheet date cell"
@@ -219,3 +219,30 @@ def normalise_birth_date(value: object, reader: DateReader | str | list[str] | N
     day = f"{born.day:02d}"
     day_month = f"{month} {day}" if month <= day else f"{day} {month}"
     return (str(born.year), month, day, day_month, None)
+
+
+DATE_FROM_PARTS_COLUMN = "from its year, month and day columns"
+"""The column a source's reader adds when identifiers.dob names three columns; no file has it."""
+_WHOLE_NUMBER = re.compile(r"\d{1,4}(?:\.0+)?")
+
+
+def date_from_parts(year: object, month: object, day: object) -> str:
+    """Given the cells of a date kept in three columns (a form's birth year, month and day),
+    returns the date as text "auto" reads: "YYYY-MM-DD" for a four-digit year, "M/D/YY" for a
+    two-digit one (read with the column's other values), "" when every part is empty, and the
+    parts joined by "-" otherwise, which is then reported as unparseable. A month may be a
+    number or a name (Aug, August)."""
+    parts = [(cell_text(cell) or "").strip() for cell in (year, month, day)]
+    if not any(parts):
+        return ""
+    if all(_WHOLE_NUMBER.fullmatch(part) for part in (parts[0], parts[2])):
+        year_text, day_number = parts[0].split(".")[0], int(float(parts[2]))
+        if _WHOLE_NUMBER.fullmatch(parts[1]):
+            month_number = int(float(parts[1]))
+        else:
+            month_number = _MONTHS.get(parts[1].rstrip(".").lower(), 0)
+        if month_number and len(year_text) == 4:
+            return f"{year_text}-{month_number:02d}-{day_number:02d}"
+        if month_number and len(year_text) == 2:
+            return f"{month_number}/{day_number}/{year_text}"
+    return "-".join(parts)

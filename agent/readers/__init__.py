@@ -68,7 +68,8 @@ def iter_source(config: AgentConfig,
                 chunk_rows: int | None = None) -> Iterator[tuple[int, pandas.DataFrame]]:
     """Given the configuration and a chunk size (default: ``source.chunk_rows``), yields
     (index of the chunk's first data row, counting from 0, chunk) with the configured
-    columns in configuration order, text cells ("" when empty) and date cells of
+    columns in configuration order (and, when identifiers.dob names three columns, the date
+    they make as ``DATE_FROM_PARTS_COLUMN``, ``AgentConfig.dob_column``), text cells ("" when empty) and date cells of
     spreadsheets and databases as dates; the chunk's index holds the data row indexes.
     Raises SourceError, before yielding anything, when the source is missing, unreadable,
     of an unknown type or lacks configured columns, and later when a row cannot be read."""
@@ -76,10 +77,16 @@ def iter_source(config: AgentConfig,
     if size < 1:
         raise ValueError("chunk_rows must be at least 1")
     start = 0
+    # normalise imports settings, which imports readers.cells: imported here, not above
+    from hublink.agent.normalise.dates import DATE_FROM_PARTS_COLUMN, date_from_parts
+    dob_parts = config.identifiers.get("dob")
     for chunk in _chunks(config, size):
         if chunk.empty:
             continue
         chunk.index = pandas.RangeIndex(start, start + len(chunk))
+        if isinstance(dob_parts, list):
+            chunk = chunk.assign(**{DATE_FROM_PARTS_COLUMN: [date_from_parts(*cells) for cells in zip(
+                *(chunk[column].tolist() for column in dob_parts))]})
         yield start, chunk
         start += len(chunk)
 
