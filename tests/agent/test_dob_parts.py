@@ -13,28 +13,23 @@ from hublink.agent.normalise.dates import date_from_parts
 from hublink.agent.prepare import prepare_source
 from hublink.agent.readers import iter_source
 from hublink.shared.errors import ConfigError
-from tests.agent.test_attributes import TODAY
+from tests.agent.test_attributes import HEAD, TODAY
 
-CONFIG = """\
-[coordinator]
-url = "http://127.0.0.1:9"
-token_file = "partner.token"
-[linkage]
-secret_file = "linkage.secret"
-[source]
-path = "{path}"
-record_key = "ID"
-[identifiers]
-first_name = "First"
-last_name = "Last"
-dob = {dob}
-zip = "Zip"
+AGE_BAND = """\
 [attributes.age_band]
 from = "dob"
 transform = "age_band"
 reference_date = "2026-07-01"
 bands = [0, 11, 14, 18, 25]
 """
+
+
+def config_text(dob: str, rest: str = AGE_BAND) -> str:
+    """The test configuration of test_attributes, its date of birth read from ``dob``."""
+    return HEAD.format(source="", rest=rest).replace(
+        'dob = "DOB"\ndob_format = "%m/%d/%Y"', f"dob = {dob}")
+
+
 ROWS = [("1", "Ana", "Lee", "2009", "8", "12"), ("2", "Bo", "Ray", "2010", "January", "5"),
         ("3", "Cy", "Ray", "10", "2", "28"), ("4", "Di", "Ray", "2011", "", "3"),
         ("5", "Ed", "Ray", "", "", ""), ("6", "Flo", "Ray", "2012", "Sept.", "30")]
@@ -54,17 +49,17 @@ def test_date_from_parts(parts, expected):
 def _prepared(tmp_path: Path, name: str, header: str, rows: list[str], dob: str):
     folder = tmp_path / name
     folder.mkdir()
-    (folder / "s.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
-    (folder / "agent.toml").write_text(CONFIG.format(path="s.csv", dob=dob))
+    (folder / "source.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    (folder / "agent.toml").write_text(config_text(dob))
     config = load_config(folder / "agent.toml")
     return prepare_source(config, iter_source(config), today=TODAY)
 
 
 def test_three_columns_read_as_the_same_dates_in_one_column(tmp_path):
-    parts = _prepared(tmp_path, "parts", "ID,First,Last,Birth Year,Birth Month,Birth Day,Zip",
+    parts = _prepared(tmp_path, "parts", "ID,FIRST,LAST,Birth Year,Birth Month,Birth Day,ZIP",
                       [",".join(row) + ",21218" for row in ROWS],
                       '["Birth Year", "Birth Month", "Birth Day"]')
-    whole = _prepared(tmp_path, "whole", "ID,First,Last,DOB,Zip",
+    whole = _prepared(tmp_path, "whole", "ID,FIRST,LAST,DOB,ZIP",
                       [",".join([*row[:3], dob, "21218"]) for row, dob in zip(ROWS, ONE_COLUMN)],
                       '"DOB"')
     assert parts.record_keys == whole.record_keys == ["1", "2", "3", "6"]
@@ -75,12 +70,12 @@ def test_three_columns_read_as_the_same_dates_in_one_column(tmp_path):
 
 
 def test_a_date_of_birth_in_two_columns_or_sent_as_an_attribute_is_refused(tmp_path):
-    (tmp_path / "agent.toml").write_text(CONFIG.format(path="s.csv", dob='["Year", "Month"]'))
+    (tmp_path / "agent.toml").write_text(config_text('["Year", "Month"]'))
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "agent.toml")
     assert raised.value.details == ["identifiers.dob: name one column, or three: [year, month, day]"]
-    (tmp_path / "agent.toml").write_text(
-        CONFIG.format(path="s.csv", dob='["Year", "Month", "Day"]') + '[attributes]\nyob = "Year"\n')
+    (tmp_path / "agent.toml").write_text(config_text('["Year", "Month", "Day"]',
+                                                     '[attributes]\nyob = "Year"\n'))
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "agent.toml")
     assert "identifier or the record key" in raised.value.details[0]
