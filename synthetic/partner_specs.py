@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from hublink.synthetic.names import AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE
 
 __all__ = ["PartnerSpec", "DEFAULT_PARTNERS", "EXCEL_SERIAL", "real_world_partners",
-           "IDENTIFIER_FIELDS", "ADDRESS_FIELDS", "ATTRIBUTE_FIELDS", "ENROLLMENT_FIELDS"]
+           "IDENTIFIER_FIELDS", "DOB_PART_FIELDS", "ADDRESS_FIELDS", "ATTRIBUTE_FIELDS",
+           "ENROLLMENT_FIELDS"]
 
 # Logical fields a partner's ``columns`` may name; the agent sees them through PartnerFile.
 IDENTIFIER_FIELDS = ("first_name", "middle_name", "last_name", "full_name", "dob", "sex", "city",
                      "zip")
+DOB_PART_FIELDS = ("birth_year", "birth_month", "birth_day")
+"""A date of birth in three columns instead of ``dob``, as a sign-up form's drop-downs give it
+(the month by name)."""
 ADDRESS_FIELDS = ("street_number", "street_name", "address_line", "full_address")
 """``full_address`` is the whole address in one cell, "12 Oak Lane, Baltimore, MD 21218", as a
 sign-up form collects it."""
@@ -145,6 +149,9 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
 )
 
 
+# Partners whose sign-up form asks for the birth month, day and year apart: their columns.
+_DOB_IN_PARTS = {"westside_mentoring": {"birth_month": "Birth Month", "birth_day": "Birth Day",
+                                        "birth_year": "Birth Year"}}
 # Per partner: the date forms its file mixes (a system migration, hand entry, exports from
 # a spreadsheet), how often a youth takes a further program, and whether it saves cp1252.
 _REAL_WORLD = {
@@ -164,13 +171,18 @@ _REAL_WORLD = {
 def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
                         mixed_dates: bool = True) -> tuple[PartnerSpec, ...]:
     """Given partners, returns them as their files really look: one row per enrollment
-    (program, site, start date), most saved as cp1252, and with ``mixed_dates`` each date of
-    birth in one of the partner's several forms (without: the partner's one dob_format, the
+    (program, site, start date), most saved as cp1252, one asking for the birth month, day and
+    year apart, and with ``mixed_dates`` each other date of birth in one of the partner's
+    several forms (without: the partner's one dob_format, the
     same people, errors and enrollments otherwise)."""
     specs = []
     for spec in partners:
         forms, rate, sites, encoding = _REAL_WORLD.get(spec.name, ((), 0.3, ("Main",), "cp1252"))
         columns = {**spec.columns, "site": "Site", "start": "Start Date"}
+        if spec.name in _DOB_IN_PARTS and "dob" in columns:
+            columns = {part: name for logical, column in columns.items()
+                       for part, name in (_DOB_IN_PARTS[spec.name].items() if logical == "dob"
+                                          else ((logical, column),))}
         specs.append(dataclasses.replace(
             spec, columns=columns, date_forms=forms if mixed_dates else (),
             enrollment_rate=rate, sites=sites, encoding=encoding))

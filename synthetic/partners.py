@@ -14,8 +14,8 @@ from pathlib import Path
 from hublink.synthetic.corruption import ErrorRates, Recording, corrupt, strip_accents
 from hublink.synthetic.dataset import TRUTH_COLUMNS, PartnerFile, SyntheticDataset, TruthRecord
 from hublink.synthetic.partner_specs import (ADDRESS_FIELDS, ATTRIBUTE_FIELDS, DEFAULT_PARTNERS,
-                                             ENROLLMENT_FIELDS, EXCEL_SERIAL, IDENTIFIER_FIELDS,
-                                             PartnerSpec)
+                                             DOB_PART_FIELDS, ENROLLMENT_FIELDS, EXCEL_SERIAL,
+                                             IDENTIFIER_FIELDS, PartnerSpec)
 from hublink.synthetic.population import Person, age_on, generate_population
 
 __all__ = ["write_partner_files", "generate_dataset", "age_band"]
@@ -163,7 +163,8 @@ def _row(spec: PartnerSpec, key: str, person: Person, recording: Recording,
     full_name = f"{given} {family}"
     if spec.full_name_style == "last_first":
         full_name = f"{family}, {given}"
-    birth = recording.birth_date.strftime(spec.dob_format) if recording.birth_date else ""
+    born = recording.birth_date
+    birth = born.strftime(spec.dob_format) if born else ""
     if spec.unpadded_dates:
         birth = re.sub(r"\b0(\d)", r"\1", birth)
     race = spec.race_labels.get(person.race_ethnicity, person.race_ethnicity)
@@ -178,6 +179,9 @@ def _row(spec: PartnerSpec, key: str, person: Person, recording: Recording,
     values = {
         "record_key": key, "first_name": given, "middle_name": middle, "last_name": family,
         "full_name": full_name.strip(), "dob": birth,
+        # a form's three drop-downs: the month by name
+        "birth_year": str(born.year) if born else "", "birth_month": born.strftime("%B") if born else "",
+        "birth_day": str(born.day) if born else "",
         "sex": {"F": female, "M": male}.get(recording.sex, missing),
         "street_number": recording.street_number, "street_name": street,
         "address_line": address_line, "full_address": full_address, "city": recording.city,
@@ -194,7 +198,9 @@ def _partner_file(spec: PartnerSpec, path: Path, record_count: int,
     columns = spec.columns
     identifiers: dict[str, str | list[str]] = {
         name: columns[name] for name in IDENTIFIER_FIELDS if name in columns}
-    if "dob" in identifiers:
+    if all(name in columns for name in DOB_PART_FIELDS):
+        identifiers["dob"] = [columns[name] for name in DOB_PART_FIELDS]  # read with "auto"
+    elif "dob" in identifiers:
         identifiers["dob_format"] = "auto" if spec.date_forms else spec.dob_format
     address = [columns[name] for name in ADDRESS_FIELDS if name in columns]
     if address:
