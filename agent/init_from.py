@@ -38,6 +38,12 @@ SAMPLE_ROWS = 1_000
 _SUBJECT_PREFIXES = ("student", "youth", "participant", "client", "childs", "child", "person",
                      "member", "mentee", "patient", "applicant", "enrollee", "camper", "case",
                      "stu", "pt")
+# A sign-up form's questions as column names (Google or Microsoft Forms): "What is your
+# child's date of birth?" is the date of birth.
+_QUESTION_PREFIXES = ("whatisyour", "whatsyour", "whatisthe", "pleaseenteryour", "pleaseenter",
+                      "pleaseprovideyour", "enteryour", "provideyour", "your", "cualestu",
+                      "cualessu", "escribatu", "escribasu", "which", "what", "cual")
+_SHORT_QUESTION_PREFIXES = ("tu", "su")  # only in a question: "Surname" is no question
 _TYPE_SUFFIXES = ("nm", "cd", "dt", "code", "txt")
 # Folded core names -> configuration key; the first match of a key wins. English, with the
 # Spanish (and a little French) of partners that serve families in those languages.
@@ -97,10 +103,17 @@ class Guess:
 
 def _core(name: str) -> str:
     """Returns a column name's core: folded to letters and digits, with a parenthesised note
-    ("(MM/DD/YYYY)"), a leading subject ("Student", "PT_") and a trailing type ("_NM", "_DT")
-    taken off; "#" reads as "no" ("Client #" is a number)."""
+    ("(MM/DD/YYYY)"), a form's question ("What is your ...?"), a leading subject ("Student",
+    "PT_") and a trailing type ("_NM", "_DT") taken off; "#" reads as "no" ("Client #" is a
+    number)."""
     folded = re.sub(r"[^0-9a-z]", "", fold_to_ascii(re.sub(r"\([^)]*\)", "", name))
                     .replace("#", "no").casefold())
+    question = _QUESTION_PREFIXES + (_SHORT_QUESTION_PREFIXES if name.rstrip().endswith("?")
+                                     else ())
+    for prefix in question:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            folded = folded[len(prefix):]
+            break
     for prefix in _SUBJECT_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
             folded = folded[len(prefix):]

@@ -293,6 +293,20 @@ def test_title_lines_above_the_header_are_found_and_skipped(tmp_path, suffix):
      {"source.record_key": "Matrícula", "identifiers.full_name": "Nombre completo",
       "identifiers.dob": "Fecha de Nac.", "identifiers.address": "Domicilio",
       "identifiers.city": "Ciudad", "identifiers.sex": "Sexo"}),
+    # a sign-up form's export: its questions are the column names
+    ("Timestamp,Email Address,What is your first name?,What is your last name?,"
+     "What is your child's date of birth?,Your home address,Your ZIP code *,Which program?",
+     {"identifiers.first_name": "What is your first name?",
+      "identifiers.last_name": "What is your last name?",
+      "identifiers.dob": "What is your child's date of birth?",
+      "identifiers.address": "Your home address", "identifiers.zip": "Your ZIP code *",
+      "attributes": {"program": "Which program?"},
+      "source.record_key": ["What is your last name?", "What is your first name?",
+                            "What is your child's date of birth?"]}),
+    ("¿Cuál es tu nombre?,¿Cuál es tu apellido?,¿Cuál es tu fecha de nacimiento?,Sexo,"
+     "Dirección,Surname Note",
+     {"identifiers.first_name": "¿Cuál es tu nombre?", "identifiers.dob":
+      "¿Cuál es tu fecha de nacimiento?", "identifiers.last_name": "¿Cuál es tu apellido?"}),
     # the English counterpart: "Name" beside "Surname"
     ("ID,Name,Surname,DOB,Street,Zip,Sex",
      {"identifiers.first_name": "Name", "identifiers.last_name": "Surname"}),
