@@ -48,6 +48,8 @@ _HINTS = {
     "name_has_digits": "a name holding digits",
     "missing_name": "no name",
     "placeholder_name": "a placeholder such as UNKNOWN or FNU, read as no name",
+    "whole_name_in_one_column": 'a whole "Last, First" name in one name column, the other '
+                                "empty: read as both",
     "unsupported_script": "letters that cannot be written in ASCII were dropped",
     "unknown_sex_code": "not F/M/Female/Male/U/Unknown",
     "bad_zip": "not a 5- or 9-digit ZIP code (identifiers.zip_pad = true restores leading "

@@ -184,6 +184,12 @@ def normalise_names(first_name: str | None, middle_name: str | None, last_name: 
         if last_name is not None:
             family, kinds = _family_part(last_name)
             problems.extend((kind, "last_name") for kind in kinds)
+        whole = first_name if not family else last_name if not given else None
+        if whole and "," in whole:  # "Lee, Ana" typed into one of the two name columns
+            given, between, family, kinds = _full_name(whole)
+            middle = middle or between
+            problems.append(("whole_name_in_one_column",
+                             "first_name" if whole is first_name else "last_name"))
         if not given:
             problems.append(("missing_name", "first_name"))
         if not family:

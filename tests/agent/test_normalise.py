@@ -188,6 +188,20 @@ def test_full_name_tokens_keep_both_surnames_in_either_form():
     assert features(full_name="MARIA GARCIA-LOPEZ")["name_tokens"] == separate
 
 
+@pytest.mark.parametrize("cells", [
+    {"first_name": "Garcia Lopez, Maria", "last_name": ""},
+    {"first_name": None, "last_name": "GARCIA LOPEZ, MARIA"},
+])
+def test_a_whole_last_first_name_in_one_name_column_reads_as_both(cells):
+    """Data entry puts "Last, First" into one field and leaves the other empty: the record
+    then agrees with the same youth's record whose names are in their own columns."""
+    assert features(**cells) == features(first_name="María", last_name="García López")
+    field_name = "first_name" if cells["first_name"] else "last_name"
+    assert problems(**cells) == {("whole_name_in_one_column", field_name)}
+    # without a comma the cell is one name part (a two-word given name, "Mary Jo")
+    assert features(first_name="Mary Jo", last_name="")["family_name"] == ""
+
+
 def test_separate_name_columns_win_over_a_full_name():
     result = features(first_name="Ann", last_name="Lee", full_name="Someone Else")
     assert result["name_tokens"] == "ANN LEE"
