@@ -23,7 +23,8 @@ class PartnerFile:
     address (a list of columns), city and zip to column names (dob_format to the format);
     ``attributes`` maps attribute names such as race_ethnicity to column names;
     ``enrollments`` the agent's ``[enrollments]`` (empty: one row per record), when the file
-    holds ``row_count`` rows of ``record_count`` records, in ``encoding``.
+    holds ``row_count`` rows of ``record_count`` records, in ``encoding``, its header on
+    ``header_line`` (the agent's ``source.header_line``).
     """
 
     name: str
@@ -35,6 +36,12 @@ class PartnerFile:
     enrollments: dict[str, str | dict[str, str]] = field(default_factory=dict)
     row_count: int = 0
     encoding: str = "utf-8"
+    header_line: int = 1
+
+    @property
+    def source_options(self) -> dict[str, int]:
+        """Returns the agent's [source] settings this file needs beyond its path and key."""
+        return {"header_line": self.header_line} if self.header_line > 1 else {}
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,13 @@ class PartnerSpec:
     # Real-world files (see real_world_partners): every date of birth in one of these forms
     # (strptime formats or EXCEL_SERIAL) instead of dob_format; one row per enrollment, a
     # youth taking a further program with this chance each time (at most 4), at these sites
-    # (columns "site" and "start"); the file's text encoding.
+    # (columns "site" and "start"); the file's text encoding; lines above the header (a
+    # report export's title and run date).
     date_forms: tuple[str, ...] = ()
     enrollment_rate: float = 0.0
     sites: tuple[str, ...] = ()
     encoding: str = "utf-8"
+    title_lines: tuple[str, ...] = ()
 
 
 _OLD_STANDARD_LABELS = {  # the 1997 standard: MENA youth were recorded as White
@@ -149,6 +151,9 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
 )
 
 
+# Partners whose file is a report export: its title lines above the header.
+_TITLE_LINES = {"rec_and_parks": ("Baltimore City Recreation and Parks - Participant Roster",
+                                  "Run date: 06/30/2026", "")}
 # Partners whose sign-up form asks for the birth month, day and year apart: their columns.
 _DOB_IN_PARTS = {"westside_mentoring": {"birth_month": "Birth Month", "birth_day": "Birth Day",
                                         "birth_year": "Birth Year"}}
@@ -172,7 +177,7 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
                         mixed_dates: bool = True) -> tuple[PartnerSpec, ...]:
     """Given partners, returns them as their files really look: one row per enrollment
     (program, site, start date), most saved as cp1252, one asking for the birth month, day and
-    year apart, and with ``mixed_dates`` each other date of birth in one of the partner's
+    year apart, one a report export with title lines above its header, and with ``mixed_dates`` each other date of birth in one of the partner's
     several forms (without: the partner's one dob_format, the
     same people, errors and enrollments otherwise)."""
     specs = []
@@ -185,7 +190,8 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
                                           else ((logical, column),))}
         specs.append(dataclasses.replace(
             spec, columns=columns, date_forms=forms if mixed_dates else (),
-            enrollment_rate=rate, sites=sites, encoding=encoding))
+            enrollment_rate=rate, sites=sites, encoding=encoding,
+            title_lines=_TITLE_LINES.get(spec.name, ())))
     return tuple(specs)
 
 

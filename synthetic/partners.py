@@ -71,6 +71,7 @@ def write_partner_files(out_dir: Path, population: list[Person],
             enrollment_rng.shuffle(rows)  # a youth's enrollments are scattered in the file
         path = out_dir / f"{spec.name}.csv"
         with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
+            handle.writelines(line + "\r\n" for line in spec.title_lines)
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns.values()))
             writer.writeheader()
             writer.writerows(rows)
@@ -213,4 +214,4 @@ def _partner_file(spec: PartnerSpec, path: Path, record_count: int,
                   if name in columns and name not in enrollments}
     return PartnerFile(spec.name, path, columns["record_key"], identifiers, attributes,
                        record_count, enrollments=enrollments, row_count=row_count,
-                       encoding=spec.encoding)
+                       encoding=spec.encoding, header_line=len(spec.title_lines) + 1)
