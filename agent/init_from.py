@@ -394,8 +394,9 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
         guess.left.append("identifiers: no name column recognised; name first_name/last_name "
                           "or full_name")
     if not dob:
-        guess.left.append("identifiers.dob: no date-of-birth column recognised (linkage is "
-                          "far weaker without it)")
+        guess.left.append("identifiers.dob: no date-of-birth column recognised; name it if the "
+                          "file has one: without it records link far worse (one partner of six "
+                          "without dates of birth raised a city's unduplicated count by 4.9%)")
     held = sum((has_name, bool(dob), "identifiers.address" in guess.values))
     if held < MIN_LINKING_IDENTIFIERS:
         guess.left.append(

@@ -21,7 +21,7 @@ from hublink.agent.normalise.sex import normalise_sex
 from hublink.agent.normalise.text import cell_text
 
 __all__ = ["FEATURE_NAMES", "LINKING_IDENTIFIERS", "MIN_LINKING_IDENTIFIERS", "NormalisedRecord",
-           "RawIdentifiers", "RecordProblem", "linkable", "normalise_record"]
+           "RawIdentifiers", "RecordProblem", "has_birth_date", "linkable", "normalise_record"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "given_name", "family_name", "name_tokens", "middle_initial",
@@ -49,9 +49,14 @@ _NAME, _YEAR, _DAY_MONTH, _STREET = (FEATURE_NAMES.index(name) for name in (
 def linkable(features: tuple[str, ...]) -> bool:
     """Given a record's features (FEATURE_NAMES order), returns whether it holds at least
     MIN_LINKING_IDENTIFIERS of a name, a whole date of birth and a street address."""
-    held = (bool(features[_NAME]), bool(features[_YEAR] and features[_DAY_MONTH]),
-            bool(features[_STREET]))
+    held = (bool(features[_NAME]), has_birth_date(features), bool(features[_STREET]))
     return sum(held) >= MIN_LINKING_IDENTIFIERS
+
+
+def has_birth_date(features: tuple[str, ...]) -> bool:
+    """Given a record's features (FEATURE_NAMES order), returns whether they hold a whole date
+    of birth (its year, day and month)."""
+    return bool(features[_YEAR] and features[_DAY_MONTH])
 
 
 RawIdentifiers = make_dataclass(

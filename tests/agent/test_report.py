@@ -195,3 +195,20 @@ def test_file_lines_maps_counted_rows_to_the_lines_they_start_on(tmp_path, encod
     assert [file_line(line) for line in (2, 3, 4, 5, 6)] == [2, 4, 5, 6, 9]
     path.write_text("ID,NOTE\n1,a\n2,b\n", encoding=encoding)
     assert file_lines(path, "auto")(3) == 3
+
+
+def test_check_warns_when_most_records_have_no_date_of_birth(tmp_path):
+    """Name and street are enough to send a record, but a partner sending no dates of birth
+    overcounts its youth (benchmarks/RESULTS-matching.md §19): check says so."""
+    (tmp_path / "source.csv").write_text("ID,FIRST,LAST,DOB,STREET\nK1,Ann,Lee,,12 Oak Lane\n"
+                                         "K2,Bo,Ray,,3 Elm St\nK3,Cy,Ray,01/05/2010,3 Elm St\n")
+    (tmp_path / "agent.toml").write_text(
+        CONFIG.split("[identifiers]")[0].replace('opt_out_file = "opt-out.txt"\n', "")
+        + '[identifiers]\nfirst_name = "FIRST"\nlast_name = "LAST"\ndob = "DOB"\n'
+        + 'address = "STREET"\n')
+    text, _ = check_source(load_config(tmp_path / "agent.toml"))
+    assert "2 of 3 records to be sent have no whole date of birth" in section(text, "dates of birth")
+    (tmp_path / "source.csv").write_text("ID,FIRST,LAST,DOB,STREET\nK1,Ann,Lee,,12 Oak Lane\n"
+                                         "K2,Bo,Ray,02/03/2010,3 Elm St\nK3,Cy,Ray,01/05/2010,3 Elm St\n")
+    text, _ = check_source(load_config(tmp_path / "agent.toml"))
+    assert "no whole date of birth" not in text
