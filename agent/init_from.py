@@ -158,8 +158,9 @@ def _repeated(header: list[str]) -> list[str]:
 
 def _read_sample(path: Path, sheet: str | None
                  ) -> tuple[list[str], pandas.DataFrame, int, str | None]:
-    """Returns the header's cells, up to SAMPLE_ROWS rows of its named columns, the header's line (1-based: below a
-    report's title lines, ``cells.header_position``) and the sheet of a CSV file or workbook.
+    """Returns the header's cells, up to SAMPLE_ROWS rows of its named columns, the header's
+    line (1-based: below a report's title lines, ``cells.header_position``) and the sheet of
+    a CSV file or workbook.
     Without ``sheet``, a workbook's sheet whose header names the most known columns is read
     (a cover or instructions sheet often comes first); None when it is the first."""
     suffix = path.suffix.lower()

@@ -177,9 +177,9 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
                         mixed_dates: bool = True) -> tuple[PartnerSpec, ...]:
     """Given partners, returns them as their files really look: one row per enrollment
     (program, site, start date), most saved as cp1252, one asking for the birth month, day and
-    year apart, one a report export with title lines above its header, and with ``mixed_dates`` each other date of birth in one of the partner's
-    several forms (without: the partner's one dob_format, the
-    same people, errors and enrollments otherwise)."""
+    year apart, one a report export with title lines above its header, and with
+    ``mixed_dates`` each other date of birth in one of the partner's several forms (without:
+    the partner's one dob_format, the same people, errors and enrollments otherwise)."""
     specs = []
     for spec in partners:
         forms, rate, sites, encoding = _REAL_WORLD.get(spec.name, ((), 0.3, ("Main",), "cp1252"))

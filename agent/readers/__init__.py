@@ -69,8 +69,9 @@ def iter_source(config: AgentConfig,
     """Given the configuration and a chunk size (default: ``source.chunk_rows``), yields
     (index of the chunk's first data row, counting from 0, chunk) with the configured
     columns in configuration order (and, when identifiers.dob names three columns, the date
-    they make as ``DATE_FROM_PARTS_COLUMN``, ``AgentConfig.dob_column``), text cells ("" when empty) and date cells of
-    spreadsheets and databases as dates; the chunk's index holds the data row indexes.
+    they make as ``DATE_FROM_PARTS_COLUMN``, ``AgentConfig.dob_column``), text cells ("" when
+    empty) and date cells of spreadsheets and databases as dates; the chunk's index holds the
+    data row indexes.
     Raises SourceError, before yielding anything, when the source is missing, unreadable,
     of an unknown type or lacks configured columns, and later when a row cannot be read."""
     size = chunk_rows or config.chunk_rows
@@ -85,8 +86,9 @@ def iter_source(config: AgentConfig,
             continue
         chunk.index = pandas.RangeIndex(start, start + len(chunk))
         if isinstance(dob_parts, list):
-            chunk = chunk.assign(**{DATE_FROM_PARTS_COLUMN: [date_from_parts(*cells) for cells in zip(
-                *(chunk[column].tolist() for column in dob_parts))]})
+            built = [date_from_parts(*cells)
+                     for cells in zip(*(chunk[column].tolist() for column in dob_parts))]
+            chunk = chunk.assign(**{DATE_FROM_PARTS_COLUMN: built})
         yield start, chunk
         start += len(chunk)
 

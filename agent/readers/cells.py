@@ -46,8 +46,9 @@ def require_columns(source_name: str, available: Sequence[object], wanted: Seque
                     first_rows: Sequence[Sequence[object]] = (), header_line: int = 1) -> None:
     """Given the source's name, the column names it has (on ``header_line``) and the
     configured ones, returns when every configured column exists once; raises SourceError
-    naming a configured column the header holds twice, else listing each missing column, with the source's spelling when only case or spaces differ, and the
-    line among ``first_rows`` (the file's first lines) that names them all, if one does."""
+    naming a configured column the header holds twice, else listing each missing column,
+    with the source's spelling when only case or spaces differ, and the line among
+    ``first_rows`` (the file's first lines) that names them all, if one does."""
     names = ["" if name is None else str(name) for name in available]
     twice = [name for name in dict.fromkeys(wanted) if names.count(name) > 1]
     if twice:

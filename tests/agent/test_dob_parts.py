@@ -64,7 +64,8 @@ def test_three_columns_read_as_the_same_dates_in_one_column(tmp_path):
                       '"DOB"')
     assert parts.record_keys == whole.record_keys == ["1", "2", "3", "6"]
     assert parts.rows == whole.rows
-    assert parts.attributes == whole.attributes == {"age_band": ["14-17", "14-17", "14-17", "11-13"]}
+    assert parts.attributes == whole.attributes == {
+        "age_band": ["14-17", "14-17", "14-17", "11-13"]}
     assert parts.problem_rows == whole.problem_rows
     assert parts.problem_rows[("unparseable_date", "dob")] == [5]
 
@@ -73,7 +74,8 @@ def test_a_date_of_birth_in_two_columns_or_sent_as_an_attribute_is_refused(tmp_p
     (tmp_path / "agent.toml").write_text(config_text('["Year", "Month"]'))
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "agent.toml")
-    assert raised.value.details == ["identifiers.dob: name one column, or three: [year, month, day]"]
+    assert raised.value.details == [
+        "identifiers.dob: name one column, or three: [year, month, day]"]
     (tmp_path / "agent.toml").write_text(config_text('["Year", "Month", "Day"]',
                                                      '[attributes]\nyob = "Year"\n'))
     with pytest.raises(ConfigError) as raised:

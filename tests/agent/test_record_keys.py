@@ -28,7 +28,8 @@ def keyed_config(tmp_path: Path, source: str = "", rest: str = ""):
 def test_rows_are_one_record_when_their_key_cells_match_but_for_case_and_spacing():
     frame = pandas.DataFrame({"LAST": ["Lee", " LEE ", "Lee", "", None, "Van  Dyke"],
                               "FIRST": ["Ana", "ana", "Ann", "", None, "Jo"],
-                              "DOB": ["08/12/2009", "08/12/2009", "08/12/2009", "", None, 20090812.0]})
+                              "DOB": ["08/12/2009", "08/12/2009", "08/12/2009", "", None,
+                                      20090812.0]})
     keys = record_keys_of(frame, KEY)
     assert keys[0] == keys[1] == KEY_PART_SEPARATOR.join(["lee", "ana", "08/12/2009"])
     assert keys[2] != keys[0]

@@ -207,7 +207,8 @@ def test_check_warns_when_most_records_have_no_date_of_birth(tmp_path):
         + '[identifiers]\nfirst_name = "FIRST"\nlast_name = "LAST"\ndob = "DOB"\n'
         + 'address = "STREET"\n')
     text, _ = check_source(load_config(tmp_path / "agent.toml"))
-    assert "2 of 3 records to be sent have no whole date of birth" in section(text, "dates of birth")
+    dates = section(text, "dates of birth")
+    assert "2 of 3 records to be sent have no whole date of birth" in dates
     (tmp_path / "source.csv").write_text("ID,FIRST,LAST,DOB,STREET\nK1,Ann,Lee,,12 Oak Lane\n"
                                          "K2,Bo,Ray,02/03/2010,3 Elm St\nK3,Cy,Ray,01/05/2010,3 Elm St\n")
     text, _ = check_source(load_config(tmp_path / "agent.toml"))
