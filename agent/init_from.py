@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import Counter
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import pandas
 
 from hublink.agent.normalise import LINKING_IDENTIFIERS, MIN_LINKING_IDENTIFIERS
-from hublink.agent.normalise.dates import DateReader, date_from_parts
+from hublink.agent.normalise.dates import DateReader, dates_from_parts
 from hublink.agent.normalise.text import fold_to_ascii, is_missing, record_keys_of
 from hublink.agent.readers import (CSV_SUFFIXES, SUPPORTED, WORKBOOK_SUFFIXES, iter_workbook,
                                     workbook_previews)
@@ -144,16 +145,13 @@ def _recognised(row: tuple[object, ...]) -> int:
     return sum(1 for cell in row if cell is not None and _core(str(cell)) in _KNOWN_CORES)
 
 
-def named_once(header: list[str]) -> list[str]:
-    """Returns the header's column names that are neither blank nor repeated: a configuration
-    can name only those (``cells.require_columns``)."""
-    names = [name for name in header if name.strip()]
-    return [name for name in names if names.count(name) == 1]
-
-
-def _repeated(header: list[str]) -> list[str]:
-    names = [name for name in header if name.strip()]
-    return list(dict.fromkeys(name for name in names if names.count(name) > 1))
+def _column_names(header: list[str]) -> tuple[list[str], list[str]]:
+    """Returns the header's column names that are not blank, split into those named once (the
+    ones a configuration can name, ``cells.require_columns``) and those repeated, each in
+    header order."""
+    counts = Counter(name for name in header if name.strip())
+    return ([name for name, count in counts.items() if count == 1],
+            [name for name, count in counts.items() if count > 1])
 
 
 def _read_sample(path: Path, sheet: str | None
@@ -173,7 +171,8 @@ def _read_sample(path: Path, sheet: str | None
         delimiter, quotechar = sniff_dialect(below)
         full = next(csv.reader(below.splitlines()[:1], delimiter=delimiter,
                                quotechar=quotechar), [])
-        chunks = iter_csv(path, named_once(full), "auto", SAMPLE_ROWS, line)
+        header = _column_names(full)[0]
+        chunks = iter_csv(path, header, "auto", SAMPLE_ROWS, line)
     elif suffix in WORKBOOK_SUFFIXES:
         previews = workbook_previews(path)
         titles = [title for title, _ in previews]
@@ -189,10 +188,10 @@ def _read_sample(path: Path, sheet: str | None
             sheet = titles[best] if best else None
         first, line = headers[best]
         full = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
-        chunks = iter_workbook(path, named_once(full), sheet, SAMPLE_ROWS, line)
+        header = _column_names(full)[0]
+        chunks = iter_workbook(path, header, sheet, SAMPLE_ROWS, line)
     else:
         raise SourceError(f"init --from reads {SUPPORTED} files, not {suffix!r}")
-    header = named_once(full)
     if not header:
         raise SourceError(f"{path.name} has no header line naming its columns")
     sample = next(iter(chunks), None)
@@ -225,9 +224,8 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     if not path.is_file():
         raise SourceError(f"source file {path} does not exist")
     full_header, sample, header_line, found_sheet = _read_sample(path, sheet)
-    header = named_once(full_header)
+    header, repeated = _column_names(full_header)
     guess = Guess()
-    repeated = _repeated(full_header)
     if repeated:
         guess.left.append(f"columns named more than once on line {header_line}, not read "
                           "(rename one of each to use it): " + ", ".join(repeated))
@@ -373,8 +371,8 @@ def _describe(guess: Guess, header: list[str], sample: pandas.DataFrame, taken: 
     dob = guess.values.get("identifiers.dob")
     if dob:
         if isinstance(dob, list):
-            cells = ([date_from_parts(*row) for row in zip(*(sample[part] for part in dob))]
-                     if all(part in sample for part in dob) else [])
+            cells = (dates_from_parts(sample, dob) if all(part in sample for part in dob)
+                     else [])
         else:
             cells = list(sample[dob]) if dob in sample else []
         reader, total = _sample_dates(cells)

@@ -41,11 +41,13 @@ def fetch_links(config: AgentConfig, out: Path) -> LinksSummary:
     columns = config.record_key_columns
     record_keys: dict[str, tuple[str, ...]] = {}  # record key -> its cells as first read
     for _, chunk in iter_source(config):
-        cells = zip(*[[(cell_text(cell) or "").strip() for cell in chunk[column]]
-                      for column in columns])
-        for record_key, shown in zip(record_keys_of(chunk, columns), cells):
+        keys = record_keys_of(chunk, columns)
+        shown = (((key,) for key in keys) if len(columns) == 1 else
+                 zip(*[[(cell_text(cell) or "").strip() for cell in chunk[column]]
+                       for column in columns]))
+        for record_key, cells in zip(keys, shown):
             if record_key is not None:
-                record_keys.setdefault(record_key, (record_key,) if len(columns) == 1 else shown)
+                record_keys.setdefault(record_key, tuple(cells))
     rows = []
     for record_key, shown in record_keys.items():
         link_id = by_pseudonym.get(pseudonymise(key, record_key))

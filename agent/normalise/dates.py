@@ -29,7 +29,8 @@ from typing import Any
 from hublink.agent.normalise.text import cell_text, is_missing
 
 __all__ = ["AUTO", "BirthFeatures", "DATE_FROM_PARTS_COLUMN", "DateReader", "MAXIMUM_AGE",
-           "SPREADSHEET_DATE", "date_format_problems", "date_from_parts", "normalise_birth_date"]
+           "SPREADSHEET_DATE", "date_format_problems", "date_from_parts", "dates_from_parts",
+           "normalise_birth_date"]
 
 AUTO = "auto"
 SPREADSHEET_DATE = "spreadsheet date cell"
@@ -246,3 +247,9 @@ def date_from_parts(year: object, month: object, day: object) -> str:
         if month_number and len(year_text) == 2:
             return f"{month_number}/{day_number}/{year_text}"
     return "-".join(parts)
+
+
+def dates_from_parts(frame: Any, parts: list[str]) -> list[str]:
+    """Given source rows (a pandas frame) and the [year, month, day] columns, returns each
+    row's ``date_from_parts``: the column a reader adds as ``DATE_FROM_PARTS_COLUMN``."""
+    return [date_from_parts(*cells) for cells in zip(*(frame[part].tolist() for part in parts))]

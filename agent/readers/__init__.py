@@ -79,16 +79,14 @@ def iter_source(config: AgentConfig,
         raise ValueError("chunk_rows must be at least 1")
     start = 0
     # normalise imports settings, which imports readers.cells: imported here, not above
-    from hublink.agent.normalise.dates import DATE_FROM_PARTS_COLUMN, date_from_parts
+    from hublink.agent.normalise.dates import DATE_FROM_PARTS_COLUMN, dates_from_parts
     dob_parts = config.identifiers.get("dob")
     for chunk in _chunks(config, size):
         if chunk.empty:
             continue
         chunk.index = pandas.RangeIndex(start, start + len(chunk))
         if isinstance(dob_parts, list):
-            built = [date_from_parts(*cells)
-                     for cells in zip(*(chunk[column].tolist() for column in dob_parts))]
-            chunk = chunk.assign(**{DATE_FROM_PARTS_COLUMN: built})
+            chunk = chunk.assign(**{DATE_FROM_PARTS_COLUMN: dates_from_parts(chunk, dob_parts)})
         yield start, chunk
         start += len(chunk)
 
