@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from hublink.synthetic.names import AIAN, ASIAN, BLACK, HISPANIC, MENA, MULTIRACIAL, NHPI, WHITE
 
-__all__ = ["PartnerSpec", "DEFAULT_PARTNERS", "EXCEL_SERIAL", "real_world_partners",
+__all__ = ["PartnerSpec", "DEFAULT_PARTNERS", "EXCEL_SERIAL", "WRITTEN_SPANISH", "real_world_partners",
            "IDENTIFIER_FIELDS", "DOB_PART_FIELDS", "ADDRESS_FIELDS", "ATTRIBUTE_FIELDS",
            "ENROLLMENT_FIELDS"]
 
@@ -26,6 +26,7 @@ sign-up form collects it."""
 ATTRIBUTE_FIELDS = ("race_ethnicity", "program", "neighbourhood", "age_band")
 ENROLLMENT_FIELDS = ("program", "site", "start")
 EXCEL_SERIAL = "excel"  # a date form: the spreadsheet's serial day number, as text
+WRITTEN_SPANISH = "written in Spanish"  # a date form typed into a form: "12 de agosto de 2009"
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,8 @@ _REAL_WORLD = {
                           "utf-8"),
     "rec_and_parks": (("%m/%d/%Y", "%-m/%-d/%Y", "%d-%b-%Y", EXCEL_SERIAL), 0.45,
                       ("Cahill", "Patterson Park", "Clifton Park"), "cp1252"),
-    "harbor_youth_alliance": (("%m/%d/%Y", "%-m/%-d/%Y", "%Y-%m-%d", "%d-%b-%Y"), 0.40,
-                              ("Fells Point", "Highlandtown"), "cp1252"),
+    "harbor_youth_alliance": (("%m/%d/%Y", "%-m/%-d/%Y", "%Y-%m-%d", "%d-%b-%Y", WRITTEN_SPANISH),
+                              0.40, ("Fells Point", "Highlandtown"), "cp1252"),
     "westside_mentoring": (("%m-%d-%Y", "%m/%d/%Y", EXCEL_SERIAL, "%d-%b-%y"), 0.35,
                            ("Sandtown", "Harlem Park"), "cp1252"),
 }

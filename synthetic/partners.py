@@ -15,12 +15,14 @@ from hublink.synthetic.corruption import ErrorRates, Recording, corrupt, strip_a
 from hublink.synthetic.dataset import TRUTH_COLUMNS, PartnerFile, SyntheticDataset, TruthRecord
 from hublink.synthetic.partner_specs import (ADDRESS_FIELDS, ATTRIBUTE_FIELDS, DEFAULT_PARTNERS,
                                              DOB_PART_FIELDS, ENROLLMENT_FIELDS, EXCEL_SERIAL,
-                                             IDENTIFIER_FIELDS, PartnerSpec)
+                                             IDENTIFIER_FIELDS, WRITTEN_SPANISH, PartnerSpec)
 from hublink.synthetic.population import Person, age_on, generate_population
 
 __all__ = ["write_partner_files", "generate_dataset", "age_band"]
 
 _EXCEL_EPOCH = date(1899, 12, 30)
+_SPANISH_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                   "septiembre", "octubre", "noviembre", "diciembre")
 _SUMMER_STARTS = tuple(date(2026, 6, 15) + timedelta(days=7 * week) for week in range(8))
 
 
@@ -98,6 +100,8 @@ def _date_text(born: date | None, form: str) -> str:
         return ""
     if form == EXCEL_SERIAL:
         return str((born - _EXCEL_EPOCH).days)
+    if form == WRITTEN_SPANISH:
+        return f"{born.day} de {_SPANISH_MONTHS[born.month - 1]} de {born.year}"
     if "%-" in form:  # unpadded, portably (strftime's %-d is not on Windows)
         return re.sub(r"\b0(\d)", r"\1", born.strftime(form.replace("%-", "%")))
     return born.strftime(form)

@@ -5,7 +5,9 @@ in order, or ``"auto"`` (the default), which recognises per value the common for
 ISO ``2009-08-12`` (also with ``/`` or ``.``), month/day/year ``8/12/2009`` or ``08-12-2009``,
 day/month/year ``12/08/2009``, both also with a two-digit year (``8/12/09``; 00-68 are 20xx,
 69-99 19xx, as strptime's ``%y``), ``12-Aug-2009`` (also ``12 Aug 09`` and SAS's ``12AUG2009``), ``Aug 12, 2009``,
-compact ``20090812``, five-digit Excel serial day numbers (``40037``, dates from 1927 on) and
+month names in English or Spanish, written out as people type them (``Wednesday, August 12th, 2009``,
+``12 de agosto de 2009``, ``the 12th of August 2009``; weekday, ordinal and connecting words are
+dropped), compact ``20090812``, five-digit Excel serial day numbers (``40037``, dates from 1927 on) and
 spreadsheet date cells. A numeric date whose first two parts could both be the month
 (``08/12/2009``) follows the column's dominant unambiguous order (``25/12/2009`` is day first,
 ``12/25/2009`` month first) among the rows read so far, including the whole current chunk;
@@ -48,13 +50,25 @@ _TIME_OF_DAY = re.compile(
     r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]\.?M\.?)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?"
     r"\s*$", re.IGNORECASE)
 _MONTHS = {name: number for number, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+    ("jan", "january", "ene", "enero"), ("feb", "february", "febrero"), ("mar", "march", "marzo"),
+    ("apr", "april", "abr", "abril"), ("may", "mayo"), ("jun", "june", "junio"),
+    ("jul", "july", "julio"), ("aug", "august", "ago", "agosto"),
+    ("sep", "sept", "september", "set", "septiembre", "setiembre"), ("oct", "october", "octubre"),
+    ("nov", "november", "noviembre"), ("dec", "december", "dic", "diciembre")), start=1)
+    for name in names}
+"""Month names and abbreviations in English and Spanish, lower case (no two months share one)."""
+_WEEKDAY = re.compile(
+    r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\.?,?\s+",
+    re.IGNORECASE)
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th|º|°)(?![a-z])", re.IGNORECASE)
+_CONNECTOR = re.compile(r"\s+(?:de|del|of)\s+", re.IGNORECASE)
+"""A written date's weekday ("Friday, March 5, 2010"), ordinal ("5th", "5º") and connecting
+words ("5 de marzo de 2010", "the 5th of March") are dropped before its form is read."""
 _ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})")
-_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[-\s]?([a-z]{3,9})\.?[-\s,]*(\d{4}|\d{2})", re.IGNORECASE)
-_MONTH_NAME_DAY = re.compile(r"([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})", re.IGNORECASE)
+_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[-\s]?([a-z]{3,10})\.?[-\s,]*(\d{4}|\d{2})", re.IGNORECASE)
+_MONTH_NAME_DAY = re.compile(r"([a-z]{3,10})\.?\s+(\d{1,2}),?\s+(\d{4})", re.IGNORECASE)
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"(\d{5})(?:\.0+)?")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug included)
@@ -76,6 +90,8 @@ def _auto_candidates(text: str) -> tuple[tuple[str, date], ...]:
     """Given date text, returns every (form, date) it can be read as: two for an ambiguous
     numeric date (month first, then day first), one or none otherwise."""
     text = _TIME_OF_DAY.sub("", text.strip())
+    if any(character.isalpha() for character in text):
+        text = _written(text)
     if match := _ISO.fullmatch(text):
         found = _date(int(match[1]), int(match[3]), int(match[4]))
         return (("YYYY-MM-DD", found),) if found else ()
@@ -103,6 +119,12 @@ def _auto_candidates(text: str) -> tuple[tuple[str, date], ...]:
     if match := _SERIAL.fullmatch(text):
         return (("Excel serial number", _EXCEL_EPOCH + timedelta(days=int(match[1]))),)
     return ()
+
+
+def _written(text: str) -> str:
+    """Given a date with words in it, returns it without weekday, ordinals and connectors."""
+    text = _ORDINAL.sub(r"\1", _WEEKDAY.sub("", text))
+    return _CONNECTOR.sub(" ", re.sub(r"^the\s+", "", text, flags=re.IGNORECASE))
 
 
 @lru_cache(maxsize=32_768)

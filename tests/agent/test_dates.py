@@ -23,6 +23,11 @@ BORN = date(2009, 8, 12)
     ("2009-08-12T00:00:00Z", "YYYY-MM-DD"), ("2009-08-12T00:00:00.000-05:00", "YYYY-MM-DD"),
     ("2009-08-12 00:00:00+0000", "YYYY-MM-DD"),
     ("Aug 12, 2009", "Mon D, YYYY"), ("August 12 2009", "Mon D, YYYY"),
+    # written out as people type them, in English and Spanish
+    ("Wednesday, August 12th, 2009", "Mon D, YYYY"), ("Wed Aug 12 2009", "Mon D, YYYY"),
+    ("the 12th of August 2009", "D-Mon-YYYY"), ("12 de agosto de 2009", "D-Mon-YYYY"),
+    ("miércoles, 12 de agosto del 2009", "D-Mon-YYYY"), ("12-ago-2009", "D-Mon-YYYY"),
+    ("agosto 12, 2009", "Mon D, YYYY"), ("12º de Agosto de 2009", "D-Mon-YYYY"),
     ("20090812", "YYYYMMDD"), (20090812, "YYYYMMDD"),
     ("40037", "Excel serial number"), (40037, "Excel serial number"), (40037.0, "Excel serial number"),
     (datetime(2009, 8, 12), "spreadsheet date cell"), (pandas.Timestamp("2009-08-12"), "spreadsheet date cell"),
@@ -35,7 +40,8 @@ def test_auto_reads_every_listed_form(cell, form):
 
 
 @pytest.mark.parametrize("cell", ["2009", "13/13/2009", "31-Foo-2009", "2009-02-30", "next week",
-                                  "1234", "123456", "08/12/9", "08/12/009"])
+                                  "1234", "123456", "08/12/9", "08/12/009", "Friday", "12th",
+                                  "12 de 2009", "August 2009", "the 12th"])
 def test_auto_refuses_what_is_not_a_date(cell):
     assert DateReader().read(cell) is None
     assert normalise_birth_date(cell, DateReader(), date(2026, 1, 1))[4] == "unparseable_date"
