@@ -27,7 +27,7 @@ from hublink.agent.normalise.dates import DateReader, dates_from_parts
 from hublink.agent.normalise.text import fold_to_ascii, is_missing, record_keys_of
 from hublink.agent.readers import (CSV_SUFFIXES, SUPPORTED, WORKBOOK_SUFFIXES, iter_workbook,
                                     workbook_previews)
-from hublink.agent.readers.cells import header_position
+from hublink.agent.readers.cells import header_position, repeated_header_rows
 from hublink.agent.readers.csv import first_csv_rows, iter_csv, sniff_dialect
 from hublink.agent.readers.encoding import detect_encoding
 from hublink.agent.settings_render import render_example_config
@@ -195,7 +195,10 @@ def _read_sample(path: Path, sheet: str | None
     if not header:
         raise SourceError(f"{path.name} has no header line naming its columns")
     sample = next(iter(chunks), None)
-    return full, sample if sample is not None else pandas.DataFrame(columns=header), line, sheet
+    if sample is None:
+        return full, pandas.DataFrame(columns=header), line, sheet
+    # the header again, where files were appended one to another: not a sample row
+    return full, sample[~repeated_header_rows(sample, header)], line, sheet
 
 
 def _sample_dates(values: list[object]) -> tuple[DateReader, int]:

@@ -3,9 +3,9 @@ enrollments.
 
 This is the shared path of ``check``, ``preview`` and ``sync``: every row is normalised,
 record-level problems are counted with their row numbers (never their values), and rows
-that cannot be sent at all (empty record key; a repeated one without ``[enrollments]``; fewer
-identifiers than a record needs to be linked, ``normalise.MIN_LINKING_IDENTIFIERS``) are set
-aside.
+that cannot be sent at all (the header again, where files were appended one to another; an
+empty record key; a repeated one without ``[enrollments]``; fewer identifiers than a record
+needs to be linked, ``normalise.MIN_LINKING_IDENTIFIERS``) are set aside.
 
 With ``[enrollments]``, rows sharing a record key are one youth's enrollments. The rule that
 decides: the key's first row in the file that can be linked gives the record's identifiers
@@ -31,6 +31,7 @@ import pandas
 from hublink.agent.config import AgentConfig
 from hublink.agent.normalise import RawIdentifiers, linkable, normalise_record
 from hublink.agent.normalise.text import record_keys_of
+from hublink.agent.readers.cells import repeated_header_rows
 from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
 from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out_file
 from hublink.shared.sync_protocol import MAX_RECORD_ENROLLMENTS
@@ -153,9 +154,11 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
     zip_pad = bool(identifiers.get("zip_pad"))
     skipped: set[int] = set()
     later: set[int] = set()
+    headers = repeated_header_rows(frame, config.source_columns)
     for offset, record_key in enumerate(record_keys_of(frame, config.record_key_columns)):
         line = first_line + offset
-        reason = ("empty_record_key" if record_key is None else "opted_out"
+        reason = ("repeated_header" if headers[offset] else "empty_record_key"
+                  if record_key is None else "opted_out"
                   if record_key in opted_out else "duplicate_record_key"
                   if not enrolling and record_key in seen else None)
         if reason:

@@ -35,6 +35,8 @@ _NAME_FIELDS = frozenset(NAME_KEYS) | {"name"}
 
 # kind -> what it means, so a person knows what to fix
 _HINTS = {
+    "repeated_header": "row skipped: the header's column names again (files appended one to "
+                       "another)",
     "empty_record_key": "row skipped: no record key",
     "duplicate_record_key": "row skipped: its record key is on an earlier line",
     "opted_out": "not a problem: on the opt-out list, not sent",

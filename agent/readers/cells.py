@@ -10,9 +10,13 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+import numpy
+import pandas
+
 from hublink.shared.errors import SourceError
 
-__all__ = ["HEADER_SEARCH_LINES", "header_position", "require_columns", "source_cell"]
+__all__ = ["HEADER_SEARCH_LINES", "header_position", "repeated_header_rows", "require_columns",
+           "source_cell"]
 
 HEADER_SEARCH_LINES = 30
 """A header below a report's title lines is looked for in this many first lines."""
@@ -40,6 +44,21 @@ def source_cell(value: object) -> object:
 
 def _folded(name: str) -> str:
     return name.replace("\ufeff", "").strip().casefold()
+
+
+def repeated_header_rows(frame: pandas.DataFrame, columns: Sequence[str]) -> numpy.ndarray:
+    """Given source rows and the columns a configuration names, returns which rows repeat the
+    header: at least two of those columns, and half of them, hold their own column name (as
+    the header spells it, in capitals or in lower case, surrounding space ignored). Files
+    appended one to another (a month's export added to the last) carry such a row at each
+    join; read as data, it would be a youth named "First Name"."""
+    present = [column for column in dict.fromkeys(columns) if column in frame.columns]
+    matches = numpy.zeros(len(frame), dtype=numpy.int64)
+    for column in present:
+        name = column.replace("\ufeff", "").strip()
+        spellings = {column, name, name.upper(), name.lower(), f" {name}", f"{name} "}
+        matches += frame[column].isin(spellings).to_numpy()
+    return (matches >= 2) & (2 * matches >= len(present))
 
 
 def require_columns(source_name: str, available: Sequence[object], wanted: Sequence[str],
