@@ -66,12 +66,14 @@ class PartnerSpec:
     # (strptime formats or EXCEL_SERIAL) instead of dob_format; one row per enrollment, a
     # youth taking a further program with this chance each time (at most 4), at these sites
     # (columns "site" and "start"); the file's text encoding; lines above the header (a
-    # report export's title and run date).
+    # report export's title and run date); how many exports the file is, appended one to
+    # another, each with its header.
     date_forms: tuple[str, ...] = ()
     enrollment_rate: float = 0.0
     sites: tuple[str, ...] = ()
     encoding: str = "utf-8"
     title_lines: tuple[str, ...] = ()
+    appended_exports: int = 1
 
 
 _OLD_STANDARD_LABELS = {  # the 1997 standard: MENA youth were recorded as White
@@ -155,6 +157,8 @@ DEFAULT_PARTNERS: tuple[PartnerSpec, ...] = (
 # Partners whose file is a report export: its title lines above the header.
 _TITLE_LINES = {"rec_and_parks": ("Baltimore City Recreation and Parks - Participant Roster",
                                   "Run date: 06/30/2026", "")}
+# Partners whose file is several exports appended one to another (each month's added to the last).
+_APPENDED_EXPORTS = {"youthworks": 3}
 # Partners whose sign-up form asks for the birth month, day and year apart: their columns.
 _DOB_IN_PARTS = {"westside_mentoring": {"birth_month": "Birth Month", "birth_day": "Birth Day",
                                         "birth_year": "Birth Year"}}
@@ -178,7 +182,8 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
                         mixed_dates: bool = True) -> tuple[PartnerSpec, ...]:
     """Given partners, returns them as their files really look: one row per enrollment
     (program, site, start date), most saved as cp1252, one asking for the birth month, day and
-    year apart, one a report export with title lines above its header, and with
+    year apart, one a report export with title lines above its header, one three monthly
+    exports appended one to another (the header repeated at each join), and with
     ``mixed_dates`` each other date of birth in one of the partner's several forms (without:
     the partner's one dob_format, the same people, errors and enrollments otherwise)."""
     specs = []
@@ -192,7 +197,8 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
         specs.append(dataclasses.replace(
             spec, columns=columns, date_forms=forms if mixed_dates else (),
             enrollment_rate=rate, sites=sites, encoding=encoding,
-            title_lines=_TITLE_LINES.get(spec.name, ())))
+            title_lines=_TITLE_LINES.get(spec.name, ()),
+            appended_exports=_APPENDED_EXPORTS.get(spec.name, 1)))
     return tuple(specs)
 
 

@@ -75,8 +75,11 @@ def write_partner_files(out_dir: Path, population: list[Person],
         with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
             handle.writelines(line + "\r\n" for line in spec.title_lines)
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns.values()))
-            writer.writeheader()
-            writer.writerows(rows)
+            for part in range(spec.appended_exports):
+                writer.writeheader()
+                part_rows = len(rows) // spec.appended_exports
+                writer.writerows(rows[part * part_rows:None if part == spec.appended_exports - 1
+                                      else (part + 1) * part_rows])
         files.append(_partner_file(spec, path, len(keys), len(rows)))
     truth_path = out_dir / "truth.csv"
     with open(truth_path, "w", newline="", encoding="utf-8") as handle:
