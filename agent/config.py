@@ -39,7 +39,7 @@ class AgentConfig:
     source_query: str | None
     source_table: str | None
     record_key: str | list[str]  # see record_key_columns
-    sheet: str | None
+    sheet: str | list[str] | None  # one worksheet or several, read in order
     header_line: int
     encoding: str
     chunk_rows: int
@@ -111,6 +111,13 @@ def _check_kind(setting: Setting, value: Any) -> str | None:
         if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
             return None
         return "must be a column name or a list of column names"
+    if setting.kind == "sheets":
+        if isinstance(value, str) and value.strip():
+            return None
+        if (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
+                and len(set(value)) == len(value)):
+            return None
+        return "must be a sheet name or a list of different sheet names"
     if setting.kind == "table":
         return None if isinstance(value, dict) else "must be a table"
     if setting.kind == "date":

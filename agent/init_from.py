@@ -155,12 +155,14 @@ def _column_names(header: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _read_sample(path: Path, sheet: str | None
-                 ) -> tuple[list[str], pandas.DataFrame, int, str | None]:
+                 ) -> tuple[list[str], pandas.DataFrame, int, str | list[str] | None]:
     """Returns the header's cells, up to SAMPLE_ROWS rows of its named columns, the header's
     line (1-based: below a report's title lines, ``cells.header_position``) and the sheet of
     a CSV file or workbook.
     Without ``sheet``, a workbook's sheet whose header names the most known columns is read
-    (a cover or instructions sheet often comes first); None when it is the first."""
+    (a cover or instructions sheet often comes first); None when it is the first. When other
+    sheets have the same header on the same line (a sheet per month or site), all of them
+    are the source, in workbook order, as a list."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         encoding = detect_encoding(path)
@@ -180,6 +182,7 @@ def _read_sample(path: Path, sheet: str | None
             raise SourceError(f"{path.name} has no sheet {sheet!r}",
                               details=[f"its sheets: {', '.join(titles)}"])
         headers = [(rows, header_position(rows) + 1 if rows else 1) for _, rows in previews]
+        chosen = sheet
         if sheet:
             best = titles.index(sheet)
         else:
@@ -190,6 +193,14 @@ def _read_sample(path: Path, sheet: str | None
         full = [str(cell) for cell in (first[line - 1] if first else ()) if cell is not None]
         header = _column_names(full)[0]
         chunks = iter_workbook(path, header, sheet, SAMPLE_ROWS, line)
+        alike = [title for title, (rows, at) in zip(titles, headers)
+                 if at == line and rows and _same_header(rows[at - 1], first[line - 1])]
+        if not chosen and len(alike) > 1 and header:
+            sheet = alike  # the sample holds each sheet's first rows: a youth in two months
+            firsts = [next(iter(iter_workbook(path, header, name, SAMPLE_ROWS, line)), None)
+                      for name in alike]
+            chunks = iter([pandas.concat([frame for frame in firsts if frame is not None],
+                                         ignore_index=True)])
     else:
         raise SourceError(f"init --from reads {SUPPORTED} files, not {suffix!r}")
     if not header:
@@ -220,6 +231,14 @@ def _relative(path: Path, folder: Path) -> str:
     return str(path.resolve()) if relative.startswith("..") else relative
 
 
+def _same_header(cells: tuple[object, ...], other: tuple[object, ...]) -> bool:
+    """Whether two header rows name the same columns in the same order (case and surrounding
+    space ignored)."""
+    def names(row: tuple[object, ...]) -> list[str]:
+        return [str(cell).strip().casefold() for cell in row if cell not in (None, "")]
+    return names(cells) == names(other)
+
+
 def guess_config(path: Path, sheet: str | None = None, config_folder: Path | None = None) -> Guess:
     """Given a source file (and the folder the configuration goes in, to which source.path is
     made relative), returns the guessed configuration and report; raises SourceError when the
@@ -233,7 +252,12 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
         guess.left.append(f"columns named more than once on line {header_line}, not read "
                           "(rename one of each to use it): " + ", ".join(repeated))
     guess.values["source.path"] = _relative(path, config_folder or Path.cwd())
-    if found_sheet:
+    if isinstance(found_sheet, list):
+        guess.values["source.sheet"] = found_sheet
+        guess.notes["source.sheet"] = "guessed: these sheets have the same columns"
+        guess.guessed.append(f"source.sheet = {found_sheet!r} (sheets with the same columns: "
+                             "read one after another; check names rows as \"Sheet row N\")")
+    elif found_sheet:
         guess.values["source.sheet"] = found_sheet
         if not sheet:
             guess.notes["source.sheet"] = "guessed: its columns are the ones recognised"

@@ -17,7 +17,7 @@ from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.normalise import has_birth_date
 from hublink.agent.prepare import RECORD_KEY_FIELD, PreparedSource, prepare_source
-from hublink.agent.readers import CSV_SUFFIXES, iter_source
+from hublink.agent.readers import CSV_SUFFIXES, iter_source, sheet_lines
 from hublink.agent.readers.csv import file_lines
 from hublink.agent.settings import NAME_KEYS
 
@@ -74,14 +74,14 @@ FEW_BIRTH_DATES_SHARE = 0.5
 """``check`` warns when at least this share of the records it would send lack a date of birth."""
 
 
-def _rows(lines: list[int], file_line: Callable[[int], int]) -> str:
+def _rows(lines: list[int], file_line: Callable[[int], int | str]) -> str:
     shown = ", ".join(str(file_line(line)) for line in lines[:MAX_ROWS_LISTED])
     more = len(lines) - MAX_ROWS_LISTED
     return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _issue_line(label: str, kind: str, lines: list[int],
-                file_line: Callable[[int], int]) -> str:
+                file_line: Callable[[int], int | str]) -> str:
     hint = _HINTS.get(kind)
     return (f"  {label}: {len(lines)} rows: {_rows(lines, file_line)}"
             + (f"  ({hint})" if hint else ""))
@@ -140,9 +140,11 @@ def check_source(config: AgentConfig) -> tuple[str, int]:
 
     prepare_source(config, counted(iter_source(config)), sink=without_birth_date, into=prepared)
     path = config.source_path
-    file_line = (file_lines(path, config.encoding, config.header_line)
-                 if not config.source_url and path and path.suffix.lower() in CSV_SUFFIXES
-                 else None)
+    file_line: Callable[[int], int | str] | None = None
+    if not config.source_url and path and path.suffix.lower() in CSV_SUFFIXES:
+        file_line = file_lines(path, config.encoding, config.header_line)
+    elif not config.source_url and path and isinstance(config.sheet, list):
+        file_line = sheet_lines(path, config.source_columns, config.sheet, config.header_line)
     return _render_check(config, prepared, statistics, file_line)
 
 
@@ -170,7 +172,7 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
 
 
 def _render_check(config: AgentConfig, prepared: PreparedSource, statistics: SourceStatistics,
-                  file_line: Callable[[int], int] | None = None) -> tuple[str, int]:
+                  file_line: Callable[[int], int | str] | None = None) -> tuple[str, int]:
     """``file_line`` turns the rows' counted lines into the file's (``readers.csv.file_lines``;
     None: the same)."""
     file_line = file_line or (lambda line: line)
@@ -216,7 +218,9 @@ def _render_check(config: AgentConfig, prepared: PreparedSource, statistics: Sou
     text = [f"source: {config.source_name}: {prepared.row_count} rows, "
             f"{prepared.record_count} records{enrollments} can be sent", "",
             *_missing_rates(config, statistics),
-            "", f"file line numbers below count the header as line {config.header_line}"]
+            "", f"file line numbers below count the header as line {config.header_line}"
+            + (f" of each sheet ({', '.join(config.sheet)})" if isinstance(config.sheet, list)
+               else "")]
     for name, lines in sections.items():
         text += ["", f"{titles[name]}:", *(lines or ["  no problems"])]
     return "\n".join(text), problems

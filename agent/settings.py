@@ -96,7 +96,10 @@ SETTINGS: tuple[Setting, ...] = (
             "ignored; a corrected spelling then makes a new record, which the next match links "
             "to the old one's youth).",
             "STUDENT_ID", required=True),
-    Setting("source", "sheet", "str", "Worksheet of an .xlsx or .xls source (default: the first).",
+    Setting("source", "sheet", "sheets",
+            "Worksheet of an .xlsx or .xls source (default: the first), or a list of worksheets "
+            "read one after another, each with the same columns on the same header line, such as "
+            'a sheet per month ["June", "July", "August"]; reports then name rows as "July row 5".',
             "Sheet1"),
     Setting("source", "header_line", "int",
             "Line (spreadsheet row) of a .csv, .xlsx or .xls source that names the columns; lines "

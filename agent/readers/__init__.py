@@ -7,7 +7,8 @@ at a time. ``read_source`` joins the chunks for callers that want the whole tabl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from hublink.agent.config import AgentConfig
 
 __all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "iter_source", "iter_workbook", "read_source",
-           "workbook_previews"]
+           "sheet_lines", "workbook_previews"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -32,12 +33,35 @@ SUPPORTED = ".csv, .tsv, .txt, .xlsx or .xls"
 """How messages name the file types a source may be."""
 
 
-def iter_workbook(path: Path, columns: list[str], sheet: str | None, chunk_rows: int,
+def iter_workbook(path: Path, columns: list[str], sheet: str | list[str] | None, chunk_rows: int,
                   header_line: int = 1) -> Iterator[pandas.DataFrame]:
     """Given a workbook (.xlsx or .xls, by its suffix) and what ``iter_xlsx`` takes, yields
-    its chunks as ``iter_xlsx`` does."""
+    its chunks as ``iter_xlsx`` does; given a list of sheets, each sheet's in turn (a chunk
+    never spans two sheets)."""
     reader = iter_xls if path.suffix.lower() in XLS_SUFFIXES else iter_xlsx
-    return reader(path, columns, sheet, chunk_rows, header_line)
+    if not isinstance(sheet, list):
+        return reader(path, columns, sheet, chunk_rows, header_line)
+    return (chunk for name in sheet for chunk in reader(path, columns, name, chunk_rows, header_line))
+
+
+def sheet_lines(path: Path, columns: list[str], sheets: list[str],
+                header_line: int = 1) -> Callable[[int], str]:
+    """Given a workbook, the configured columns, the sheets a source reads one after another
+    and their header line, returns what turns a counted line (``header_line`` + 1 + the data
+    row's index over all sheets, as ``prepare`` numbers rows) into "Sheet row N"; reads the
+    sheets once more to count their rows (as ``iter_workbook`` yields them)."""
+    starts, names = [], []
+    start = 0
+    for name in sheets:
+        starts.append(start)
+        names.append(name)
+        start += sum(len(chunk) for chunk in iter_workbook(path, columns, name, 50_000, header_line))
+
+    def line_of(line: int) -> str:
+        index = line - header_line - 1
+        sheet = bisect.bisect_right(starts, index) - 1
+        return f"{names[sheet]} row {header_line + 1 + index - starts[sheet]}"
+    return line_of
 
 
 def workbook_previews(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
