@@ -17,14 +17,16 @@ TRUTH_COLUMNS = ("partner", "record_key", "person_id", "race_ethnicity", "errors
 
 @dataclass(frozen=True)
 class PartnerFile:
-    """One partner's CSV and how to read it, in the agent's configuration vocabulary.
+    """One partner's file (a CSV or a workbook) and how to read it, in the agent's configuration
+    vocabulary.
 
     ``identifiers`` maps first_name, middle_name, last_name, full_name, dob, dob_format, sex,
     address (a list of columns), city and zip to column names (dob_format to the format);
     ``attributes`` maps attribute names such as race_ethnicity to column names;
     ``enrollments`` the agent's ``[enrollments]`` (empty: one row per record), when the file
     holds ``row_count`` rows of ``record_count`` records, in ``encoding``, its header on
-    ``header_line`` (the agent's ``source.header_line``).
+    ``header_line`` (the agent's ``source.header_line``), in the workbook ``sheets`` when it
+    is a workbook with several (the agent's ``source.sheet``).
     """
 
     name: str
@@ -37,11 +39,13 @@ class PartnerFile:
     row_count: int = 0
     encoding: str = "utf-8"
     header_line: int = 1
+    sheets: tuple[str, ...] = ()
 
     @property
-    def source_options(self) -> dict[str, int]:
+    def source_options(self) -> dict[str, int | list[str]]:
         """Returns the agent's [source] settings this file needs beyond its path and key."""
-        return {"header_line": self.header_line} if self.header_line > 1 else {}
+        options: dict[str, int | list[str]] = {"sheet": list(self.sheets)} if self.sheets else {}
+        return options | ({"header_line": self.header_line} if self.header_line > 1 else {})
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,11 @@ def write_partner_files(out_dir: Path, population: list[Person],
                                                   person.race_ethnicity, recording.errors)
         if spec.enrollment_rate:
             enrollment_rng.shuffle(rows)  # a youth's enrollments are scattered in the file
-        path = out_dir / f"{spec.name}.csv"
+        path = out_dir / f"{spec.name}.{'xlsx' if spec.sheet_per_site else 'csv'}"
+        if spec.sheet_per_site:
+            _write_sheets(path, spec, rows)
+            files.append(_partner_file(spec, path, len(keys), len(rows)))
+            continue
         with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
             handle.writelines(line + "\r\n" for line in spec.title_lines)
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns.values()))
@@ -202,6 +206,21 @@ def _row(spec: PartnerSpec, key: str, person: Person, recording: Recording,
     return {column: values[logical] for logical, column in spec.columns.items()}
 
 
+def _write_sheets(path: Path, spec: PartnerSpec, rows: list[dict[str, str]]) -> None:
+    """Writes the rows as a workbook with one sheet per site, each with the header."""
+    import openpyxl  # the agent's reader of workbooks: only real-world files need it
+
+    workbook = openpyxl.Workbook(write_only=True)
+    header = list(spec.columns.values())
+    for site in spec.sites:
+        sheet = workbook.create_sheet(site)
+        sheet.append(header)
+        for row in rows:
+            if row[spec.columns["site"]] == site:
+                sheet.append([row.get(column, "") for column in header])
+    workbook.save(path)
+
+
 def _partner_file(spec: PartnerSpec, path: Path, record_count: int,
                   row_count: int) -> PartnerFile:
     columns = spec.columns
@@ -222,4 +241,5 @@ def _partner_file(spec: PartnerSpec, path: Path, record_count: int,
                   if name in columns and name not in enrollments}
     return PartnerFile(spec.name, path, columns["record_key"], identifiers, attributes,
                        record_count, enrollments=enrollments, row_count=row_count,
-                       encoding=spec.encoding, header_line=len(spec.title_lines) + 1)
+                       encoding=spec.encoding, header_line=len(spec.title_lines) + 1,
+                       sheets=spec.sites if spec.sheet_per_site else ())

@@ -156,6 +156,7 @@ def test_a_file_of_enrollment_rows_is_declared_with_enrollments(enrollment_files
     expected = dict(partner.enrollments)
     assert config.identifiers["dob"] == partner.identifiers["dob"]  # westside's: three columns
     assert config.header_line == partner.header_line  # rec and parks': below a title
+    assert config.sheet == (list(partner.sheets) or None)  # westside's: a sheet per site
     assert {name: expected[name] for name in ("site", "start")} == \
         {name: config.enrollments[name] for name in ("site", "start")}
     if "program" in config.enrollments:  # not every program column has a guessable name
