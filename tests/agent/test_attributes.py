@@ -15,14 +15,10 @@ from hublink.agent.deidentify.transforms import TRANSFORMS, band_label
 from hublink.agent.prepare import prepare_source
 from hublink.agent.settings import ATTRIBUTE_TABLE_KEYS
 from hublink.shared.errors import ConfigError, SourceError
+from tests.agent.configs import AGENT_CONFIG_HEAD
 
 TODAY = date(2026, 3, 1)
-HEAD = """\
-[coordinator]
-url = "http://127.0.0.1:9"
-token_file = "partner.token"
-[linkage]
-secret_file = "linkage.secret"
+HEAD = AGENT_CONFIG_HEAD + """\
 [source]
 path = "source.csv"
 record_key = "ID"

@@ -16,6 +16,7 @@ from hublink.agent.sync_checks import check_firewall
 from hublink.agent.sync_plan import chunk_size, sent_names
 from hublink.shared.errors import ConfigError, SourceError
 from hublink.shared.sync_protocol import MAX_CHUNK_ENROLLMENTS
+from tests.agent.configs import AGENT_CONFIG_HEAD
 
 TODAY = date(2026, 3, 1)
 # cp1252, as a spreadsheet on Windows saves it; dates in four forms; line numbers count the
@@ -30,12 +31,7 @@ Y2,Benjamin,Okafor,2010-01-05,M,Soccer,West,2026-07-01
 Y1,Ana,Peña,40037,F,Summer Camp,North,2026-06-15
 Y4,Di,Ray,12/31/2009,,,,
 """
-CONFIG = """\
-[coordinator]
-url = "http://127.0.0.1:9"
-token_file = "partner.token"
-[linkage]
-secret_file = "linkage.secret"
+CONFIG = AGENT_CONFIG_HEAD + """\
 [source]
 path = "source.csv"
 record_key = "Youth ID"

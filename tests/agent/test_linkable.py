@@ -17,6 +17,7 @@ from hublink.agent.prepare import prepare_source
 from hublink.agent.readers import iter_source
 from hublink.agent.report import check_source
 from hublink.shared.linkage_schema import CURRENT_SCHEMA_ID, load_linkage_schema
+from tests.agent.configs import AGENT_CONFIG_HEAD
 
 TODAY = date(2026, 3, 1)
 SECRET = bytes.fromhex("3c" * 32)
@@ -68,12 +69,7 @@ def test_linkable_needs_two_of_name_date_of_birth_and_street(cells, expected):
     assert linkable(features(**cells)) is expected
 
 
-CONFIG = """\
-[coordinator]
-url = "http://127.0.0.1:9"
-token_file = "partner.token"
-[linkage]
-secret_file = "linkage.secret"
+CONFIG = AGENT_CONFIG_HEAD + """\
 [source]
 path = "source.csv"
 record_key = "ID"

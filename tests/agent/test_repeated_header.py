@@ -17,6 +17,7 @@ from hublink.agent.prepare import prepare_source
 from hublink.agent.readers import iter_source
 from hublink.agent.readers.cells import repeated_header_rows
 from hublink.agent.report import check_source
+from tests.agent.configs import AGENT_CONFIG_HEAD
 
 TODAY = date(2026, 3, 1)
 COLUMNS = ["ID", "First Name", "Last Name", "DOB", "City"]
@@ -36,12 +37,7 @@ def test_repeated_header_rows(row, repeated):
     assert repeated_header_rows(frame, COLUMNS).tolist() == [False, repeated]
 
 
-CONFIG = """\
-[coordinator]
-url = "http://127.0.0.1:9"
-token_file = "partner.token"
-[linkage]
-secret_file = "linkage.secret"
+CONFIG = AGENT_CONFIG_HEAD + """\
 [source]
 path = "{source}"
 record_key = "ID"

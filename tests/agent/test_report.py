@@ -13,6 +13,7 @@ from hublink.agent.prepare import prepare_source
 from hublink.agent.readers import read_source
 from hublink.agent.readers.csv import file_lines
 from hublink.agent.report import check_report, check_source, preview_report
+from tests.agent.configs import AGENT_CONFIG_HEAD
 
 TODAY = date(2026, 3, 1)
 SOURCE = """\
@@ -30,12 +31,7 @@ IDENTIFYING = ["A-10", "Zelda", "Quintero", "Yusuf", "Okonkwo", "Xiomara", "Pett
                "W1lhelmina", "Abernathy", "Vikram", "Lindqvist", "Ursula", "Fairweather",
                "Thaddeus", "Montgomery", "03/07/2011", "2011-03", "1998", "2045", "21201",
                "21224", "ABCDE", "Oak Lane", "Cedar Court"]
-CONFIG = """\
-[coordinator]
-url = "http://127.0.0.1:9"
-token_file = "partner.token"
-[linkage]
-secret_file = "linkage.secret"
+CONFIG = AGENT_CONFIG_HEAD + """\
 [source]
 path = "source.csv"
 record_key = "ID"
