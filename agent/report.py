@@ -17,8 +17,7 @@ from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.normalise import has_birth_date
 from hublink.agent.prepare import RECORD_KEY_FIELD, PreparedSource, prepare_source
-from hublink.agent.readers import CSV_SUFFIXES, iter_source, sheet_lines
-from hublink.agent.readers.csv import file_lines
+from hublink.agent.readers import is_pattern, iter_source, source_lines
 from hublink.agent.settings import NAME_KEYS
 
 __all__ = ["check_report", "check_source", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
@@ -139,13 +138,7 @@ def check_source(config: AgentConfig) -> tuple[str, int]:
         statistics.without_birth_date += not has_birth_date(features)
 
     prepare_source(config, counted(iter_source(config)), sink=without_birth_date, into=prepared)
-    path = config.source_path
-    file_line: Callable[[int], int | str] | None = None
-    if not config.source_url and path and path.suffix.lower() in CSV_SUFFIXES:
-        file_line = file_lines(path, config.encoding, config.header_line)
-    elif not config.source_url and path and isinstance(config.sheet, list):
-        file_line = sheet_lines(path, config.source_columns, config.sheet, config.header_line)
-    return _render_check(config, prepared, statistics, file_line)
+    return _render_check(config, prepared, statistics, source_lines(config))
 
 
 def _section_of(field_name: str, attributes: set[str]) -> str:
@@ -219,11 +212,19 @@ def _render_check(config: AgentConfig, prepared: PreparedSource, statistics: Sou
             f"{prepared.record_count} records{enrollments} can be sent", "",
             *_missing_rates(config, statistics),
             "", f"file line numbers below count the header as line {config.header_line}"
-            + (f" of each sheet ({', '.join(config.sheet)})" if isinstance(config.sheet, list)
-               else "")]
+            + _of_each(config)]
     for name, lines in sections.items():
         text += ["", f"{titles[name]}:", *(lines or ["  no problems"])]
     return "\n".join(text), problems
+
+
+def _of_each(config: AgentConfig) -> str:
+    """Says which parts the line numbers count in, for a source of several files or sheets."""
+    if config.source_path and is_pattern(config.source_path):
+        return f" of each file {config.source_path.name} matches"
+    if isinstance(config.sheet, list):
+        return f" of each sheet ({', '.join(config.sheet)})"
+    return ""
 
 
 def _date_forms(prepared: PreparedSource) -> list[str]:

@@ -73,7 +73,9 @@ SETTINGS: tuple[Setting, ...] = (
             "The linkage secret shared by all partners, from the key custodian. Never sent anywhere.",
             "linkage.secret", required=True),
     Setting("source", "path", "path",
-            "The source file: .csv, .tsv, .txt, .xlsx or .xls. Required unless source.url is set.",
+            "The source file: .csv, .tsv, .txt, .xlsx or .xls. Required unless source.url is set. A "
+            "name with a wildcard, such as exports/*.csv, reads every file it matches, sorted by "
+            "name, each with the same columns (a folder each month's export is dropped into).",
             "students.csv", required=True, unless="url", attribute="source_path"),
     Setting("source", "url", "str",
             "SQLAlchemy URL of a database source, instead of source.path. postgresql:// uses "

@@ -8,13 +8,14 @@ at a time. ``read_source`` joins the chunks for callers that want the whole tabl
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas
 
-from hublink.agent.readers.csv import iter_csv
+from hublink.agent.readers.csv import file_lines, iter_csv
 from hublink.agent.readers.xls import iter_xls, xls_previews
 from hublink.agent.readers.xlsx import iter_xlsx, xlsx_previews
 from hublink.shared.errors import SourceError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from hublink.agent.config import AgentConfig
 
 __all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "iter_source", "iter_workbook", "read_source",
-           "sheet_lines", "workbook_previews"]
+           "is_pattern", "source_files", "source_lines", "workbook_previews"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -31,6 +32,7 @@ XLS_SUFFIXES = (".xls",)
 WORKBOOK_SUFFIXES = XLSX_SUFFIXES + XLS_SUFFIXES
 SUPPORTED = ".csv, .tsv, .txt, .xlsx or .xls"
 """How messages name the file types a source may be."""
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 def iter_workbook(path: Path, columns: list[str], sheet: str | list[str] | None, chunk_rows: int,
@@ -44,29 +46,48 @@ def iter_workbook(path: Path, columns: list[str], sheet: str | list[str] | None,
     return (chunk for name in sheet for chunk in reader(path, columns, name, chunk_rows, header_line))
 
 
-def sheet_lines(path: Path, columns: list[str], sheets: list[str],
-                header_line: int = 1) -> Callable[[int], str]:
-    """Given a workbook, the configured columns, the sheets a source reads one after another
-    and their header line, returns what turns a counted line (``header_line`` + 1 + the data
-    row's index over all sheets, as ``prepare`` numbers rows) into "Sheet row N"; reads the
-    sheets once more to count their rows (as ``iter_workbook`` yields them)."""
-    starts, names = [], []
-    start = 0
-    for name in sheets:
-        starts.append(start)
-        names.append(name)
-        start += sum(len(chunk) for chunk in iter_workbook(path, columns, name, 50_000, header_line))
-
-    def line_of(line: int) -> str:
-        index = line - header_line - 1
-        sheet = bisect.bisect_right(starts, index) - 1
-        return f"{names[sheet]} row {header_line + 1 + index - starts[sheet]}"
-    return line_of
-
-
 def workbook_previews(path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
     """Given a workbook (.xlsx or .xls), returns each sheet's title and first rows."""
     return (xls_previews if path.suffix.lower() in XLS_SUFFIXES else xlsx_previews)(path)
+
+
+def is_pattern(path: Path) -> bool:
+    """Whether ``source.path`` names files by a wildcard (``exports/*.csv``)."""
+    return bool(_WILDCARD.search(path.name))
+
+
+def source_files(path: Path) -> list[Path]:
+    """Given ``source.path``, returns the files it names: itself, or, for a name with a
+    wildcard (``exports/*.csv``: a folder a program drops each month's export into), every file
+    it matches in that folder, sorted by name. Raises SourceError when there is none."""
+    if is_pattern(path):
+        files = sorted(match for match in path.parent.glob(path.name) if match.is_file())
+        if not files:
+            raise SourceError(f"no file in {path.parent} matches {path.name!r} (source.path)")
+        return files
+    if not path.is_file():
+        raise SourceError(f"source file {path} does not exist")
+    return [path]
+
+
+def _parts(config: AgentConfig) -> list[tuple[Path, str | None]]:
+    """Returns the (file, sheet) parts a file source reads one after another."""
+    if config.source_path is None:
+        raise SourceError("source.path or source.url must be set")
+    sheets = config.sheet if isinstance(config.sheet, list) else [config.sheet]
+    return [(file, sheet) for file in source_files(config.source_path)
+            for sheet in (sheets if file.suffix.lower() in WORKBOOK_SUFFIXES else [None])]
+
+
+def _part_chunks(config: AgentConfig, file: Path, sheet: str | None,
+                 chunk_rows: int) -> Iterator[pandas.DataFrame]:
+    suffix = file.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return iter_csv(file, config.source_columns, config.encoding, chunk_rows, config.header_line)
+    if suffix in WORKBOOK_SUFFIXES:
+        return iter_workbook(file, config.source_columns, sheet, chunk_rows, config.header_line)
+    raise SourceError(f"source file type {suffix!r} is not supported: use {SUPPORTED}, or a "
+                      "database through source.url")
 
 
 def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
@@ -76,16 +97,43 @@ def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
         return iter_sql(config.source_url, columns, query=config.source_query,
                         table=config.source_table, password_env=config.password_env,
                         chunk_rows=chunk_rows)
-    path = config.source_path
-    if path is None or not path.is_file():
-        raise SourceError(f"source file {path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return iter_csv(path, columns, config.encoding, chunk_rows, config.header_line)
-    if suffix in WORKBOOK_SUFFIXES:
-        return iter_workbook(path, columns, config.sheet, chunk_rows, config.header_line)
-    raise SourceError(f"source file type {suffix!r} is not supported: use {SUPPORTED}, or a "
-                      "database through source.url")
+    parts = _parts(config)
+    if len(parts) == 1:
+        return _part_chunks(config, *parts[0], chunk_rows)
+    for part in parts:  # every part's header is checked before any row is read
+        next(iter(_part_chunks(config, *part, 1)), None)
+    return (chunk for part in parts for chunk in _part_chunks(config, *part, chunk_rows))
+
+
+def source_lines(config: AgentConfig) -> Callable[[int], int | str] | None:
+    """Given the configuration, returns what turns a row's counted line (the header line plus
+    the row's place over the whole source, as ``prepare`` numbers rows) into the line a person
+    finds it on: the CSV file's own line (``readers.csv.file_lines``), and for a source of
+    several files or sheets "june.csv line 5" or "July row 5"; None when the counted line is
+    that line already (one sheet, a database). Reads a source of several parts once more, to
+    count each part's rows as the readers yield them."""
+    if config.source_url:
+        return None
+    parts = _parts(config)
+    local = [file_lines(file, config.encoding, config.header_line)
+             if file.suffix.lower() in CSV_SUFFIXES else None for file, _ in parts]
+    if len(parts) == 1:
+        return local[0]
+    several_files = len({file for file, _ in parts}) > 1
+    labels = [" ".join(part for part in ((file.name if several_files else ""), sheet or "") if part)
+              + (" line" if sheet is None else " row") for file, sheet in parts]
+    starts, start = [], 0
+    for part in parts:
+        starts.append(start)
+        start += sum(len(chunk) for chunk in _part_chunks(config, *part, 50_000))
+    first = config.header_line + 1
+
+    def line_of(line: int) -> str:
+        index = line - first
+        place = max(0, bisect.bisect_right(starts, index) - 1)
+        counted = first + index - starts[place]
+        return f"{labels[place]} {local[place](counted) if local[place] else counted}"
+    return line_of
 
 
 def iter_source(config: AgentConfig,
