@@ -49,6 +49,10 @@ class AgentConfig:
     age_reference_date: date | None
     attributes: dict[str, Any]  # as declared; see deidentify
     enrollments: dict[str, Any]  # as declared, like attributes
+    enrollment_file_path: Path | None  # enrollments kept apart from the roster
+    enrollment_file_record_key: str | list[str] | None
+    enrollment_file_sheet: str | list[str] | None
+    enrollment_file_header_line: int
     state_dir: Path
     log_file: Path
     log_level: str
@@ -69,14 +73,29 @@ class AgentConfig:
 
     @property
     def source_columns(self) -> list[str]:
-        """Returns every source column the configuration names, record key first."""
+        """Returns every source column the configuration names, record key first (the
+        [enrollments] columns too, unless they are read from ``enrollment_file``)."""
         columns = list(self.record_key_columns)
         for key, value in self.identifiers.items():
             if key in IDENTIFIER_OPTION_KEYS:
                 continue
             columns += value if isinstance(value, list) else [value]
-        columns += attribute_columns(self.attributes) + attribute_columns(self.enrollments)
+        columns += attribute_columns(self.attributes)
+        if not self.enrollment_file_path:
+            columns += attribute_columns(self.enrollments)
         return list(dict.fromkeys(columns))
+
+    @property
+    def enrollment_key_columns(self) -> list[str]:
+        """Returns the enrollment file's record-key column(s): by default the roster's."""
+        key = self.enrollment_file_record_key or self.record_key
+        return [key] if isinstance(key, str) else list(key)
+
+    @property
+    def enrollment_file_columns(self) -> list[str]:
+        """Returns the columns read from ``enrollment_file``: its key, then the enrollments'."""
+        return list(dict.fromkeys(self.enrollment_key_columns
+                                  + attribute_columns(self.enrollments)))
 
     @property
     def first_data_line(self) -> int:
@@ -191,6 +210,21 @@ def _check_source(values: dict[str, Any], problems: list[str]) -> None:
     for key in ("query", "table", "password_env"):
         if values.get(f"source.{key}") and not url:
             problems.append(f"source.{key} is used only with source.url")
+    if values.get("enrollment_file.path") and not values.get("enrollments"):
+        problems.append("enrollment_file needs [enrollments]: the columns to read from it")
+    keys = [values.get(f"{section}.record_key") for section in ("source", "enrollment_file")]
+    if keys[1] and len(keys[1] if isinstance(keys[1], list) else [keys[1]]) != \
+            len(keys[0] if isinstance(keys[0], list) else [keys[0]]):
+        problems.append("enrollment_file.record_key must name as many columns as "
+                        "source.record_key")
+    if values.get("enrollment_file.path"):
+        problems += [f"enrollments.{name} derives from an identifier, which the enrollment file "
+                     "does not hold: declare it under [attributes]"
+                     for name, declared in (values.get("enrollments") or {}).items()
+                     if isinstance(declared, dict) and declared.get("from")]
+    for dotted in ("record_key", "sheet"):
+        if values.get(f"enrollment_file.{dotted}") and not values.get("enrollment_file.path"):
+            problems.append(f"enrollment_file.{dotted} is used only with enrollment_file.path")
     encoding = values.get("source.encoding")
     if isinstance(encoding, str) and encoding.strip() and encoding != "auto":
         try:

@@ -31,6 +31,7 @@ import pandas
 from hublink.agent.config import AgentConfig
 from hublink.agent.normalise import RawIdentifiers, linkable, normalise_record
 from hublink.agent.normalise.text import record_keys_of
+from hublink.agent.readers import iter_enrollment_file
 from hublink.agent.readers.cells import repeated_header_rows
 from hublink.agent.settings import IDENTIFIER_COLUMN_KEYS
 from hublink.agent.deidentify import SourceDates, build_attributes, read_opt_out_file
@@ -76,6 +77,9 @@ class PreparedSource:
                                         tuple[str | None, ...]]]] = field(default_factory=dict)
     """With [enrollments]: rows too poor to link, by record key, while no row of the key could
     be linked (line, features, attributes, enrollment); a later row that can takes them in."""
+    enrollment_file_rows: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list))
+    """With ``enrollment_file``: its problems, (kind, field) -> its rows' counted lines."""
 
     def enrollments_of(self, position: int) -> list[dict[str, str | None]]:
         """Returns the enrollments of the record at ``position`` as they are sent."""
@@ -142,7 +146,9 @@ def _prepare_chunk(config: AgentConfig, first_index: int, frame: pandas.DataFram
         attribute_values[name] = [None if value is None else interned.setdefault(value, value)
                                   for value in attribute_values[name]]
     enrolling = isinstance(seen, dict)
-    if enrolling:
+    if config.enrollment_file_path:  # the roster's rows give records; their enrollments come later
+        enrollment_rows = [tuple(None for _ in prepared.enrollment_names)] * len(frame)
+    elif enrolling:
         enrollment_values, enrollment_problems = build_attributes(
             config, frame, first_line, today, prepared.dates, section="enrollments")
         attribute_problems += enrollment_problems
@@ -229,16 +235,55 @@ def _add_enrollment_row(prepared: PreparedSource, first: _FirstRow, line: int,
         elif hash(values) != first.attributes_hash:
             prepared.problem_rows[("conflicting_attributes", RECORD_KEY_FIELD)].append(line)
             prepared.conflicts.append((line, first.line))
+    _add_enrollment(prepared, first.position, line, enrollment, prepared.problem_rows)
+
+
+def _add_enrollment(prepared: PreparedSource, position: int, line: int,
+                    enrollment: tuple[str | None, ...],
+                    problems: dict[tuple[str, str], list[int]]) -> None:
+    """Adds one row's enrollment (all empty: none) to the record at ``position`` once, at most
+    MAX_RECORD_ENROLLMENTS; a repeat or one too many is noted in ``problems`` by line."""
     if all(value is None for value in enrollment):
         return
-    enrollments = prepared.enrollment_lists[first.position]
+    enrollments = prepared.enrollment_lists[position]
     if enrollment in enrollments:
-        prepared.problem_rows[("repeated_enrollment", RECORD_KEY_FIELD)].append(line)
+        problems[("repeated_enrollment", RECORD_KEY_FIELD)].append(line)
     elif len(enrollments) >= MAX_RECORD_ENROLLMENTS:
-        prepared.problem_rows[("too_many_enrollments", RECORD_KEY_FIELD)].append(line)
+        problems[("too_many_enrollments", RECORD_KEY_FIELD)].append(line)
     else:
         enrollments.append(enrollment)
         prepared.enrollment_count += 1
+
+
+def _add_enrollment_file(config: AgentConfig, prepared: PreparedSource, today: date | None,
+                         opted_out: set[str], seen: dict[str, _FirstRow],
+                         interned: dict[str, str]) -> None:
+    """Reads ``enrollment_file`` and adds each row's enrollment to the roster record of its
+    key; a row whose key sends no record (none in the roster, or its rows too poor to link)
+    is ``enrollment_without_record``, one of an opted-out youth ``opted_out``."""
+    problems = prepared.enrollment_file_rows
+    first_data_line = config.enrollment_file_header_line + 1
+    for first_index, frame in iter_enrollment_file(config):
+        first_line = first_index + first_data_line
+        prepared.dates.observe(frame)
+        values, value_problems = build_attributes(config, frame, first_line, today,
+                                                  prepared.dates, section="enrollments")
+        rows = zip(*(values[name] for name in prepared.enrollment_names))
+        headers = repeated_header_rows(frame, config.enrollment_file_columns)
+        keys = record_keys_of(frame, config.enrollment_key_columns)
+        for offset, (record_key, row) in enumerate(zip(keys, rows)):
+            line = first_line + offset
+            reason = ("repeated_header" if headers[offset] else "empty_record_key"
+                      if record_key is None else "opted_out" if record_key in opted_out
+                      else None if record_key in seen else "enrollment_without_record")
+            if reason:
+                problems[(reason, RECORD_KEY_FIELD)].append(line)
+                continue
+            enrollment = tuple(None if value is None else interned.setdefault(value, value)
+                               for value in row)
+            _add_enrollment(prepared, seen[record_key].position, line, enrollment, problems)
+        for problem in value_problems:
+            problems[(problem.kind, problem.field)].append(problem.line)
 
 
 def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
@@ -263,6 +308,8 @@ def prepare_source(config: AgentConfig, source: pandas.DataFrame | Chunks,
         prepared.row_count += len(frame)
         _prepare_chunk(config, first_index, frame, today, opted_out, seen, prepared, sink,
                        interned)
+    if config.enrollment_file_path and isinstance(seen, dict):
+        _add_enrollment_file(config, prepared, today, opted_out, seen, interned)
     for position, enrollments in enumerate(prepared.enrollment_lists):
         enrollments.sort(key=_sort_key)
         if prepared.keep_records:

@@ -17,7 +17,7 @@ from hublink.agent.deidentify import attribute_specs, unmapped_codes
 from hublink.agent.keys import load_or_create_pseudonym_key, pseudonymise
 from hublink.agent.normalise import has_birth_date
 from hublink.agent.prepare import RECORD_KEY_FIELD, PreparedSource, prepare_source
-from hublink.agent.readers import is_pattern, iter_source, source_lines
+from hublink.agent.readers import enrollment_file, is_pattern, iter_source, source_lines
 from hublink.agent.settings import NAME_KEYS
 
 __all__ = ["check_report", "check_source", "preview_report", "MAX_ROWS_LISTED", "PREVIEW_ROWS"]
@@ -37,6 +37,8 @@ _HINTS = {
     "repeated_header": "row skipped: the header's column names again (files appended one to "
                        "another)",
     "empty_record_key": "row skipped: no record key",
+    "enrollment_without_record": "enrollment not sent: no roster record of its key is sent "
+                                 "(none in the roster, or too few identifiers to link)",
     "duplicate_record_key": "row skipped: its record key is on an earlier line",
     "opted_out": "not a problem: on the opt-out list, not sent",
     "too_few_identifiers": "row skipped: a record is linked only with two of a name, a whole "
@@ -138,7 +140,9 @@ def check_source(config: AgentConfig) -> tuple[str, int]:
         statistics.without_birth_date += not has_birth_date(features)
 
     prepare_source(config, counted(iter_source(config)), sink=without_birth_date, into=prepared)
-    return _render_check(config, prepared, statistics, source_lines(config))
+    enrollments = enrollment_file(config)
+    return _render_check(config, prepared, statistics, source_lines(config),
+                         enrollments.lines() if enrollments is not None else None)
 
 
 def _section_of(field_name: str, attributes: set[str]) -> str:
@@ -165,9 +169,10 @@ def check_report(config: AgentConfig, frame: pandas.DataFrame,
 
 
 def _render_check(config: AgentConfig, prepared: PreparedSource, statistics: SourceStatistics,
-                  file_line: Callable[[int], int | str] | None = None) -> tuple[str, int]:
-    """``file_line`` turns the rows' counted lines into the file's (``readers.csv.file_lines``;
-    None: the same)."""
+                  file_line: Callable[[int], int | str] | None = None,
+                  enrollment_line: Callable[[int], int | str] | None = None) -> tuple[str, int]:
+    """``file_line`` turns the rows' counted lines into the file's (``FileSource.lines``;
+    None: the same), ``enrollment_line`` those of ``enrollment_file``."""
     file_line = file_line or (lambda line: line)
     sections: dict[str, list[str]] = {name: [] for name in (
         "record keys", "dates of birth", "names", "other identifiers", "attributes")}
@@ -191,6 +196,14 @@ def _render_check(config: AgentConfig, prepared: PreparedSource, statistics: Sou
         shown = ", ".join(f"{file_line(line)} (first at {file_line(first)})"
                           for line, first in prepared.conflicts[:MAX_ROWS_LISTED])
         sections["record keys"].append(f"  conflicting rows and their key's first row: {shown}")
+    if config.enrollment_file_path:
+        title = f"enrollment file {config.enrollment_file_path.name}"
+        sections[title] = []
+        for (kind, field_name), lines in sorted(prepared.enrollment_file_rows.items()):
+            label = kind if field_name == RECORD_KEY_FIELD else f"{kind} ({field_name})"
+            sections[title].append(_issue_line(label, kind, lines,
+                                               enrollment_line or (lambda line: line)))
+            problems += 0 if kind in _NOT_PROBLEMS else len(lines)
     if _date_forms(prepared):
         sections["date formats found"] = _date_forms(prepared)
     specs = attribute_specs(config)

@@ -173,6 +173,24 @@ SETTINGS: tuple[Setting, ...] = (
             "declares them when the sample's record keys repeat with a program, site or start "
             "column differing.",
             {"program": "Program", "site": "Site"}, default={}),
+    Setting("enrollment_file", "path", "path",
+            "A file of enrollments kept apart from the roster (a program's attendance or "
+            "sign-up export, one row per enrollment, keyed by the roster's record key): the "
+            "[enrollments] columns are then read from it, and each row joins the roster record "
+            "of its key (a key the roster lacks is reported as enrollment_without_record). "
+            "Read like source.path (.csv, .xlsx or .xls; a wildcard reads every matching file).",
+            "attendance.csv", attribute="enrollment_file_path"),
+    Setting("enrollment_file", "record_key", "columns",
+            "The enrollment file's column(s) holding the roster's record key (default: "
+            "source.record_key's names).", "Participant ID",
+            attribute="enrollment_file_record_key"),
+    Setting("enrollment_file", "sheet", "sheets",
+            "Worksheet(s) of a workbook enrollment file, as source.sheet.", "Enrollments",
+            attribute="enrollment_file_sheet"),
+    Setting("enrollment_file", "header_line", "int",
+            "The line that names the enrollment file's columns, as source.header_line.", 1,
+            default=1, minimum=1, maximum=HEADER_SEARCH_LINES,
+            attribute="enrollment_file_header_line"),
     Setting("agent", "state_dir", "path",
             "Folder for the agent's own state (pseudonym key). Default: .hublink-agent beside "
             "the config file.", ".hublink-agent", default=".hublink-agent"),

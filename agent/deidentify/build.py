@@ -76,7 +76,8 @@ class SourceDates:
     def observe(self, frame: pandas.DataFrame) -> None:
         """Counts the unambiguous day/month orders of one block of rows, before it is read."""
         for key, reader in self.readers.items():
-            reader.observe(frame[self.columns[key]].tolist())
+            if self.columns[key] in frame:  # the roster and an enrollment file hold their own
+                reader.observe(frame[self.columns[key]].tolist())
 
     def reader(self, key: str) -> DateReader:
         """Returns the reader of ``key``; a fresh "auto" reader when there is none."""

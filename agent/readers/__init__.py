@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,9 @@ from hublink.shared.errors import SourceError
 if TYPE_CHECKING:
     from hublink.agent.config import AgentConfig
 
-__all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "iter_source", "iter_workbook", "read_source",
-           "is_pattern", "source_files", "source_lines", "workbook_previews"]
+__all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "FileSource", "enrollment_file", "is_pattern",
+           "iter_enrollment_file", "iter_source", "iter_workbook", "read_source", "roster_file",
+           "source_files", "source_lines", "workbook_previews"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -70,70 +72,125 @@ def source_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _parts(config: AgentConfig) -> list[tuple[Path, str | None]]:
-    """Returns the (file, sheet) parts a file source reads one after another."""
+@dataclass(frozen=True)
+class FileSource:
+    """A file source as the readers take it: a path (a wildcard may match several files), the
+    sheet or sheets of a workbook, the header line, the text encoding of a CSV file and the
+    columns to read."""
+
+    path: Path
+    sheet: str | list[str] | None
+    header_line: int
+    encoding: str
+    columns: list[str]
+
+    def parts(self) -> list[tuple[Path, str | None]]:
+        """Returns the (file, sheet) parts read one after another."""
+        sheets = self.sheet if isinstance(self.sheet, list) else [self.sheet]
+        return [(file, sheet) for file in source_files(self.path)
+                for sheet in (sheets if file.suffix.lower() in WORKBOOK_SUFFIXES else [None])]
+
+    def part_chunks(self, file: Path, sheet: str | None,
+                    chunk_rows: int) -> Iterator[pandas.DataFrame]:
+        """Yields one part's chunks."""
+        suffix = file.suffix.lower()
+        if suffix in CSV_SUFFIXES:
+            return iter_csv(file, self.columns, self.encoding, chunk_rows, self.header_line)
+        if suffix in WORKBOOK_SUFFIXES:
+            return iter_workbook(file, self.columns, sheet, chunk_rows, self.header_line)
+        raise SourceError(f"source file type {suffix!r} is not supported: use {SUPPORTED}, or "
+                          "a database through source.url")
+
+    def chunks(self, chunk_rows: int) -> Iterator[pandas.DataFrame]:
+        """Yields every part's chunks in turn, each part's header checked before any row."""
+        parts = self.parts()
+        if len(parts) == 1:
+            return self.part_chunks(*parts[0], chunk_rows)
+        for part in parts:
+            next(iter(self.part_chunks(*part, 1)), None)
+        return (chunk for part in parts for chunk in self.part_chunks(*part, chunk_rows))
+
+    def lines(self) -> Callable[[int], int | str] | None:
+        """Returns what turns a row's counted line (the header line plus the row's place over
+        all parts, as ``prepare`` numbers rows) into the line a person finds it on: the CSV
+        file's own line (``readers.csv.file_lines``), and for several files or sheets
+        "june.csv line 5" or "July row 5"; None when the counted line is that line already
+        (one sheet). Reads a source of several parts once more, to count each part's rows as
+        the readers yield them."""
+        parts = self.parts()
+        local = [file_lines(file, self.encoding, self.header_line)
+                 if file.suffix.lower() in CSV_SUFFIXES else None for file, _ in parts]
+        if len(parts) == 1:
+            return local[0]
+        several_files = len({file for file, _ in parts}) > 1
+        labels = [" ".join(part for part in ((file.name if several_files else ""), sheet or "")
+                           if part) + (" line" if sheet is None else " row")
+                  for file, sheet in parts]
+        starts, start = [], 0
+        for part in parts:
+            starts.append(start)
+            start += sum(len(chunk) for chunk in self.part_chunks(*part, 50_000))
+        first = self.header_line + 1
+
+        def line_of(line: int) -> str:
+            index = line - first
+            place = max(0, bisect.bisect_right(starts, index) - 1)
+            counted = first + index - starts[place]
+            return f"{labels[place]} {local[place](counted) if local[place] else counted}"
+        return line_of
+
+
+def roster_file(config: AgentConfig) -> FileSource | None:
+    """Returns the source as a file source (None for a database)."""
+    if config.source_url:
+        return None
     if config.source_path is None:
         raise SourceError("source.path or source.url must be set")
-    sheets = config.sheet if isinstance(config.sheet, list) else [config.sheet]
-    return [(file, sheet) for file in source_files(config.source_path)
-            for sheet in (sheets if file.suffix.lower() in WORKBOOK_SUFFIXES else [None])]
+    return FileSource(config.source_path, config.sheet, config.header_line, config.encoding,
+                      config.source_columns)
 
 
-def _part_chunks(config: AgentConfig, file: Path, sheet: str | None,
-                 chunk_rows: int) -> Iterator[pandas.DataFrame]:
-    suffix = file.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return iter_csv(file, config.source_columns, config.encoding, chunk_rows, config.header_line)
-    if suffix in WORKBOOK_SUFFIXES:
-        return iter_workbook(file, config.source_columns, sheet, chunk_rows, config.header_line)
-    raise SourceError(f"source file type {suffix!r} is not supported: use {SUPPORTED}, or a "
-                      "database through source.url")
+def enrollment_file(config: AgentConfig) -> FileSource | None:
+    """Returns ``enrollment_file`` as a file source (None when enrollments are in the roster)."""
+    if not config.enrollment_file_path:
+        return None
+    return FileSource(config.enrollment_file_path, config.enrollment_file_sheet,
+                      config.enrollment_file_header_line, config.encoding,
+                      config.enrollment_file_columns)
 
 
 def _chunks(config: AgentConfig, chunk_rows: int) -> Iterator[pandas.DataFrame]:
-    columns = config.source_columns
-    if config.source_url:
-        from hublink.agent.readers.sql import iter_sql  # SQLAlchemy only for database sources
-        return iter_sql(config.source_url, columns, query=config.source_query,
-                        table=config.source_table, password_env=config.password_env,
-                        chunk_rows=chunk_rows)
-    parts = _parts(config)
-    if len(parts) == 1:
-        return _part_chunks(config, *parts[0], chunk_rows)
-    for part in parts:  # every part's header is checked before any row is read
-        next(iter(_part_chunks(config, *part, 1)), None)
-    return (chunk for part in parts for chunk in _part_chunks(config, *part, chunk_rows))
+    roster = roster_file(config)
+    if roster is not None:
+        return roster.chunks(chunk_rows)
+    from hublink.agent.readers.sql import iter_sql  # SQLAlchemy only for database sources
+    return iter_sql(config.source_url, config.source_columns, query=config.source_query,
+                    table=config.source_table, password_env=config.password_env,
+                    chunk_rows=chunk_rows)
 
 
 def source_lines(config: AgentConfig) -> Callable[[int], int | str] | None:
-    """Given the configuration, returns what turns a row's counted line (the header line plus
-    the row's place over the whole source, as ``prepare`` numbers rows) into the line a person
-    finds it on: the CSV file's own line (``readers.csv.file_lines``), and for a source of
-    several files or sheets "june.csv line 5" or "July row 5"; None when the counted line is
-    that line already (one sheet, a database). Reads a source of several parts once more, to
-    count each part's rows as the readers yield them."""
-    if config.source_url:
-        return None
-    parts = _parts(config)
-    local = [file_lines(file, config.encoding, config.header_line)
-             if file.suffix.lower() in CSV_SUFFIXES else None for file, _ in parts]
-    if len(parts) == 1:
-        return local[0]
-    several_files = len({file for file, _ in parts}) > 1
-    labels = [" ".join(part for part in ((file.name if several_files else ""), sheet or "") if part)
-              + (" line" if sheet is None else " row") for file, sheet in parts]
-    starts, start = [], 0
-    for part in parts:
-        starts.append(start)
-        start += sum(len(chunk) for chunk in _part_chunks(config, *part, 50_000))
-    first = config.header_line + 1
+    """Given the configuration, returns ``FileSource.lines`` of the source (None for a
+    database, whose rows have no lines but their place)."""
+    roster = roster_file(config)
+    return roster.lines() if roster is not None else None
 
-    def line_of(line: int) -> str:
-        index = line - first
-        place = max(0, bisect.bisect_right(starts, index) - 1)
-        counted = first + index - starts[place]
-        return f"{labels[place]} {local[place](counted) if local[place] else counted}"
-    return line_of
+
+def iter_enrollment_file(config: AgentConfig, chunk_rows: int | None = None
+                         ) -> Iterator[tuple[int, pandas.DataFrame]]:
+    """Given a configuration with ``enrollment_file``, yields its chunks as ``iter_source``
+    yields the source's: (index of the chunk's first row, chunk of its key and [enrollments]
+    columns)."""
+    source = enrollment_file(config)
+    if source is None:
+        return
+    start = 0
+    for chunk in source.chunks(chunk_rows or config.chunk_rows):
+        if chunk.empty:
+            continue
+        chunk.index = pandas.RangeIndex(start, start + len(chunk))
+        yield start, chunk
+        start += len(chunk)
 
 
 def iter_source(config: AgentConfig,
