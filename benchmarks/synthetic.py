@@ -125,7 +125,8 @@ def run_synthetic(root: Path, youth: int = 8000, seed: int = 11,
     with LocalHub(root / "hub", link_scope="hub", secret=secret) as hub:
         setups = [hub.add_partner(p.name, p.path, p.record_key, p.identifiers, p.attributes,
                                   extra={"enrollments": p.enrollments,
-                                         "source": p.source_options})
+                                         "source": p.source_options,
+                                         "enrollment_file": p.enrollment_file})
                   for p in dataset.partners]
         for stage, action in (("sync", lambda s: hub.agent(s, "sync")),):
             for setup in setups:

@@ -26,7 +26,9 @@ class PartnerFile:
     ``enrollments`` the agent's ``[enrollments]`` (empty: one row per record), when the file
     holds ``row_count`` rows of ``record_count`` records, in ``encoding``, its header on
     ``header_line`` (the agent's ``source.header_line``), in the workbook ``sheets`` when it
-    is a workbook with several (the agent's ``source.sheet``).
+    is a workbook with several (the agent's ``source.sheet``), its enrollments in a file of
+    their own when ``enrollment_file`` is set (the agent's ``[enrollment_file]``; ``row_count``
+    then counts that file's rows).
     """
 
     name: str
@@ -40,6 +42,7 @@ class PartnerFile:
     encoding: str = "utf-8"
     header_line: int = 1
     sheets: tuple[str, ...] = ()
+    enrollment_file: dict[str, str] = field(default_factory=dict)
 
     @property
     def source_options(self) -> dict[str, int | list[str]]:

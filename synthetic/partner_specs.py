@@ -67,7 +67,8 @@ class PartnerSpec:
     # youth taking a further program with this chance each time (at most 4), at these sites
     # (columns "site" and "start"); the file's text encoding; lines above the header (a
     # report export's title and run date); how many exports the file is, appended one to
-    # another, each with its header; whether the file is a workbook with a sheet per site.
+    # another, each with its header; whether the file is a workbook with a sheet per site;
+    # the key column of a separate enrollment file (the roster then one row per youth).
     date_forms: tuple[str, ...] = ()
     enrollment_rate: float = 0.0
     sites: tuple[str, ...] = ()
@@ -75,6 +76,7 @@ class PartnerSpec:
     title_lines: tuple[str, ...] = ()
     appended_exports: int = 1
     sheet_per_site: bool = False
+    enrollment_file_key: str = ""
 
 
 _OLD_STANDARD_LABELS = {  # the 1997 standard: MENA youth were recorded as White
@@ -162,6 +164,8 @@ _TITLE_LINES = {"rec_and_parks": ("Baltimore City Recreation and Parks - Partici
 _APPENDED_EXPORTS = {"youthworks": 3}
 # Partners that keep a workbook with a sheet per site (a youth at two sites is on both).
 _SHEET_PER_SITE = {"westside_mentoring"}
+# Partners whose roster lists each youth once, beside a file of enrollments: its key column.
+_ENROLLMENT_FILE_KEY = {"harbor_youth_alliance": "Participant"}
 # Partners whose sign-up form asks for the birth month, day and year apart: their columns.
 _DOB_IN_PARTS = {"westside_mentoring": {"birth_month": "Birth Month", "birth_day": "Birth Day",
                                         "birth_year": "Birth Year"}}
@@ -187,7 +191,7 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
     (program, site, start date), most saved as cp1252, one asking for the birth month, day and
     year apart, one a report export with title lines above its header, one three monthly
     exports appended one to another (the header repeated at each join), one a workbook with a
-    sheet per site, and with
+    sheet per site, one a roster beside a separate file of enrollments, and with
     ``mixed_dates`` each other date of birth in one of the partner's several forms (without:
     the partner's one dob_format, the same people, errors and enrollments otherwise)."""
     specs = []
@@ -203,7 +207,8 @@ def real_world_partners(partners: Sequence[PartnerSpec] = DEFAULT_PARTNERS,
             enrollment_rate=rate, sites=sites, encoding=encoding,
             title_lines=_TITLE_LINES.get(spec.name, ()),
             appended_exports=_APPENDED_EXPORTS.get(spec.name, 1),
-            sheet_per_site=spec.name in _SHEET_PER_SITE))
+            sheet_per_site=spec.name in _SHEET_PER_SITE,
+            enrollment_file_key=_ENROLLMENT_FILE_KEY.get(spec.name, "")))
     return tuple(specs)
 
 

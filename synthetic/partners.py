@@ -72,19 +72,14 @@ def write_partner_files(out_dir: Path, population: list[Person],
         if spec.enrollment_rate:
             enrollment_rng.shuffle(rows)  # a youth's enrollments are scattered in the file
         path = out_dir / f"{spec.name}.{'xlsx' if spec.sheet_per_site else 'csv'}"
+        row_count, header = len(rows), list(spec.columns.values())
+        if spec.enrollment_file_key:
+            rows, header = _write_enrollment_file(_enrollment_path(out_dir, spec), spec, rows)
         if spec.sheet_per_site:
-            _write_sheets(path, spec, rows)
-            files.append(_partner_file(spec, path, len(keys), len(rows)))
-            continue
-        with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
-            handle.writelines(line + "\r\n" for line in spec.title_lines)
-            writer = csv.DictWriter(handle, fieldnames=list(spec.columns.values()))
-            for part in range(spec.appended_exports):
-                writer.writeheader()
-                part_rows = len(rows) // spec.appended_exports
-                writer.writerows(rows[part * part_rows:None if part == spec.appended_exports - 1
-                                      else (part + 1) * part_rows])
-        files.append(_partner_file(spec, path, len(keys), len(rows)))
+            _write_sheets(path, spec, header, rows)
+        else:
+            _write_csv(path, spec, header, rows)
+        files.append(_partner_file(spec, path, len(keys), row_count))
     truth_path = out_dir / "truth.csv"
     with open(truth_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -206,12 +201,46 @@ def _row(spec: PartnerSpec, key: str, person: Person, recording: Recording,
     return {column: values[logical] for logical, column in spec.columns.items()}
 
 
-def _write_sheets(path: Path, spec: PartnerSpec, rows: list[dict[str, str]]) -> None:
+def _write_csv(path: Path, spec: PartnerSpec, header: list[str],
+               rows: list[dict[str, str]]) -> None:
+    """Writes the rows as a CSV file: the title lines, then each export with its header."""
+    with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
+        handle.writelines(line + "\r\n" for line in spec.title_lines)
+        writer = csv.DictWriter(handle, fieldnames=header)
+        part_rows = len(rows) // spec.appended_exports
+        for part in range(spec.appended_exports):
+            writer.writeheader()
+            writer.writerows(rows[part * part_rows:None if part == spec.appended_exports - 1
+                                  else (part + 1) * part_rows])
+
+
+def _enrollment_path(out_dir: Path, spec: PartnerSpec) -> Path:
+    return out_dir / f"{spec.name}-enrollments.csv"
+
+
+def _write_enrollment_file(path: Path, spec: PartnerSpec, rows: list[dict[str, str]]
+                           ) -> tuple[list[dict[str, str]], list[str]]:
+    """Writes the rows' enrollments (the record key, then the program, site and start columns)
+    to their own file; returns the roster (each key's first row, without them) and its header."""
+    names = [spec.columns[field] for field in ENROLLMENT_FIELDS if field in spec.columns]
+    key = spec.columns["record_key"]
+    with open(path, "w", newline="", encoding=spec.encoding, errors="replace") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([spec.enrollment_file_key, *names])
+        writer.writerows([row[key], *(row[name] for name in names)] for row in rows)
+    roster: dict[str, dict[str, str]] = {}
+    for row in rows:
+        roster.setdefault(row[key], {column: cell for column, cell in row.items()
+                                     if column not in names})
+    return list(roster.values()), [column for column in spec.columns.values() if column not in names]
+
+
+def _write_sheets(path: Path, spec: PartnerSpec, header: list[str],
+                  rows: list[dict[str, str]]) -> None:
     """Writes the rows as a workbook with one sheet per site, each with the header."""
     import openpyxl  # the agent's reader of workbooks: only real-world files need it
 
     workbook = openpyxl.Workbook(write_only=True)
-    header = list(spec.columns.values())
     for site in spec.sites:
         sheet = workbook.create_sheet(site)
         sheet.append(header)
@@ -242,4 +271,7 @@ def _partner_file(spec: PartnerSpec, path: Path, record_count: int,
     return PartnerFile(spec.name, path, columns["record_key"], identifiers, attributes,
                        record_count, enrollments=enrollments, row_count=row_count,
                        encoding=spec.encoding, header_line=len(spec.title_lines) + 1,
-                       sheets=spec.sites if spec.sheet_per_site else ())
+                       sheets=spec.sites if spec.sheet_per_site else (),
+                       enrollment_file=({"path": str(_enrollment_path(path.parent, spec)),
+                                         "record_key": spec.enrollment_file_key}
+                                        if spec.enrollment_file_key else {}))
