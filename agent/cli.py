@@ -124,15 +124,23 @@ def main(context: click.Context, config_path: Path | None) -> None:
               help="A source file (.csv, .xlsx, .xls): map the columns its header names and report "
                    "the date forms of its first rows (read by the default \"auto\").")
 @click.option("--sheet", default=None, help="The worksheet of an .xlsx or .xls --from file.")
+@click.option("--enrollments", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --from: a file of enrollments kept apart from the roster, keyed by its "
+                   "record key ([enrollment_file]).")
+@click.option("--enrollments-sheet", default=None,
+              help="The worksheet of an .xlsx or .xls --enrollments file.")
 @_edge
-def init(path: Path, source: Path | None, sheet: str | None) -> int:
+def init(path: Path, source: Path | None, sheet: str | None, enrollments: Path | None,
+         enrollments_sheet: str | None) -> int:
     """Write a commented configuration to PATH: an example, or guessed from a source file."""
     if path.exists():
         raise ConfigError(f"{path} already exists; refusing to overwrite it")
+    if (enrollments or enrollments_sheet) and source is None:
+        raise ConfigError("--enrollments and --enrollments-sheet need --from (the roster)")
     guess = None
     if source is not None:
         from hublink.agent.init_from import guess_config
-        guess = guess_config(source, sheet, path.parent)
+        guess = guess_config(source, sheet, path.parent, enrollments, enrollments_sheet)
     path.write_text(guess.render() if guess else render_example_config(), encoding="utf-8")
     click.echo(f"wrote {path}")
     if guess is not None:

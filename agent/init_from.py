@@ -239,10 +239,12 @@ def _same_header(cells: tuple[object, ...], other: tuple[object, ...]) -> bool:
     return names(cells) == names(other)
 
 
-def guess_config(path: Path, sheet: str | None = None, config_folder: Path | None = None) -> Guess:
+def guess_config(path: Path, sheet: str | None = None, config_folder: Path | None = None,
+                 enrollments: Path | None = None, enrollments_sheet: str | None = None) -> Guess:
     """Given a source file (and the folder the configuration goes in, to which source.path is
-    made relative), returns the guessed configuration and report; raises SourceError when the
-    file cannot be read."""
+    made relative; optionally a file of enrollments kept apart from it, and its sheet),
+    returns the guessed configuration and report; raises SourceError when a file cannot be
+    read."""
     if not path.is_file():
         raise SourceError(f"source file {path} does not exist")
     full_header, sample, header_line, found_sheet = _read_sample(path, sheet)
@@ -301,9 +303,89 @@ def guess_config(path: Path, sheet: str | None = None, config_folder: Path | Non
     if address:
         guess.values["identifiers.address"] = address[0] if len(address) == 1 else address
         taken.update(address)
-    _guess_enrollments(guess, sample, taken)
+    if enrollments is None:
+        _guess_enrollments(guess, sample, taken)
+    else:
+        _guess_enrollment_file(guess, enrollments, enrollments_sheet, config_folder or Path.cwd())
     _describe(guess, header, sample, taken)
     return guess
+
+
+def _guess_enrollment_file(guess: Guess, path: Path, sheet: str | None, folder: Path) -> None:
+    """Declares ``[enrollment_file]`` and its program, site and start columns as
+    [enrollments]: its key is the column(s) named as the roster's, else its ID column, else
+    its first column that is no enrollment's. In a workbook without ``sheet``, the first
+    sheet other than the roster's whose header names an enrollment column."""
+    if not path.is_file():
+        raise SourceError(f"enrollment file {path} does not exist")
+    if sheet is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        sheet = _enrollment_sheet(path, guess.values.get("source.sheet"))
+    full, _, header_line, found_sheet = _read_sample(path, sheet)
+    header = _column_names(full)[0]
+    guess.values["enrollment_file.path"] = _relative(path, folder)
+    if found_sheet:
+        guess.values["enrollment_file.sheet"] = found_sheet
+    if header_line > 1:
+        guess.values["enrollment_file.header_line"] = header_line
+    columns = {name: next((column for column in header if _core(column) in _COLUMN_NAMES[setting]),
+                          None)
+               for name, setting in (("program", "attributes.program"), ("site", "enrollments.site"),
+                                     ("start", "enrollments.start"))}
+    found = {name: column for name, column in columns.items() if column}
+    roster_key = guess.values.get("source.record_key")
+    wanted = [roster_key] if isinstance(roster_key, str) else list(roster_key or [])
+    folded = {column.casefold().strip(): column for column in header}
+    if wanted and all(column.casefold().strip() in folded for column in wanted):
+        found_key = True  # the roster's key columns, by name
+        named = [folded[column.casefold().strip()] for column in wanted]
+        if named != wanted:
+            guess.values["enrollment_file.record_key"] = named[0] if len(named) == 1 else named
+    else:
+        # its ID column; else its first column that is no enrollment's ("Participant")
+        others = [column for column in header if column not in found.values()]
+        ids = [column for column in others
+               if _core(column) in _COLUMN_NAMES["source.record_key"]
+               or re.sub(r"[^0-9a-z]", "", column.casefold()).endswith(("id", "key"))] + others
+        found_key = len(wanted) == 1 and bool(ids)
+        if found_key:
+            guess.values["enrollment_file.record_key"] = ids[0]
+            guess.notes["enrollment_file.record_key"] = (
+                "guessed: its ID column, or its first column that is no enrollment's: check "
+                "that it holds the roster's record key")
+    enrollments: dict[str, Any] = dict(found)
+    if "start" in enrollments:
+        enrollments["start"] = {"column": enrollments["start"], "transform": "month"}
+    if enrollments:
+        guess.values["enrollments"] = enrollments
+        guess.values.pop("attributes.program", None)  # one name, one meaning: the enrollments'
+    if not found_key:
+        guess.left.append(f"enrollment_file.record_key: {path.name} does not name the roster's "
+                          "record-key columns: name the column(s) holding it")
+    if not enrollments:
+        guess.left.append(f"[enrollments]: no program, site or start column recognised in "
+                          f"{path.name}: declare the columns to send")
+    guess.notes["enrollment_file.path"] = ("guessed: enrollments kept apart from the roster, "
+                                           "each row joined to the roster record of its key")
+    if enrollments:
+        guess.notes["enrollments"] = (
+            f"guessed: the columns of {path.name}: "
+            + ", ".join(f"{name} from column {column!r}" for name, column in found.items())
+            + ("; a start date travels as its month" if "start" in found else ""))
+
+
+def _enrollment_sheet(path: Path, roster_sheet: str | list[str] | None) -> str | None:
+    """Returns the workbook's first sheet, other than the roster's, whose header names a
+    program, site or start column (None: none does, so the usual choice stands)."""
+    names = {name for setting in ("attributes.program", "enrollments.site", "enrollments.start")
+             for name in _COLUMN_NAMES[setting]}
+    previews = workbook_previews(path)
+    roster = roster_sheet if roster_sheet is not None else previews[0][0] if previews else None
+    for title, rows in previews:
+        if rows and title != roster and not (isinstance(roster, list) and title in roster):
+            header = rows[header_position(rows)]
+            if any(cell is not None and _core(str(cell)) in names for cell in header):
+                return title
+    return None
 
 
 def _dob_parts(header: list[str]) -> list[str] | None:

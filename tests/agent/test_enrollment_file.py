@@ -115,3 +115,50 @@ def test_an_enrollment_file_that_cannot_be_read_as_declared_is_refused(tmp_path,
     with pytest.raises(ConfigError) as raised:
         configure(tmp_path, **change)
     assert any(problem in detail for detail in raised.value.details), raised.value.details
+
+
+def init(tmp_path: Path, *arguments: str) -> tuple[Path, str]:
+    from click.testing import CliRunner
+
+    from hublink.agent.cli import EXIT_OK, main
+    config = tmp_path / "hublink-agent.toml"
+    result = CliRunner().invoke(main, ["init", str(config), *arguments], catch_exceptions=False)
+    assert result.exit_code == EXIT_OK, result.output
+    return config, result.output
+
+
+@pytest.mark.parametrize("workbook", [False, True], ids=["two CSV files", "two sheets"])
+def test_init_from_declares_the_enrollment_file(tmp_path, workbook):
+    configure(tmp_path, workbook)
+    (tmp_path / "agent.toml").unlink()
+    roster, enrollments = (["youth.xlsx"] * 2 if workbook else ["roster.csv", "attendance.csv"])
+    path, output = init(tmp_path, "--from", str(tmp_path / roster),
+                        "--enrollments", str(tmp_path / enrollments))
+    config = load_config(path)
+    assert config.enrollment_file_path == tmp_path / enrollments
+    assert config.enrollment_key_columns == ["Participant ID"]
+    assert config.sheet in (None, "Youth") and config.enrollment_file_sheet == (
+        "Enrollments" if workbook else None)
+    assert config.enrollments == {"program": "Program",
+                                  "start": {"column": "Start Date", "transform": "month"}}
+    assert "enrollment_file.path" in output
+    prepared = prepare_source(config, iter_source(config), today=TODAY, keep_records=True)
+    assert prepared.enrollment_count == 4
+
+
+def test_init_from_takes_the_first_other_column_as_the_key_and_the_generators_files_check(tmp_path):
+    """Harbor Youth Alliance's real-world files: a roster keyed by "ID" beside an enrollment
+    file keyed by "Participant", which no ID rule recognises."""
+    from hublink.synthetic import generate_dataset
+    from hublink.synthetic.partner_specs import real_world_partners
+    dataset = generate_dataset(tmp_path / "files", youth=300, seed=5, partners=real_world_partners())
+    harbor = next(p for p in dataset.partners if p.enrollment_file)
+    path, _ = init(tmp_path, "--from", str(harbor.path), "--enrollments",
+                   harbor.enrollment_file["path"])
+    config = load_config(path)
+    assert config.enrollment_key_columns == [harbor.enrollment_file["record_key"]]
+    assert {name: config.enrollments[name] for name in ("site", "start")} == \
+        {name: harbor.enrollments[name] for name in ("site", "start")}
+    text, _ = check_source(config)
+    assert f"{harbor.record_count} records with " in text
+    assert "enrollment_without_record" not in text
